@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ledger", targets: ["LedgerCLI"]),
+        .executable(name: "ledger-bench", targets: ["LedgerBench"]),
+        .library(name: "EventStore", targets: ["EventStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // libpq through pkg-config (Debian: libpq-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // Small safe wrapper: one PGconn per actor, parameters only, typed rows.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Numbered SQL files from sql/, embedded at build time, applied with checksums.
+        .target(
+            name: "Migrations",
+            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto")],
+            plugins: ["EmbedSQL"]
+        ),
+        // Append / read / subscribe / verify; knows nothing about disbursements.
+        .target(
+            name: "EventStore",
+            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "LedgerCLI",
+            dependencies: [
+                "Postgres", "Migrations", "EventStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "LedgerBench",
+            dependencies: [
+                "Postgres", "Migrations", "EventStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Build-time tool: turns sql/*.sql into a Swift source for the Migrations target.
+        .executableTarget(name: "EmbedSQLTool"),
+        .plugin(
+            name: "EmbedSQL",
+            capability: .buildTool(),
+            dependencies: ["EmbedSQLTool"]
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+#ifndef LEDGER_CLIBPQ_SHIM_H
+#define LEDGER_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#include <poll.h>
+#endif
