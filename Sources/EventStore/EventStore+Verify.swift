@@ -1,0 +1,191 @@
+import Postgres
+
+/// The first thing found wrong with the log, and where.
+public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable {
+        /// A position is missing or out of order.
+        case gap
+        /// An event's stored previous hash is not the hash of the event before it.
+        case previousHashMismatch
+        /// An event's stored hash is not what its content hashes to: the content was altered.
+        case hashMismatch
+        /// The head row does not match the last event.
+        case headMismatch
+        /// Events exist past the head (written around the append function).
+        case eventsBeyondHead
+        /// A stream's versions are not 1…n, or the streams table disagrees with the events.
+        case streamVersionMismatch
+        /// The digest's position holds a different hash now: history up to it was rewritten.
+        case digestMismatch
+        /// The digest names a position the log no longer reaches: events were removed.
+        case digestBeyondHead
+    }
+
+    public let position: Int64
+    public let kind: Kind
+    public let message: String
+
+    public var description: String { "position \(position): \(message)" }
+}
+
+/// The outcome of `verifyChain`.
+public struct ChainVerification: Sendable, Equatable {
+    public let fromPosition: Int64
+    public let throughPosition: Int64
+    public let eventsChecked: Int64
+    public let head: Digest
+    /// nil when everything checked holds.
+    public let problem: ChainProblem?
+
+    public var isIntact: Bool { problem == nil }
+}
+
+extension EventStore {
+    /// Recomputes the hash chain from `from` through `through` (default: the head), streaming in pages,
+    /// and checks contiguity, the head, stream versions (on a full check) and, if given, a digest.
+    /// Returns the first problem found; never throws for a damaged log, only for database errors.
+    public func verifyChain(
+        from: Int64 = 1, through: Int64? = nil, digest: Digest? = nil, pageSize: Int = EventStore.defaultPageSize,
+        progress: (@Sendable (Int64) -> Void)? = nil
+    ) async throws -> ChainVerification {
+        precondition(from >= 1, "positions start at 1")
+        let snapshot = try await headSnapshot()
+        let head = Digest(position: snapshot.headPosition, hash: snapshot.headHash)
+        let last = min(through ?? snapshot.headPosition, snapshot.headPosition)
+
+        func result(_ checked: Int64, _ problem: ChainProblem?) -> ChainVerification {
+            ChainVerification(fromPosition: from, throughPosition: last, eventsChecked: checked, head: head, problem: problem)
+        }
+
+        if let digest, digest.position > snapshot.headPosition {
+            return result(0, ChainProblem(
+                position: snapshot.headPosition + 1, kind: .digestBeyondHead,
+                message: "the digest names position \(digest.position) but the log ends at \(snapshot.headPosition): events were removed"
+            ))
+        }
+
+        var previousHash = EventHashing.genesisHash
+        if from > 1 {
+            guard let anchor = try await hashAt(from - 1) else {
+                return result(0, ChainProblem(position: from - 1, kind: .gap, message: "position \(from - 1) is missing"))
+            }
+            previousHash = anchor
+        }
+
+        var expected = from
+        var checked: Int64 = 0
+        var digestHashSeen: [UInt8]? = digest?.position == 0 ? EventHashing.genesisHash : nil
+        while expected <= last {
+            let page = try await EventStoreError.mapping {
+                try await connection.query(
+                    "SELECT \(Self.eventColumns) FROM ledger.events WHERE position >= $1 AND position <= $2 ORDER BY position LIMIT $3",
+                    [expected, last, pageSize], decode: Self.decodeEvent
+                )
+            }
+            if page.isEmpty { break }
+            for event in page {
+                if event.position != expected {
+                    return result(checked, ChainProblem(
+                        position: expected, kind: .gap,
+                        message: "position \(expected) is missing (the next event is at \(event.position))"
+                    ))
+                }
+                if event.previousHash != previousHash {
+                    return result(checked, ChainProblem(
+                        position: event.position, kind: .previousHashMismatch,
+                        message: "its previous hash is not the hash of position \(event.position - 1)"
+                    ))
+                }
+                let recomputed = EventHashing.hash(of: event, previous: previousHash)
+                if recomputed != event.hash {
+                    return result(checked, ChainProblem(
+                        position: event.position, kind: .hashMismatch,
+                        message: "its content does not hash to its stored hash: the event was altered "
+                            + "(stream \(event.streamID), version \(event.streamVersion), \(event.type))"
+                    ))
+                }
+                if event.position == digest?.position { digestHashSeen = event.hash }
+                previousHash = event.hash
+                expected += 1
+                checked += 1
+            }
+            progress?(checked)
+        }
+        if expected <= last {
+            return result(checked, ChainProblem(
+                position: expected, kind: .gap, message: "positions \(expected)…\(last) are missing: the log ends early"
+            ))
+        }
+        if last == snapshot.headPosition {
+            if snapshot.maxPosition > snapshot.headPosition {
+                return result(checked, ChainProblem(
+                    position: snapshot.headPosition + 1, kind: .eventsBeyondHead,
+                    message: "events exist past the head (up to \(snapshot.maxPosition)); they were not written by the append function"
+                ))
+            }
+            if EventHashing.hex(previousHash) != snapshot.headHash {
+                return result(checked, ChainProblem(
+                    position: last, kind: .headMismatch, message: "the head's hash is not the hash of the last event"
+                ))
+            }
+        }
+        if let digest, let seen = digestHashSeen, EventHashing.hex(seen) != digest.hash {
+            return result(checked, ChainProblem(
+                position: digest.position, kind: .digestMismatch,
+                message: "the hash at position \(digest.position) is not the digest's: history up to it was rewritten"
+            ))
+        }
+        if from == 1, last == snapshot.headPosition, let problem = try await streamVersionProblem() {
+            return result(checked, problem)
+        }
+        return result(checked, nil)
+    }
+
+    struct HeadSnapshot {
+        let headPosition: Int64
+        let headHash: String
+        let maxPosition: Int64
+    }
+
+    /// Head and highest position read in one statement, so they come from one snapshot.
+    func headSnapshot() async throws -> HeadSnapshot {
+        try await EventStoreError.mapping {
+            try await connection.queryOne(
+                "SELECT h.last_position, encode(h.last_hash, 'hex'), coalesce((SELECT max(position) FROM ledger.events), 0) FROM ledger.head h"
+            ) { row in
+                HeadSnapshot(headPosition: try row.int64(0), headHash: try row.string(1), maxPosition: try row.int64(2))
+            }
+        }
+    }
+
+    func hashAt(_ position: Int64) async throws -> [UInt8]? {
+        try await EventStoreError.mapping {
+            try await connection.query("SELECT hash FROM ledger.events WHERE position = $1", [position]) {
+                try $0.byteArray(0)
+            }.first
+        }
+    }
+
+    /// A stream whose versions are not exactly 1…n, or whose `streams` row disagrees.
+    func streamVersionProblem() async throws -> ChainProblem? {
+        try await EventStoreError.mapping {
+            try await connection.query("""
+                SELECT coalesce(e.stream_id, s.stream_id), e.events, e.max_version, s.version, coalesce(e.first_position, 0)
+                FROM (SELECT stream_id, count(*) AS events, max(stream_version) AS max_version, min(position) AS first_position
+                      FROM ledger.events GROUP BY stream_id) e
+                FULL JOIN ledger.streams s ON s.stream_id = e.stream_id
+                WHERE e.events IS DISTINCT FROM e.max_version OR s.version IS DISTINCT FROM e.max_version
+                ORDER BY 5 LIMIT 1
+                """) { row in
+                let stream = try row.string(0)
+                let events = try row.optionalInt64(1) ?? 0
+                let maxVersion = try row.optionalInt64(2) ?? 0
+                let recorded = try row.optionalInt64(3).map(String.init) ?? "none"
+                return ChainProblem(
+                    position: try row.int64(4), kind: .streamVersionMismatch,
+                    message: "stream \(stream) has \(events) events up to version \(maxVersion), but its recorded version is \(recorded)"
+                )
+            }.first
+        }
+    }
+}

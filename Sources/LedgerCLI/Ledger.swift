@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `ledger`: the event-sourced disbursement ledger's command line. Thin: parsing and printing only;
+/// everything it does lives in the library targets.
+@main
+struct Ledger: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "An event-sourced ledger for disbursing public social-policy money.",
+        discussion: """
+            Connects with DATABASE_URL or the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD).
+            Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed,
+            2 integrity problem found, 64 usage error.
+            """,
+        subcommands: [Migrate.self, Status.self, Audit.self, Events.self]
+    )
+}

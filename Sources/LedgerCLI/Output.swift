@@ -1,0 +1,114 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import Postgres
+
+/// The one place that writes to stdout/stderr and turns errors into exit codes.
+enum Output {
+    static func data(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func message(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Aligned columns with a header rule; numbers right-aligned.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func isNumeric(_ text: String) -> Bool {
+            !text.isEmpty && text.allSatisfy { $0.isNumber || $0 == "," || $0 == "-" }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                return isNumeric(cell) ? padding + cell : cell + padding
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += rows.map(line)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Key/value pairs, one per line, keys aligned.
+    static func keyValues(_ pairs: [(String, String)]) -> String {
+        let width = pairs.map(\.0.count).max() ?? 0
+        return pairs.map { key, value in
+            key + ":" + String(repeating: " ", count: width - key.count + 1) + value
+        }.joined(separator: "\n")
+    }
+
+    /// Pretty, key-sorted JSON of an Encodable value.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Microseconds since the epoch as `2024-03-01 09:30:00.123456+00` (UTC).
+    static func timestamp(_ micros: Int64?) -> String {
+        guard let micros else { return "-" }
+        return PostgresTimestamp.isoString(microsecondsSinceEpoch: micros)
+    }
+
+    /// Thousands separators for tables: 1234567 → 1,234,567.
+    static func grouped(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var output = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { output += "," }
+            output.append(character)
+        }
+        return value < 0 ? "-" + output : output
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// A failure already explained to the user; carries the exit code.
+struct CommandFailure: Error {
+    let exitCode: Int32
+}
+
+/// Exit codes beyond ArgumentParser's own (64 for usage).
+enum ExitStatus {
+    static let failure: Int32 = 1
+    static let integrityProblem: Int32 = 2
+}
+
+extension AsyncParsableCommand {
+    /// Runs the body, printing any error as one clear line on stderr with a non-zero exit.
+    func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as CommandFailure {
+            throw ExitCode(failure.exitCode)
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            Output.message("ledger: error: \(Self.describe(error))")
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as EventStoreError: error.message
+        case let error as PostgresError: error.description
+        default: String(describing: error)
+        }
+    }
+}
