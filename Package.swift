@@ -58,9 +58,11 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedSQLTool"]
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres"]),
-        .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres"]),
+        // Fresh migrated databases and login roles for the test suites (never shipped in a product).
+        .target(name: "TestSupport", dependencies: ["Postgres", "Migrations"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@ import Foundation
 
 /// A stream's identifier, e.g. `application-A1`. The database enforces the alphabet and length
 /// (see `ledger.limits()`); this type only names the concept.
-public struct StreamID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct StreamID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringInterpolation {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
@@ -111,6 +111,12 @@ public struct AppendResult: Sendable, Equatable, Decodable {
         /// The position of this stream's first event in the append.
         public let firstPosition: Int64
 
+        public init(streamID: StreamID, version: Int64, firstPosition: Int64) {
+            self.streamID = streamID
+            self.version = version
+            self.firstPosition = firstPosition
+        }
+
         enum CodingKeys: String, CodingKey {
             case streamID = "stream_id", version, firstPosition = "first_position"
         }
@@ -148,6 +154,24 @@ public struct RecordedEvent: Sendable, Equatable {
     public let recordedAtMicroseconds: Int64
     public let previousHash: [UInt8]
     public let hash: [UInt8]
+
+    public init(
+        position: Int64, streamID: StreamID, streamVersion: Int64, type: String, schemaVersion: Int,
+        payloadJSON: String, metadataJSON: String, commandID: String, recordedAtMicroseconds: Int64,
+        previousHash: [UInt8], hash: [UInt8]
+    ) {
+        self.position = position
+        self.streamID = streamID
+        self.streamVersion = streamVersion
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.payloadJSON = payloadJSON
+        self.metadataJSON = metadataJSON
+        self.commandID = commandID
+        self.recordedAtMicroseconds = recordedAtMicroseconds
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 
     public var recordedAt: Date { Date(timeIntervalSince1970: Double(recordedAtMicroseconds) / 1_000_000) }
 
