@@ -37,6 +37,12 @@ let package = Package(
             name: "EventStore",
             dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The domain: money, dates, districts, programmes, budgets, applications, payments, loans;
+        // pure decisions plus the command handler that loads, decides and appends.
+        .target(
+            name: "Ledger",
+            dependencies: ["EventStore", "Postgres", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "LedgerCLI",
             dependencies: [

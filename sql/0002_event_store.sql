@@ -89,7 +89,8 @@ INSERT INTO ledger.append_grants (role_name, event_type) VALUES ('ledger_writer'
 REVOKE ALL ON ledger.append_grants FROM PUBLIC;
 GRANT SELECT ON ledger.append_grants TO ledger_writer, ledger_auditor;
 
--- Refuses any change to a row of an append-only table; TG_ARGV[0] says what to do instead.
+-- Refuses a change to a protected table: TG_ARGV[0] says what the table allows, TG_ARGV[1] why
+-- (or what to do instead).
 CREATE FUNCTION ledger.refuse_change() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, ledger, pg_temp
@@ -97,25 +98,25 @@ AS $$
 BEGIN
     RAISE EXCEPTION USING
         ERRCODE = 'LT001',
-        MESSAGE = format('%s.%s is append-only: %s refused (%s)',
-                         TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, TG_ARGV[0]);
+        MESSAGE = format('%s.%s %s: %s refused (%s)',
+                         TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_OP, TG_ARGV[1]);
 END
 $$;
 REVOKE ALL ON FUNCTION ledger.refuse_change() FROM PUBLIC;
 
 CREATE TRIGGER events_refuse_update_delete
     BEFORE UPDATE OR DELETE ON ledger.events
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('a correction is a new event');
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('is append-only', 'a correction is a new event');
 CREATE TRIGGER events_refuse_truncate
     BEFORE TRUNCATE ON ledger.events
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('a correction is a new event');
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('is append-only', 'a correction is a new event');
 
 CREATE TRIGGER commands_refuse_update_delete
     BEFORE UPDATE OR DELETE ON ledger.commands
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('a command id is recorded once');
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('is append-only', 'a command id is recorded once');
 CREATE TRIGGER commands_refuse_truncate
     BEFORE TRUNCATE ON ledger.commands
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('a command id is recorded once');
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('is append-only', 'a command id is recorded once');
 
 -- A stream row may only move forward to a version the log already holds (ledger.append's upsert);
 -- any rewind, rename or edit is refused.
@@ -149,10 +150,10 @@ CREATE TRIGGER streams_advance_only
     FOR EACH ROW EXECUTE FUNCTION ledger.streams_advance_only();
 CREATE TRIGGER streams_refuse_delete
     BEFORE DELETE ON ledger.streams
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('a stream version only advances with the log');
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('only advances with the log', 'a stream version is never reused');
 CREATE TRIGGER streams_refuse_truncate
     BEFORE TRUNCATE ON ledger.streams
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('a stream version only advances with the log');
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('only advances with the log', 'a stream version is never reused');
 
 -- The head may only move forward to an event that exists with exactly that hash; a rewind
 -- (which would let positions be handed out twice) is refused.
@@ -182,7 +183,7 @@ CREATE TRIGGER head_advance_only
     FOR EACH ROW EXECUTE FUNCTION ledger.head_advance_only();
 CREATE TRIGGER head_refuse_delete
     BEFORE DELETE ON ledger.head
-    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('the head only advances with the log');
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('only advances with the log', 'a position is never handed out twice');
 CREATE TRIGGER head_refuse_truncate
     BEFORE TRUNCATE ON ledger.head
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('the head only advances with the log');
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('only advances with the log', 'a position is never handed out twice');

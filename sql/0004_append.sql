@@ -38,6 +38,9 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 -- Pinned so that no caller-controlled schema can shadow anything; pg_temp last, per the docs.
 SET search_path = pg_catalog, ledger, pg_temp
+-- Re-planning each query for every batch value costs more than the append itself; the plans
+-- here (unnest, primary-key lookups) do not depend on the values.
+SET plan_cache_mode = force_generic_plan
 AS $append$
 DECLARE
     c_limits                 constant jsonb := ledger.limits();
@@ -54,6 +57,8 @@ DECLARE
     c_event_keys             constant text[] := ARRAY['type', 'schema_version', 'payload', 'metadata'];
     -- Who did it comes from the connection, never from the client's metadata.
     c_actor                  constant text := session_user::text;
+    -- Merged over each event's client metadata (replacing any client-sent actor or command_id).
+    c_server_metadata        constant jsonb := jsonb_build_object('actor', c_actor, 'command_id', p_command_id);
 
     v_error                  text[];           -- {sqlstate, message} of the first bad input
 
@@ -67,12 +72,11 @@ DECLARE
 
     -- Per event, in batch order (index n = 1, 2, ...).
     v_event_stream_index     int[];            -- k of the event's stream entry
-    v_event_stream_ids       text[];
     v_event_ordinals         int[];            -- 1, 2, ... within its stream entry
     v_types                  text[];
     v_schema_versions        int[];
     v_payloads               jsonb[];
-    v_metadata               jsonb[];          -- as stored: client metadata + actor + command_id
+    v_metadata               jsonb[];          -- as stored: client metadata + c_server_metadata
     v_positions              bigint[];
     v_stream_versions        bigint[];
     v_canonical_texts        text[];
@@ -176,28 +180,28 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = v_error[1], MESSAGE = v_error[2];
     END IF;
 
-    -- Events: the first problem in batch order.
+    -- Events (only once every stream entry is sound): the first problem in batch order.
     SELECT x.error INTO v_error
     FROM (
-        SELECT s.i, e.j, CASE
+        SELECT e.i, e.j, CASE
             WHEN jsonb_typeof(e.event) <> 'object' THEN
-                ARRAY['LB009', format('batch[%s].events[%s]: must be a JSON object', s.i, e.j)]
+                ARRAY['LB009', format('batch[%s].events[%s]: must be a JSON object', e.i, e.j)]
             WHEN (e.event - c_event_keys) <> '{}'::jsonb THEN
-                ARRAY['LB009', format('batch[%s].events[%s]: unknown key %s (allowed: %s)', s.i, e.j,
+                ARRAY['LB009', format('batch[%s].events[%s]: unknown key %s (allowed: %s)', e.i, e.j,
                       (SELECT min(to_jsonb(key)::text) FROM jsonb_object_keys(e.event - c_event_keys) AS key),
                       array_to_string(c_event_keys, ', '))]
             WHEN NOT e.event ? 'type' THEN
-                ARRAY['LB009', format('batch[%s].events[%s].type: missing', s.i, e.j)]
+                ARRAY['LB009', format('batch[%s].events[%s].type: missing', e.i, e.j)]
             WHEN jsonb_typeof(e.event -> 'type') <> 'string' THEN
-                ARRAY['LB004', format('batch[%s].events[%s].type: must be a string, got %s', s.i, e.j, e.event -> 'type')]
+                ARRAY['LB004', format('batch[%s].events[%s].type: must be a string, got %s', e.i, e.j, e.event -> 'type')]
             WHEN length(e.event ->> 'type') > c_max_event_type_length THEN
                 ARRAY['LB004', format('batch[%s].events[%s].type: is %s characters, the limit is %s',
-                                      s.i, e.j, length(e.event ->> 'type'), c_max_event_type_length)]
+                                      e.i, e.j, length(e.event ->> 'type'), c_max_event_type_length)]
             WHEN (e.event ->> 'type') !~ c_event_type_pattern THEN
                 ARRAY['LB004', format('batch[%s].events[%s].type: %s does not match %s',
-                                      s.i, e.j, e.event -> 'type', c_event_type_pattern)]
+                                      e.i, e.j, e.event -> 'type', c_event_type_pattern)]
             WHEN NOT e.event ? 'schema_version' THEN
-                ARRAY['LB009', format('batch[%s].events[%s].schema_version: missing', s.i, e.j)]
+                ARRAY['LB009', format('batch[%s].events[%s].schema_version: missing', e.i, e.j)]
             WHEN NOT (CASE jsonb_typeof(e.event -> 'schema_version')
                           WHEN 'number' THEN (e.event -> 'schema_version')::numeric
                                              = trunc((e.event -> 'schema_version')::numeric)
@@ -205,27 +209,28 @@ BEGIN
                           ELSE false
                       END) THEN
                 ARRAY['LB009', format('batch[%s].events[%s].schema_version: must be a positive integer, got %s',
-                                      s.i, e.j, e.event -> 'schema_version')]
+                                      e.i, e.j, e.event -> 'schema_version')]
             WHEN NOT e.event ? 'payload' THEN
-                ARRAY['LB009', format('batch[%s].events[%s].payload: missing', s.i, e.j)]
+                ARRAY['LB009', format('batch[%s].events[%s].payload: missing', e.i, e.j)]
             WHEN jsonb_typeof(e.event -> 'payload') <> 'object' THEN
                 ARRAY['LB005', format('batch[%s].events[%s].payload: must be a JSON object, got %s',
-                                      s.i, e.j, jsonb_typeof(e.event -> 'payload'))]
+                                      e.i, e.j, jsonb_typeof(e.event -> 'payload'))]
             WHEN octet_length((e.event -> 'payload')::text) > c_max_payload_bytes THEN
                 ARRAY['LB005', format('batch[%s].events[%s].payload: is %s bytes, the limit is %s (max_payload_bytes)',
-                                      s.i, e.j, octet_length((e.event -> 'payload')::text), c_max_payload_bytes)]
+                                      e.i, e.j, octet_length((e.event -> 'payload')::text), c_max_payload_bytes)]
             -- metadata is optional; when present it must be an object (JSON null included).
             WHEN e.event ? 'metadata' AND jsonb_typeof(e.event -> 'metadata') <> 'object' THEN
                 ARRAY['LB006', format('batch[%s].events[%s].metadata: must be a JSON object, got %s',
-                                      s.i, e.j, jsonb_typeof(e.event -> 'metadata'))]
+                                      e.i, e.j, jsonb_typeof(e.event -> 'metadata'))]
             WHEN octet_length((e.event -> 'metadata')::text) > c_max_metadata_bytes THEN
                 ARRAY['LB006', format('batch[%s].events[%s].metadata: is %s bytes, the limit is %s (max_metadata_bytes)',
-                                      s.i, e.j, octet_length((e.event -> 'metadata')::text), c_max_metadata_bytes)]
+                                      e.i, e.j, octet_length((e.event -> 'metadata')::text), c_max_metadata_bytes)]
         END AS error
-        FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b(entry, ord)
-        CROSS JOIN LATERAL (SELECT b.ord - 1 AS i) AS s
-        CROSS JOIN LATERAL (SELECT ev.event, ev.ord - 1 AS j
-                            FROM jsonb_array_elements(b.entry -> 'events') WITH ORDINALITY AS ev(event, ord)) AS e
+        FROM (
+            SELECT b.ord - 1 AS i, ev.ord - 1 AS j, ev.event
+            FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b(entry, ord)
+            CROSS JOIN LATERAL jsonb_array_elements(b.entry -> 'events') WITH ORDINALITY AS ev(event, ord)
+        ) AS e
     ) AS x
     WHERE x.error IS NOT NULL
     ORDER BY x.i, x.j
@@ -234,36 +239,34 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = v_error[1], MESSAGE = v_error[2];
     END IF;
 
-    -- The batch is valid: take it apart into arrays, in batch order.
+    -- The batch is valid: take it apart into arrays, in batch order. request_hash identifies the
+    -- command's content: sha256 of 'ledger-command-v1', then per stream entry a newline, its
+    -- stream_id, a newline and the jsonb text of its events (type, schema_version, payload,
+    -- metadata: validated above to hold nothing else). Not expected_version: a retry may carry a
+    -- fresher one.
     SELECT array_agg(b.entry ->> 'stream_id' ORDER BY b.ord),
            array_agg(CASE jsonb_typeof(b.entry -> 'expected_version')
                          WHEN 'string' THEN b.entry ->> 'expected_version'
                          ELSE ((b.entry -> 'expected_version')::numeric::bigint)::text
-                     END ORDER BY b.ord)
-    INTO v_stream_ids, v_expected
+                     END ORDER BY b.ord),
+           sha256(convert_to('ledger-command-v1' || string_agg(
+                  E'\n' || (b.entry ->> 'stream_id') || E'\n' || (b.entry -> 'events')::text,
+                  '' ORDER BY b.ord), 'UTF8'))
+    INTO v_stream_ids, v_expected, v_request_hash
     FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b(entry, ord);
 
-    -- Idempotency key content (request_hash): 'ledger-command-v1', then per stream entry the line
-    -- 'stream' and its id, per event the line 'event', its type, schema_version, payload and client
-    -- metadata ({} when absent), newline-separated. Not expected_version: a retry may carry a fresher one.
     SELECT array_agg(b.ord::int ORDER BY b.ord, e.ord),
-           array_agg(b.entry ->> 'stream_id' ORDER BY b.ord, e.ord),
            array_agg(e.ord::int ORDER BY b.ord, e.ord),
            array_agg(e.event ->> 'type' ORDER BY b.ord, e.ord),
            array_agg((e.event -> 'schema_version')::numeric::int ORDER BY b.ord, e.ord),
            array_agg(e.event -> 'payload' ORDER BY b.ord, e.ord),
-           array_agg((coalesce(e.event -> 'metadata', '{}'::jsonb) - ARRAY['actor', 'command_id'])
-                     || jsonb_build_object('actor', c_actor, 'command_id', p_command_id) ORDER BY b.ord, e.ord),
-           sha256(convert_to('ledger-command-v1' || string_agg(
-                  CASE WHEN e.ord = 1 THEN E'\nstream\n' || (b.entry ->> 'stream_id') ELSE '' END
-                  || E'\nevent\n' || (e.event ->> 'type')
-                  || E'\n' || ((e.event -> 'schema_version')::numeric::int)::text
-                  || E'\n' || (e.event -> 'payload')::text
-                  || E'\n' || coalesce(e.event -> 'metadata', '{}'::jsonb)::text,
-                  '' ORDER BY b.ord, e.ord), 'UTF8')),
+           array_agg(CASE WHEN e.event ? 'metadata'
+                          THEN ((e.event -> 'metadata') - ARRAY['actor', 'command_id']) || c_server_metadata
+                          ELSE c_server_metadata
+                     END ORDER BY b.ord, e.ord),
            count(*)
-    INTO v_event_stream_index, v_event_stream_ids, v_event_ordinals, v_types, v_schema_versions,
-         v_payloads, v_metadata, v_request_hash, v_event_count
+    INTO v_event_stream_index, v_event_ordinals, v_types, v_schema_versions, v_payloads, v_metadata,
+         v_event_count
     FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b(entry, ord)
     CROSS JOIN LATERAL jsonb_array_elements(b.entry -> 'events') WITH ORDINALITY AS e(event, ord);
 
@@ -347,13 +350,12 @@ BEGIN
     -- Positions follow the batch order; each stream continues from its version under the lock.
     SELECT array_agg(v_last_position + u.n ORDER BY u.n),
            array_agg(v_versions[u.k] + u.m ORDER BY u.n),
-           array_agg(ledger.event_canonical_text(v_last_position + u.n, u.stream_id, v_versions[u.k] + u.m,
+           array_agg(ledger.event_canonical_text(v_last_position + u.n, v_stream_ids[u.k], v_versions[u.k] + u.m,
                                                  u.event_type, u.schema_version, v_recorded_at_micros,
                                                  u.payload, u.metadata) ORDER BY u.n)
     INTO v_positions, v_stream_versions, v_canonical_texts
-    FROM unnest(v_event_stream_index, v_event_ordinals, v_event_stream_ids, v_types, v_schema_versions,
-                v_payloads, v_metadata)
-         WITH ORDINALITY AS u(k, m, stream_id, event_type, schema_version, payload, metadata, n);
+    FROM unnest(v_event_stream_index, v_event_ordinals, v_types, v_schema_versions, v_payloads, v_metadata)
+         WITH ORDINALITY AS u(k, m, event_type, schema_version, payload, metadata, n);
 
     -- The chain is a fold: each hash covers the previous one.
     v_hash := v_last_hash;
@@ -366,11 +368,11 @@ BEGIN
     -- One set-based INSERT for the whole batch; never ON CONFLICT on events.
     INSERT INTO ledger.events (position, stream_id, stream_version, event_type, schema_version,
                                payload, metadata, command_id, recorded_at, prev_hash, hash)
-    SELECT e.position, e.stream_id, e.stream_version, e.event_type, e.schema_version,
+    SELECT e.position, v_stream_ids[e.k], e.stream_version, e.event_type, e.schema_version,
            e.payload, e.metadata, p_command_id, v_recorded_at, e.prev_hash, e.hash
-    FROM unnest(v_positions, v_event_stream_ids, v_stream_versions, v_types, v_schema_versions,
+    FROM unnest(v_positions, v_event_stream_index, v_stream_versions, v_types, v_schema_versions,
                 v_payloads, v_metadata, array_prepend(v_last_hash, v_hashes[1:v_event_count - 1]), v_hashes)
-         AS e(position, stream_id, stream_version, event_type, schema_version,
+         AS e(position, k, stream_version, event_type, schema_version,
               payload, metadata, prev_hash, hash);
 
     -- New version, first and last position of each stream entry, in batch order.

@@ -104,26 +104,26 @@ enum DigestFile {
 
     static func write(_ text: String, to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("--out: \(path) already exists; digests are never overwritten")
+            throw CommandError("--out: \(path) already exists; digests are never overwritten")
         }
         guard FileManager.default.createFile(atPath: path, contents: Data((text + "\n").utf8)) else {
-            throw ValidationError("--out: cannot write \(path)")
+            throw CommandError("--out: cannot write \(path)")
         }
     }
 
     static func read(_ path: String) throws -> Digest {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--digest: cannot read \(path)")
+            throw CommandError("--digest: cannot read \(path)")
         }
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: data)
         } catch {
-            throw ValidationError("--digest: \(path) is not a digest file (expected JSON with position and hash)")
+            throw CommandError("--digest: \(path) is not a digest file (expected JSON with position and hash)")
         }
-        guard document.position >= 0 else { throw ValidationError("--digest: position must be ≥ 0") }
+        guard document.position >= 0 else { throw CommandError("--digest: position must be ≥ 0") }
         guard document.hash.count == 64, EventHashing.bytes(hex: document.hash) != nil else {
-            throw ValidationError("--digest: hash must be 64 hexadecimal characters")
+            throw CommandError("--digest: hash must be 64 hexadecimal characters")
         }
         return Digest(position: document.position, hash: document.hash)
     }

@@ -29,23 +29,54 @@ struct Events: AsyncParsableCommand {
                 do {
                     event = try NewEvent(type: type, schemaVersion: schemaVersion, payloadJSON: payload)
                 } catch let error as EventStoreError {
-                    throw ValidationError("--payload: \(error.message)")
+                    throw CommandError("--payload: \(Self.afterColon(error.message))")
                 }
                 let store = EventStore(connection: try await connection.connect())
                 let commandID = commandId ?? UUID().uuidString.lowercased()
-                let result = try await store.append([event], to: StreamID(stream), expectedVersion: expected, commandID: commandID)
+                let result: AppendResult
+                do {
+                    result = try await store.append([event], to: StreamID(stream), expectedVersion: expected, commandID: commandID)
+                } catch let error as EventStoreError {
+                    // Name the flag the user typed rather than the batch field it became.
+                    switch error.code {
+                    case .invalidStreamID: throw CommandError("--stream: \(Self.afterColon(error.message))")
+                    case .invalidEventType: throw CommandError("--type: \(Self.afterColon(error.message))")
+                    case .invalidPayload: throw CommandError("--payload: \(Self.afterColon(error.message))")
+                    case .invalidCommandID: throw CommandError("--command-id: \(Self.afterColon(error.message))")
+                    default: throw error
+                    }
+                }
                 if result.replayed { Output.message("command \(commandID) was already recorded; nothing appended") }
                 switch output.format {
                 case .json:
-                    Output.data(try Output.json(["command_id": commandID, "position": String(result.firstPosition),
-                                                 "stream_version": String(result.streams.first?.version ?? 0),
-                                                 "replayed": String(result.replayed)]))
+                    Output.data(try Output.json(AppendDocument(
+                        commandID: commandID, position: result.firstPosition, stream: stream,
+                        streamVersion: result.streams.first?.version ?? 0, replayed: result.replayed
+                    )))
                 case .table:
                     Output.data(Output.keyValues([
                         ("command id", commandID), ("position", String(result.firstPosition)),
                         ("stream", stream), ("stream version", String(result.streams.first?.version ?? 0)),
                     ]))
                 }
+            }
+        }
+
+        /// `batch[0].stream_id: must match …` → `must match …`.
+        static func afterColon(_ message: String) -> String {
+            guard let range = message.range(of: ": ") else { return message }
+            return String(message[range.upperBound...])
+        }
+
+        struct AppendDocument: Encodable {
+            let commandID: String
+            let position: Int64
+            let stream: String
+            let streamVersion: Int64
+            let replayed: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case commandID = "command_id", position, stream, streamVersion = "stream_version", replayed
             }
         }
 
@@ -56,7 +87,7 @@ struct Events: AsyncParsableCommand {
             case "stream_exists": return .streamExists
             default:
                 guard let version = Int64(text), version >= 0 else {
-                    throw ValidationError("--expected-version: \(text.debugDescription) is not any, no_stream, stream_exists or a version number ≥ 0")
+                    throw CommandError("--expected-version: \(text.debugDescription) is not any, no_stream, stream_exists or a version number ≥ 0")
                 }
                 return .exactly(version)
             }

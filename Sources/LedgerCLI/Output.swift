@@ -81,6 +81,12 @@ struct CommandFailure: Error {
     let exitCode: Int32
 }
 
+/// Bad input found while running (a file that exists, a malformed value): one line on stderr, exit 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Exit codes beyond ArgumentParser's own (64 for usage).
 enum ExitStatus {
     static let failure: Int32 = 1
@@ -108,6 +114,7 @@ extension AsyncParsableCommand {
         switch error {
         case let error as EventStoreError: error.message
         case let error as PostgresError: error.description
+        case let error as CommandError: error.description
         default: String(describing: error)
         }
     }

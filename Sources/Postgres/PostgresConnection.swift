@@ -50,9 +50,13 @@ public actor PostgresConnection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = PostgresError.connectionMessage(connection) ?? "connection failed"
             PQfinish(connection)
+            // A server that answered and refused us needs a different fix from one that is not there.
+            let refusedByServer = message.contains("FATAL")
             throw PostgresError(
                 code: .connectionFailure, message: "cannot connect to PostgreSQL: \(message)",
-                hint: "set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"
+                hint: refusedByServer
+                    ? "check the role (--user / PGUSER), the database (PGDATABASE) and the password"
+                    : "set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"
             )
         }
         // libpq prints NOTICEs to stderr by default; they are not ours to show.
@@ -144,7 +148,7 @@ public actor PostgresConnection {
             if status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR {
                 if firstError == nil { firstError = PostgresError.from(result: result, connection: connection) }
             } else if status == PGRES_COPY_IN || status == PGRES_COPY_OUT {
-                PQputCopyEnd(connection, "COPY is not supported through simpleQuery")
+                Self.abandonCopy(connection, status)
                 if firstError == nil {
                     firstError = PostgresError(code: .unexpectedResult, message: "COPY is not supported through simpleQuery; use copyFrom")
                 }
@@ -165,24 +169,62 @@ public actor PostgresConnection {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-            if status == PGRES_COPY_IN {
-                PQputCopyEnd(connection, "COPY must go through copyFrom")
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT {
+                Self.abandonCopy(connection, status)
                 while let extra = PQgetResult(connection) { PQclear(extra) }
-                throw PostgresError(code: .unexpectedResult, message: "COPY must go through copyFrom")
+                throw PostgresError(code: .unexpectedResult, message: "COPY FROM STDIN goes through copyFrom; COPY TO STDOUT is not supported")
             }
             throw PostgresError.from(result: result, connection: connection)
         }
         return try body(result)
     }
 
+    /// Ends a COPY the caller did not ask to stream: aborts COPY IN, drains COPY OUT.
+    private static func abandonCopy(_ connection: OpaquePointer, _ status: ExecStatusType) {
+        if status == PGRES_COPY_IN {
+            PQputCopyEnd(connection, "COPY FROM STDIN must go through copyFrom")
+            return
+        }
+        var buffer: UnsafeMutablePointer<CChar>?
+        while PQgetCopyData(connection, &buffer, 0) >= 0 {
+            if let buffer { PQfreemem(buffer) }
+            buffer = nil
+        }
+    }
+
     // MARK: Transactions
+
+    /// Whether a transaction block is open on this connection.
+    public var inTransaction: Bool {
+        guard let handle else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
+    private var savepointDepth = 0
 
     /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown.
     /// The body is synchronous and isolated to this connection, so nothing interleaves with it.
+    /// Inside an open transaction it uses a savepoint instead, so an inner failure undoes only
+    /// the inner work and an inner success never commits the outer transaction.
     public func transaction<T: Sendable>(
         isolation level: IsolationLevel = .readCommitted,
         _ body: @Sendable (isolated PostgresConnection) throws -> T
     ) throws -> T {
+        if inTransaction {
+            savepointDepth += 1
+            let name = "ledger_savepoint_\(savepointDepth)"
+            defer { savepointDepth -= 1 }
+            try simpleQuery("SAVEPOINT \(name)")
+            do {
+                let value = try body(self)
+                try simpleQuery("RELEASE SAVEPOINT \(name)")
+                return value
+            } catch {
+                if isOpen { try? simpleQuery("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") }
+                throw error
+            }
+        }
         try simpleQuery("BEGIN ISOLATION LEVEL \(level.sql)")
         do {
             let value = try body(self)

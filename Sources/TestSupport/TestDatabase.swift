@@ -54,15 +54,27 @@ public struct FreshDatabase: Sendable {
     }
 
     /// Environment variables that point a child process (e.g. the `ledger` binary) at this database.
+    /// A `DATABASE_URL` names its own database and user, which win over `PGDATABASE`/`PGUSER`
+    /// in libpq, so the overrides are written into the URL itself.
     public func environment(user: String? = nil) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "DATABASE_URL")
-        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
-            environment["DATABASE_URL"] = url
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            environment["DATABASE_URL"] = Self.overriding(url, database: name, user: user)
         }
         environment["PGDATABASE"] = name
         if let user { environment["PGUSER"] = user }
         return environment
+    }
+
+    /// Adds `dbname`/`user` to a URI (`?dbname=…&user=…`) or a key=value string; later keys win.
+    static func overriding(_ connection: String, database: String, user: String?) -> String {
+        var pairs = [("dbname", database)]
+        if let user { pairs.append(("user", user)) }
+        if connection.hasPrefix("postgres://") || connection.hasPrefix("postgresql://") {
+            let query = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+            return connection + (connection.contains("?") ? "&" : "?") + query
+        }
+        return connection + pairs.map { " \($0.0)='\($0.1)'" }.joined()
     }
 }
 

@@ -1,0 +1,50 @@
+/// Why a command was refused. `code` is stable for callers and tests; `message` says what was
+/// wrong and, where it helps, what to do — it is what a finance officer sees.
+public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        /// Input that is malformed or out of range; `field` names it.
+        case invalidInput
+        case unknownProgram, unknownBeneficiary, unknownApplication, unknownPayment, unknownLoan, unknownBudget
+        case alreadyExists
+        /// The same id was used before for something different.
+        case conflictingDuplicate
+        case notEligible
+        case overCap
+        case overBudget
+        /// A budget adjusted below what is already committed.
+        case belowCommitted
+        case outsideProgramWindow
+        case wrongStatus
+        case overpayment
+        /// Approver and submitter are the same database identity.
+        case fourEyes
+        case duplicateNationalID
+        case repaymentExceedsOwed
+        case permissionDenied
+        case amountOverflow
+        /// Others kept writing the same streams; the command was retried and gave up.
+        case contention
+    }
+
+    public let code: Code
+    public let message: String
+    /// The input field at fault (`--amount`, `amount_vnd`, …), when there is one.
+    public let field: String?
+
+    public init(_ code: Code, _ message: String, field: String? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public var description: String {
+        if let field { return "\(field): \(message)" }
+        return message
+    }
+
+    public static func invalidInput(field: String, problem: String) -> DomainError {
+        DomainError(.invalidInput, problem, field: field)
+    }
+
+    public static let amountOverflow = DomainError(.amountOverflow, "the amount is out of range")
+}
