@@ -1,0 +1,355 @@
+import EventStore
+import Foundation
+
+/// Every event of the domain, with its payload. The event type stored in the log is the case
+/// name in UpperCamelCase (`ApplicationApproved`); payload keys are snake_case JSON; amounts are
+/// integer đồng; dates are `YYYY-MM-DD` business dates.
+///
+/// Adding a field changes `schemaVersion` and adds an upcaster in `LedgerEvent+Upcasting.swift`,
+/// so events recorded under older versions still read.
+public enum LedgerEvent: Sendable, Equatable {
+    // program-{code}
+    case programDefined(ProgramDefinition)
+    case programAmended(ProgramDefinition)
+    // budget-{program}-{year}-{district}
+    case budgetAllocated(BudgetAllocated)
+    case budgetAdjusted(BudgetAdjusted)
+    case fundsReserved(FundsReserved)
+    case fundsReleased(FundsReleased)
+    // beneficiary-{id}
+    case beneficiaryRegistered(BeneficiaryRegistered)
+    case benefitCommitted(BenefitCommitted)
+    case benefitReleased(BenefitReleased)
+    // application-{id}
+    case applicationSubmitted(ApplicationSubmitted)
+    case applicationApproved(ApplicationApproved)
+    case applicationRejected(ApplicationRejected)
+    case applicationWithdrawn(ApplicationWithdrawn)
+    case paymentRecorded(PaymentRecorded)
+    case paymentReversed(PaymentReversed)
+    case loanOpened(LoanOpened)
+    case applicationClosed(ApplicationClosed)
+    // loan-{id}
+    case loanDisbursed(LoanDisbursed)
+    case loanRepaid(LoanRepaid)
+    case loanSettled(LoanSettled)
+    case loanWrittenOff(LoanWrittenOff)
+}
+
+// MARK: Programmes
+
+/// Grant or loan.
+public enum ProgramKind: String, Sendable, Codable, CaseIterable {
+    case grant, loan
+}
+
+/// Person or household.
+public enum BeneficiaryKind: String, Sendable, Codable, CaseIterable {
+    case person, household
+}
+
+/// An interest rate in force from a date until the next period starts.
+public struct RatePeriod: Sendable, Codable, Equatable {
+    public let from: LocalDate
+    /// Per year, in basis points (660 = 6.60 %).
+    public let annualRateBasisPoints: Int
+    public init(from: LocalDate, annualRateBasisPoints: Int) {
+        self.from = from
+        self.annualRateBasisPoints = annualRateBasisPoints
+    }
+}
+
+/// What a loan programme adds to a programme.
+public struct LoanTerms: Sendable, Codable, Equatable {
+    /// In date order; the rate of a day is that of the last period starting on or before it.
+    public let ratePeriods: [RatePeriod]
+    /// Overdue interest = rate × this / 100 on overdue principal (130 in the national scheme).
+    public let overdueMultiplierPercent: Int
+    public let maxTermMonths: Int
+    /// Months between principal instalments (1 monthly, 3 quarterly, …).
+    public let instalmentMonths: Int
+    public init(ratePeriods: [RatePeriod], overdueMultiplierPercent: Int, maxTermMonths: Int, instalmentMonths: Int) {
+        self.ratePeriods = ratePeriods
+        self.overdueMultiplierPercent = overdueMultiplierPercent
+        self.maxTermMonths = maxTermMonths
+        self.instalmentMonths = instalmentMonths
+    }
+}
+
+/// A programme as an admin loads it from the catalog; an amendment is a whole new definition
+/// effective from its date.
+public struct ProgramDefinition: Sendable, Codable, Equatable {
+    public let code: String
+    public let nameVi: String
+    public let nameEn: String
+    public let legalBasis: String
+    public let kind: ProgramKind
+    public let beneficiaryKinds: [BeneficiaryKind]
+    /// Categories a beneficiary needs at least one of (e.g. `poor`); empty means any.
+    public let eligibleCategories: [String]
+    public let capPerBeneficiaryVND: VND
+    public let validFrom: LocalDate
+    public let validUntil: LocalDate
+    /// Once-only: the cap counts everything the beneficiary was granted under the programme.
+    public let onceOnly: Bool
+    /// The business date from which this definition applies.
+    public let effectiveFrom: LocalDate
+    /// True when the figures are samples, not the resolution's.
+    public let illustrative: Bool
+    public let loanTerms: LoanTerms?
+
+    public init(
+        code: String, nameVi: String, nameEn: String, legalBasis: String, kind: ProgramKind,
+        beneficiaryKinds: [BeneficiaryKind], eligibleCategories: [String], capPerBeneficiaryVND: VND,
+        validFrom: LocalDate, validUntil: LocalDate, onceOnly: Bool, effectiveFrom: LocalDate,
+        illustrative: Bool, loanTerms: LoanTerms?
+    ) {
+        self.code = code
+        self.nameVi = nameVi
+        self.nameEn = nameEn
+        self.legalBasis = legalBasis
+        self.kind = kind
+        self.beneficiaryKinds = beneficiaryKinds
+        self.eligibleCategories = eligibleCategories
+        self.capPerBeneficiaryVND = capPerBeneficiaryVND
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.onceOnly = onceOnly
+        self.effectiveFrom = effectiveFrom
+        self.illustrative = illustrative
+        self.loanTerms = loanTerms
+    }
+}
+
+// MARK: Budgets
+
+public struct BudgetAllocated: Sendable, Codable, Equatable {
+    public let program: String
+    public let fiscalYear: Int
+    public let district: District
+    public let amountVND: VND
+    public let reference: String
+    public init(program: String, fiscalYear: Int, district: District, amountVND: VND, reference: String) {
+        self.program = program; self.fiscalYear = fiscalYear; self.district = district
+        self.amountVND = amountVND; self.reference = reference
+    }
+}
+
+public struct BudgetAdjusted: Sendable, Codable, Equatable {
+    public let program: String
+    public let fiscalYear: Int
+    public let district: District
+    /// Positive adds funds, negative removes them.
+    public let deltaVND: VND
+    public let reference: String
+    public init(program: String, fiscalYear: Int, district: District, deltaVND: VND, reference: String) {
+        self.program = program; self.fiscalYear = fiscalYear; self.district = district
+        self.deltaVND = deltaVND; self.reference = reference
+    }
+}
+
+/// An approval's claim on the budget.
+public struct FundsReserved: Sendable, Codable, Equatable {
+    public let applicationID: String
+    public let amountVND: VND
+    public init(applicationID: String, amountVND: VND) { self.applicationID = applicationID; self.amountVND = amountVND }
+}
+
+/// Part of a reservation given back (closed under-paid, withdrawn).
+public struct FundsReleased: Sendable, Codable, Equatable {
+    public let applicationID: String
+    public let amountVND: VND
+    public let reason: String
+    public init(applicationID: String, amountVND: VND, reason: String) {
+        self.applicationID = applicationID; self.amountVND = amountVND; self.reason = reason
+    }
+}
+
+// MARK: Beneficiaries
+
+public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
+    public let beneficiaryID: String
+    public let kind: BeneficiaryKind
+    public let name: String
+    public let district: District
+    public let categories: [String]
+    public let bankAccount: String?
+    /// HMAC-SHA-256 of the national id under the deployment's key, hex; never the id itself.
+    public let nationalIDFingerprint: String?
+    public init(beneficiaryID: String, kind: BeneficiaryKind, name: String, district: District, categories: [String],
+                bankAccount: String?, nationalIDFingerprint: String?) {
+        self.beneficiaryID = beneficiaryID; self.kind = kind; self.name = name; self.district = district
+        self.categories = categories; self.bankAccount = bankAccount; self.nationalIDFingerprint = nationalIDFingerprint
+    }
+}
+
+/// An approval counted against the beneficiary (for once-only caps).
+public struct BenefitCommitted: Sendable, Codable, Equatable {
+    public let applicationID: String
+    public let program: String
+    public let amountVND: VND
+    public init(applicationID: String, program: String, amountVND: VND) {
+        self.applicationID = applicationID; self.program = program; self.amountVND = amountVND
+    }
+}
+
+public struct BenefitReleased: Sendable, Codable, Equatable {
+    public let applicationID: String
+    public let program: String
+    public let amountVND: VND
+    public init(applicationID: String, program: String, amountVND: VND) {
+        self.applicationID = applicationID; self.program = program; self.amountVND = amountVND
+    }
+}
+
+// MARK: Applications
+
+public struct ApplicationSubmitted: Sendable, Codable, Equatable {
+    public let applicationID: String
+    public let beneficiaryID: String
+    public let program: String
+    public let district: District
+    public let fiscalYear: Int
+    public let requestedVND: VND
+    public let submittedOn: LocalDate
+    public init(applicationID: String, beneficiaryID: String, program: String, district: District, fiscalYear: Int,
+                requestedVND: VND, submittedOn: LocalDate) {
+        self.applicationID = applicationID; self.beneficiaryID = beneficiaryID; self.program = program
+        self.district = district; self.fiscalYear = fiscalYear; self.requestedVND = requestedVND; self.submittedOn = submittedOn
+    }
+}
+
+public struct ApplicationApproved: Sendable, Codable, Equatable {
+    public let approvedVND: VND
+    /// The decision's legal reference (số quyết định).
+    public let decisionReference: String
+    public let decidedOn: LocalDate
+    public init(approvedVND: VND, decisionReference: String, decidedOn: LocalDate) {
+        self.approvedVND = approvedVND; self.decisionReference = decisionReference; self.decidedOn = decidedOn
+    }
+}
+
+public struct ApplicationRejected: Sendable, Codable, Equatable {
+    public let reason: String
+    public let decidedOn: LocalDate
+    public init(reason: String, decidedOn: LocalDate) { self.reason = reason; self.decidedOn = decidedOn }
+}
+
+public struct ApplicationWithdrawn: Sendable, Codable, Equatable {
+    public let reason: String
+    public let withdrawnOn: LocalDate
+    /// Reservation given back to the budget (0 when it was not approved).
+    public let releasedVND: VND
+    public init(reason: String, withdrawnOn: LocalDate, releasedVND: VND) {
+        self.reason = reason; self.withdrawnOn = withdrawnOn; self.releasedVND = releasedVND
+    }
+}
+
+public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
+    case bank, cash
+}
+
+public struct PaymentRecorded: Sendable, Codable, Equatable {
+    public let paymentID: String
+    public let amountVND: VND
+    public let paidOn: LocalDate
+    public let method: PaymentMethod
+    /// The voucher's reference (số chứng từ).
+    public let voucher: String
+    /// Copied from the beneficiary at the time of payment (bank transfers).
+    public let bankAccount: String?
+    public init(paymentID: String, amountVND: VND, paidOn: LocalDate, method: PaymentMethod, voucher: String, bankAccount: String?) {
+        self.paymentID = paymentID; self.amountVND = amountVND; self.paidOn = paidOn; self.method = method
+        self.voucher = voucher; self.bankAccount = bankAccount
+    }
+}
+
+/// A payment returned by the bank; it restores what may still be paid.
+public struct PaymentReversed: Sendable, Codable, Equatable {
+    public let paymentID: String
+    public let amountVND: VND
+    public let reason: String
+    public let reversedOn: LocalDate
+    public init(paymentID: String, amountVND: VND, reason: String, reversedOn: LocalDate) {
+        self.paymentID = paymentID; self.amountVND = amountVND; self.reason = reason; self.reversedOn = reversedOn
+    }
+}
+
+/// A loan disbursed against this (loan programme) application.
+public struct LoanOpened: Sendable, Codable, Equatable {
+    public let loanID: String
+    public let principalVND: VND
+    public let disbursedOn: LocalDate
+    public init(loanID: String, principalVND: VND, disbursedOn: LocalDate) {
+        self.loanID = loanID; self.principalVND = principalVND; self.disbursedOn = disbursedOn
+    }
+}
+
+public struct ApplicationClosed: Sendable, Codable, Equatable {
+    public let closedOn: LocalDate
+    /// Net of reversals (for loans: principal disbursed).
+    public let paidVND: VND
+    /// The unpaid remainder given back to the budget.
+    public let releasedVND: VND
+    public init(closedOn: LocalDate, paidVND: VND, releasedVND: VND) {
+        self.closedOn = closedOn; self.paidVND = paidVND; self.releasedVND = releasedVND
+    }
+}
+
+// MARK: Loans
+
+public struct LoanDisbursed: Sendable, Codable, Equatable {
+    public let loanID: String
+    public let applicationID: String
+    public let beneficiaryID: String
+    public let program: String
+    public let principalVND: VND
+    public let disbursedOn: LocalDate
+    public let termMonths: Int
+    public let instalmentMonths: Int
+    public let overdueMultiplierPercent: Int
+    public init(loanID: String, applicationID: String, beneficiaryID: String, program: String, principalVND: VND,
+                disbursedOn: LocalDate, termMonths: Int, instalmentMonths: Int, overdueMultiplierPercent: Int) {
+        self.loanID = loanID; self.applicationID = applicationID; self.beneficiaryID = beneficiaryID; self.program = program
+        self.principalVND = principalVND; self.disbursedOn = disbursedOn; self.termMonths = termMonths
+        self.instalmentMonths = instalmentMonths; self.overdueMultiplierPercent = overdueMultiplierPercent
+    }
+}
+
+/// A repayment and how it was allocated, in the fixed order: overdue interest, interest,
+/// overdue principal, principal due, prepaid principal. Interest figures are those accrued up
+/// to `paid_on`, so later rate changes never rewrite them.
+public struct LoanRepaid: Sendable, Codable, Equatable {
+    public let repaymentID: String
+    public let amountVND: VND
+    public let paidOn: LocalDate
+    public let overdueInterestVND: VND
+    public let interestVND: VND
+    public let overduePrincipalVND: VND
+    public let principalDueVND: VND
+    public let prepaidPrincipalVND: VND
+    public let outstandingPrincipalAfterVND: VND
+    public init(repaymentID: String, amountVND: VND, paidOn: LocalDate, overdueInterestVND: VND, interestVND: VND,
+                overduePrincipalVND: VND, principalDueVND: VND, prepaidPrincipalVND: VND, outstandingPrincipalAfterVND: VND) {
+        self.repaymentID = repaymentID; self.amountVND = amountVND; self.paidOn = paidOn
+        self.overdueInterestVND = overdueInterestVND; self.interestVND = interestVND
+        self.overduePrincipalVND = overduePrincipalVND; self.principalDueVND = principalDueVND
+        self.prepaidPrincipalVND = prepaidPrincipalVND; self.outstandingPrincipalAfterVND = outstandingPrincipalAfterVND
+    }
+}
+
+public struct LoanSettled: Sendable, Codable, Equatable {
+    public let settledOn: LocalDate
+    public init(settledOn: LocalDate) { self.settledOn = settledOn }
+}
+
+public struct LoanWrittenOff: Sendable, Codable, Equatable {
+    public let reason: String
+    public let writtenOffOn: LocalDate
+    public let outstandingPrincipalVND: VND
+    public let unpaidInterestVND: VND
+    public init(reason: String, writtenOffOn: LocalDate, outstandingPrincipalVND: VND, unpaidInterestVND: VND) {
+        self.reason = reason; self.writtenOffOn = writtenOffOn
+        self.outstandingPrincipalVND = outstandingPrincipalVND; self.unpaidInterestVND = unpaidInterestVND
+    }
+}
