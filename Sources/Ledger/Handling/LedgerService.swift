@@ -1,0 +1,187 @@
+import Crypto
+import EventStore
+import Foundation
+import Postgres
+
+/// Carries out commands: loads the streams a decision needs, decides (pure), and appends to all
+/// of them in one atomic call with the versions it read. If another writer moved one of those
+/// streams meanwhile, it reloads and decides again, at most `maximumAttempts` times.
+///
+/// Acts as the connection's database role: that role is the actor recorded on every event, and
+/// the database checks which event types it may append.
+public struct LedgerService: Sendable {
+    public let store: EventStore
+
+    /// Attempts per command before giving up with `DomainError.Code.contention`.
+    public static let maximumAttempts = 8
+    /// Events read per round trip when loading a stream.
+    public static let streamPageSize = 10_000
+    /// A snapshotted stream whose tail since its snapshot is at least this long gets a new snapshot.
+    public static let snapshotEveryEvents: Int64 = 100
+
+    public init(store: EventStore) {
+        self.store = store
+    }
+
+    public init(connection: PostgresConnection) {
+        self.init(store: EventStore(connection: connection))
+    }
+
+    var connection: PostgresConnection { store.connection }
+
+    /// The database role this service acts as (`session_user`).
+    public func actingRole() async throws -> String {
+        try await connection.queryOne("SELECT session_user::text") { try $0.string(0) }
+    }
+
+    // MARK: Loading
+
+    /// The events of a stream after `version`, decoded with who recorded them.
+    func events(of stream: String, after version: Int64) async throws -> [(LedgerEvent, EventContext)] {
+        var decoded: [(LedgerEvent, EventContext)] = []
+        var next = version + 1
+        while true {
+            let page = try await store.readStream(StreamID(stream), from: next, limit: Self.streamPageSize)
+            for recorded in page {
+                guard let event = try LedgerEvent(recorded: recorded) else { continue }
+                decoded.append((event, EventContext(
+                    position: recorded.position, streamVersion: recorded.streamVersion,
+                    actor: recorded.actor ?? "", recordedAtMicroseconds: recorded.recordedAtMicroseconds
+                )))
+            }
+            guard page.count == Self.streamPageSize, let last = page.last else { break }
+            next = last.streamVersion + 1
+        }
+        return decoded
+    }
+
+    /// A stream's state folded from all its events.
+    public func load<State: StreamState>(_ type: State.Type, stream: String) async throws -> State {
+        State(streamID: stream).folding(try await events(of: stream, after: 0))
+    }
+
+    /// A long stream's state: its latest snapshot plus the events after it; saves a fresh
+    /// snapshot when the tail has grown long. Snapshots are only a cache of the same fold.
+    public func loadSnapshotted<State: StreamState>(_ type: State.Type, stream: String) async throws -> State {
+        let typeName = String(describing: State.self)
+        let snapshot = try await connection.query(
+            "SELECT version, state FROM ledger.snapshots WHERE stream_id = $1 AND state_type = $2 AND state_schema = $3",
+            [stream, typeName, Self.snapshotSchema]
+        ) { row in (try row.int64(0), try row.string(1)) }.first
+        var state = State(streamID: stream)
+        if let (version, json) = snapshot, let restored = try? JSONDecoder().decode(State.self, from: Data(json.utf8)),
+           restored.version == version {
+            state = restored
+        }
+        let tail = try await events(of: stream, after: state.version)
+        state = state.folding(tail)
+        if Int64(tail.count) >= Self.snapshotEveryEvents {
+            try await saveSnapshot(state, stream: stream, typeName: typeName)
+        }
+        return state
+    }
+
+    /// Bumped when the shape of snapshotted states changes, so old snapshots are ignored.
+    static let snapshotSchema = 1
+
+    func saveSnapshot<State: StreamState>(_ state: State, stream: String, typeName: String) async throws {
+        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        // A cache write that fails (e.g. a role without the grant) must not fail the command.
+        _ = try? await connection.execute("""
+            INSERT INTO ledger.snapshots (stream_id, version, state_type, state_schema, state)
+            VALUES ($1, $2, $3, $4, $5::jsonb)
+            ON CONFLICT (stream_id) DO UPDATE
+                SET version = EXCLUDED.version, state_type = EXCLUDED.state_type, state_schema = EXCLUDED.state_schema,
+                    state = EXCLUDED.state, taken_at = now()
+                WHERE ledger.snapshots.version < EXCLUDED.version OR ledger.snapshots.state_schema <> EXCLUDED.state_schema
+            """, [stream, state.version, typeName, Self.snapshotSchema, json])
+    }
+
+    // MARK: Running a command
+
+    /// Decides and appends, retrying on version conflicts. `commandID` defaults to
+    /// `kind-<SHA-256 of the command's content>`, so the same command sent twice is recorded once.
+    public func run<Command: Encodable & Sendable>(
+        _ kind: String, _ command: Command, commandID: String? = nil,
+        decide: @Sendable () async throws -> Decision
+    ) async throws -> CommandOutcome {
+        let id = try commandID ?? Self.defaultCommandID(kind: kind, command: command)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let decision = try await decide()
+            if decision.alreadyDone || decision.streams.isEmpty {
+                return CommandOutcome(commandID: id, summary: decision.summary, firstPosition: nil, lastPosition: nil,
+                                      eventsAppended: 0, alreadyRecorded: decision.alreadyDone, attempts: attempt)
+            }
+            let appends = try decision.streams.map { entry in
+                StreamAppend(
+                    stream: StreamID(entry.stream),
+                    expectedVersion: entry.expectedVersion == 0 ? .noStream : .exactly(entry.expectedVersion),
+                    events: try entry.events.map { try $0.newEvent() }
+                )
+            }
+            do {
+                let result = try await store.append(appends, commandID: id)
+                return CommandOutcome(
+                    commandID: id, summary: decision.summary, firstPosition: result.firstPosition,
+                    lastPosition: result.lastPosition,
+                    eventsAppended: result.replayed ? 0 : Int(result.lastPosition - result.firstPosition + 1),
+                    alreadyRecorded: result.replayed, attempts: attempt
+                )
+            } catch let error as EventStoreError where error.code == .versionConflict {
+                guard attempt < Self.maximumAttempts else {
+                    throw DomainError(.contention, "gave up after \(attempt) attempts: others kept changing the same records (\(error.message)); try again")
+                }
+                // Back off a little, more each time, so racing writers spread out.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch let error as EventStoreError {
+                throw Self.domainError(from: error, commandID: id)
+            }
+        }
+    }
+
+    /// `kind-` and 40 hex digits of SHA-256 over the command encoded as sorted JSON.
+    public static func defaultCommandID<Command: Encodable>(kind: String, command: Command) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let digest = SHA256.hash(data: try encoder.encode(command))
+        return kind + "-" + digest.prefix(20).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// What the database refused, in the words of the domain.
+    static func domainError(from error: EventStoreError, commandID: String) -> any Error {
+        switch (error.code, error.underlying?.code.rawValue) {
+        case (.permissionDenied, _):
+            return DomainError(.permissionDenied, "\(error.message) (officers record; approvers decide; admins load programmes and budgets)")
+        case (.idempotencyMismatch, _):
+            return DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
+        case (_, "LD001"):
+            return DomainError(.conflictingDuplicate, error.message)
+        case (_, "LD002"):
+            return DomainError(.duplicateNationalID, error.message)
+        case (_, "LD003"):
+            return DomainError(.fourEyes, error.message)
+        default:
+            return error
+        }
+    }
+}
+
+/// What a command did.
+public struct CommandOutcome: Sendable, Equatable, Codable {
+    public let commandID: String
+    /// One line for the person who asked, e.g. "payment P-1 of 5,000,000 ₫ recorded on application A-1".
+    public let summary: String
+    public let firstPosition: Int64?
+    public let lastPosition: Int64?
+    public let eventsAppended: Int
+    /// The same command had been recorded before; nothing was appended this time.
+    public let alreadyRecorded: Bool
+    public let attempts: Int
+
+    enum CodingKeys: String, CodingKey {
+        case commandID = "command_id", summary, firstPosition = "first_position", lastPosition = "last_position"
+        case eventsAppended = "events_appended", alreadyRecorded = "already_recorded", attempts
+    }
+}
