@@ -12,6 +12,6 @@ struct Ledger: AsyncParsableCommand {
             Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed,
             2 integrity problem found, 64 usage error.
             """,
-        subcommands: [Migrate.self, Status.self, Audit.self, Events.self]
+        subcommands: [Migrate.self, Status.self, Audit.self, Events.self, User.self]
     )
 }

@@ -64,3 +64,21 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
         }
     }
 }
+
+extension PostgresValue {
+    /// A `text[]` parameter (cast it in SQL: `$1::text[]`), every element quoted and escaped, so
+    /// `= ANY($1::text[])` takes a list of values as one parameter.
+    public static func textArray(_ elements: [String]) -> PostgresValue {
+        var literal = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { literal += "," }
+            literal += "\""
+            for character in element {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.append(character)
+            }
+            literal += "\""
+        }
+        return .text(literal + "}")
+    }
+}
