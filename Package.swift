@@ -46,7 +46,8 @@ let package = Package(
         .executableTarget(
             name: "LedgerCLI",
             dependencies: [
-                "Postgres", "Migrations", "EventStore",
+                "Postgres", "Migrations", "EventStore", "Ledger",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +70,8 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,9 @@ struct Ledger: AsyncParsableCommand {
             Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed,
             2 integrity problem found, 64 usage error.
             """,
-        subcommands: [Migrate.self, Status.self, Audit.self, Events.self, User.self]
+        subcommands: [
+            Migrate.self, Status.self, Program.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
+            Loan.self, User.self, Audit.self, Events.self,
+        ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import Ledger
 import Postgres
 
 /// The one place that writes to stdout/stderr and turns errors into exit codes.
@@ -91,6 +92,8 @@ struct CommandError: Error, CustomStringConvertible {
 enum ExitStatus {
     static let failure: Int32 = 1
     static let integrityProblem: Int32 = 2
+    /// Malformed input (a flag's value, a file's field): the same code ArgumentParser uses.
+    static let usage: Int32 = 64
 }
 
 extension AsyncParsableCommand {
@@ -104,6 +107,9 @@ extension AsyncParsableCommand {
             throw error
         } catch let error as ValidationError {
             throw error
+        } catch let error as DomainError {
+            Output.message("ledger: error: \(error.description)")
+            throw ExitCode(error.code == .invalidInput ? ExitStatus.usage : ExitStatus.failure)
         } catch {
             Output.message("ledger: error: \(Self.describe(error))")
             throw ExitCode(ExitStatus.failure)

@@ -319,6 +319,10 @@ public struct LoanDisbursed: Sendable, Codable, Equatable {
 /// A repayment and how it was allocated, in the fixed order: overdue interest, interest,
 /// overdue principal, principal due, prepaid principal. Interest figures are those accrued up
 /// to `paid_on`, so later rate changes never rewrite them.
+///
+/// The two `unpaid_…_after_vnd` fields carry forward interest fixed at `paid_on` but not
+/// covered by the amount (a partial repayment), so the loan stream folds without the
+/// programme's rates (see `docs/loans.md`).
 public struct LoanRepaid: Sendable, Codable, Equatable {
     public let repaymentID: String
     public let amountVND: VND
@@ -329,12 +333,18 @@ public struct LoanRepaid: Sendable, Codable, Equatable {
     public let principalDueVND: VND
     public let prepaidPrincipalVND: VND
     public let outstandingPrincipalAfterVND: VND
+    /// Overdue interest still owed after this repayment (paid first next time).
+    public let unpaidOverdueInterestAfterVND: VND
+    /// Interest still owed after this repayment (paid right after overdue interest next time).
+    public let unpaidInterestAfterVND: VND
     public init(repaymentID: String, amountVND: VND, paidOn: LocalDate, overdueInterestVND: VND, interestVND: VND,
-                overduePrincipalVND: VND, principalDueVND: VND, prepaidPrincipalVND: VND, outstandingPrincipalAfterVND: VND) {
+                overduePrincipalVND: VND, principalDueVND: VND, prepaidPrincipalVND: VND, outstandingPrincipalAfterVND: VND,
+                unpaidOverdueInterestAfterVND: VND = .zero, unpaidInterestAfterVND: VND = .zero) {
         self.repaymentID = repaymentID; self.amountVND = amountVND; self.paidOn = paidOn
         self.overdueInterestVND = overdueInterestVND; self.interestVND = interestVND
         self.overduePrincipalVND = overduePrincipalVND; self.principalDueVND = principalDueVND
         self.prepaidPrincipalVND = prepaidPrincipalVND; self.outstandingPrincipalAfterVND = outstandingPrincipalAfterVND
+        self.unpaidOverdueInterestAfterVND = unpaidOverdueInterestAfterVND; self.unpaidInterestAfterVND = unpaidInterestAfterVND
     }
 }
 

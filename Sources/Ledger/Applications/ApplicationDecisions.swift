@@ -1,0 +1,305 @@
+/// Decisions about applications: submit, approve, reject, withdraw, close (payments are in
+/// `ApplicationDecisions+Payments.swift`). Each is a pure function of the states it reads;
+/// the events it returns carry the versions those states were read at, so the handler's atomic
+/// append holds only if none of them moved.
+public enum ApplicationDecisions {
+    /// An officer submits an application for `beneficiary` under `program`. Refused when the
+    /// beneficiary is not registered (`unknownBeneficiary`) or the programme not defined
+    /// (`unknownProgram`); when the programme, as defined on `submittedOn`, does not serve the
+    /// beneficiary's kind or any of its categories (`notEligible`); when `requested` is not
+    /// positive or above the cap (`overCap`). The fiscal year defaults to `submittedOn`'s year;
+    /// the district is the beneficiary's. The same id with the same content is already done;
+    /// with different content, `alreadyExists`.
+    public static func submit(
+        id: String, existing: ApplicationState, beneficiary: BeneficiaryState, program: ProgramState,
+        requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil
+    ) throws -> Decision {
+        let id = try Identifier.validated(id, field: "id")
+        precondition(existing.streamID == Streams.application(id), "the application state given is of stream \(existing.streamID)")
+        guard requested.isPositive else {
+            throw DomainError.invalidInput(field: "amount", problem: "the amount requested must be positive, not \(requested.formatted)")
+        }
+        let year = fiscalYear ?? submittedOn.year
+        guard DomainLimits.fiscalYears.contains(year) else {
+            throw DomainError.invalidInput(
+                field: "year", problem: "\(year) is not a fiscal year the ledger accepts (\(DomainLimits.fiscalYears.lowerBound)–\(DomainLimits.fiscalYears.upperBound))"
+            )
+        }
+        let candidate = beneficiary.district.map {
+            ApplicationSubmitted(
+                applicationID: id, beneficiaryID: beneficiary.id, program: program.code, district: $0, fiscalYear: year,
+                requestedVND: requested, submittedOn: submittedOn
+            )
+        }
+        if let earlier = existing.submission {
+            guard earlier == candidate else {
+                throw DomainError(
+                    .alreadyExists,
+                    "application \(id) was already submitted (beneficiary \(earlier.beneficiaryID), programme \(earlier.program), "
+                        + "\(earlier.requestedVND.formatted) on \(earlier.submittedOn), fiscal year \(earlier.fiscalYear)); choose another id"
+                )
+            }
+            return .alreadyDone("application \(id) was already submitted with these details")
+        }
+        guard let registration = beneficiary.registration, let submitted = candidate else {
+            throw DomainError(.unknownBeneficiary, "no beneficiary \(beneficiary.id) is registered; register them first")
+        }
+        guard let definition = program.definition(on: submittedOn) else {
+            throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")
+        }
+        guard definition.beneficiaryKinds.contains(registration.kind) else {
+            let kinds = definition.beneficiaryKinds.map { $0.rawValue + "s" }.joined(separator: " and ")
+            throw DomainError(
+                .notEligible,
+                "programme \(program.code) supports \(kinds); beneficiary \(beneficiary.id) is registered as a \(registration.kind.rawValue)"
+            )
+        }
+        if !definition.eligibleCategories.isEmpty, Set(definition.eligibleCategories).isDisjoint(with: registration.categories) {
+            let held = registration.categories.isEmpty ? "none" : registration.categories.joined(separator: ", ")
+            throw DomainError(
+                .notEligible,
+                "programme \(program.code) requires one of the categories \(definition.eligibleCategories.joined(separator: ", ")); "
+                    + "beneficiary \(beneficiary.id) has: \(held)"
+            )
+        }
+        guard requested <= definition.capPerBeneficiaryVND else {
+            throw DomainError(
+                .overCap,
+                "the \(requested.formatted) requested is above the cap of \(definition.capPerBeneficiaryVND.formatted) per beneficiary "
+                    + "of programme \(program.code)"
+            )
+        }
+        return Decision(
+            streams: [StreamEvents(stream: existing.streamID, expectedVersion: existing.version, events: [.applicationSubmitted(submitted)])],
+            summary: "application \(id) submitted: \(requested.formatted) under \(program.code) for beneficiary \(beneficiary.id) "
+                + "(\(submitted.district.name), fiscal year \(year))"
+        )
+    }
+
+    /// An approver approves a submitted application (`wrongStatus` otherwise) that someone else
+    /// submitted (`fourEyes`), on a date inside the programme's validity window as defined then
+    /// (`outsideProgramWindow`), for a positive amount within the cap (`overCap`) — for a
+    /// once-only programme, within the cap less what the beneficiary was already granted under it
+    /// — and within what the budget of the application's programme, fiscal year and district
+    /// still has available (`overBudget`). Appends to three streams at once: the approval, the
+    /// budget's reservation, and the commitment counted against the beneficiary.
+    public static func approve(
+        application: ApplicationState, program: ProgramState, budget: BudgetState, beneficiary: BeneficiaryState,
+        approver: String, amount: VND, decisionReference: String, decidedOn: LocalDate
+    ) throws -> Decision {
+        let submission = try submitted(application)
+        try requireStatus(application, [.submitted], toBe: "approved")
+        try requireFourEyes(application, decider: approver, action: "approve")
+        precondition(program.code == submission.program, "the programme given is \(program.code), not \(submission.program)")
+        precondition(budget.streamID == application.budgetStreamID, "the budget given is of stream \(budget.streamID)")
+        precondition(beneficiary.id == submission.beneficiaryID, "the beneficiary given is \(beneficiary.id)")
+        let reference = try DomainText.validated(decisionReference, field: "decision", maximumCharacters: DomainLimits.maximumReferenceCharacters)
+        guard amount.isPositive else {
+            throw DomainError.invalidInput(field: "amount", problem: "the amount approved must be positive, not \(amount.formatted)")
+        }
+        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: "application \(application.id) was submitted")
+        guard let definition = program.definition(on: decidedOn) else {
+            throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")
+        }
+        guard definition.isValid(on: decidedOn) else {
+            throw DomainError(
+                .outsideProgramWindow,
+                "programme \(program.code) is valid from \(definition.validityWindow); an approval dated \(decidedOn) is outside that window"
+            )
+        }
+        let cap = definition.capPerBeneficiaryVND
+        guard amount <= cap else {
+            throw DomainError(
+                .overCap, "approving \(amount.formatted) is above the cap of \(cap.formatted) per beneficiary of programme \(program.code)"
+            )
+        }
+        if definition.onceOnly {
+            let alreadyGranted = beneficiary.committed(program: program.code)
+            let room = try cap.subtracting(alreadyGranted)
+            guard amount <= room else {
+                throw DomainError(
+                    .overCap,
+                    "programme \(program.code) is once-only with a cap of \(cap.formatted); beneficiary \(beneficiary.id) was already "
+                        + "granted \(alreadyGranted.formatted) under it, so at most \(VND.max(room, .zero).formatted) can be approved, "
+                        + "not \(amount.formatted)"
+                )
+            }
+        }
+        let label = BudgetState.label(program: submission.program, fiscalYear: submission.fiscalYear, district: submission.district)
+        guard budget.isAllocated else {
+            throw DomainError(.overBudget, "no budget allocated for \(label); allocate one before approving")
+        }
+        guard amount <= budget.available else {
+            throw DomainError(
+                .overBudget,
+                "approving \(amount.formatted) needs more than the \(budget.available.formatted) still available in budget \(label) "
+                    + "(allocated \(budget.allocated.formatted), reserved \(budget.reserved.formatted))"
+            )
+        }
+        let approval = ApplicationApproved(approvedVND: amount, decisionReference: reference, decidedOn: decidedOn)
+        return Decision(
+            streams: [
+                StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationApproved(approval)]),
+                StreamEvents(stream: budget.streamID, expectedVersion: budget.version, events: [
+                    .fundsReserved(FundsReserved(applicationID: application.id, amountVND: amount)),
+                ]),
+                StreamEvents(stream: beneficiary.streamID, expectedVersion: beneficiary.version, events: [
+                    .benefitCommitted(BenefitCommitted(applicationID: application.id, program: submission.program, amountVND: amount)),
+                ]),
+            ],
+            summary: "application \(application.id) approved for \(amount.formatted) (\(reference)); budget \(label) has "
+                + "\(try budget.available.subtracting(amount).formatted) left"
+        )
+    }
+
+    /// An approver rejects a submitted application (`wrongStatus` otherwise) that someone else
+    /// submitted (`fourEyes`), with a reason.
+    public static func reject(application: ApplicationState, approver: String, reason: String, decidedOn: LocalDate) throws -> Decision {
+        let submission = try submitted(application)
+        try requireStatus(application, [.submitted], toBe: "rejected")
+        try requireFourEyes(application, decider: approver, action: "reject")
+        let reason = try DomainText.validated(reason, field: "reason", maximumCharacters: DomainLimits.maximumReasonCharacters)
+        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: "application \(application.id) was submitted")
+        let rejection = ApplicationRejected(reason: reason, decidedOn: decidedOn)
+        return Decision(
+            streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationRejected(rejection)])],
+            summary: "application \(application.id) rejected: \(reason)"
+        )
+    }
+
+    /// Withdraws an application. A submitted one is simply withdrawn. An approved one with
+    /// nothing paid out (net of reversals) and no loan is withdrawn and its whole reservation
+    /// released to the budget and the beneficiary (`budget` and `beneficiary` are needed then).
+    /// Anything else is `wrongStatus`: an application with money paid out is closed instead.
+    public static func withdraw(
+        application: ApplicationState, budget: BudgetState?, beneficiary: BeneficiaryState?, reason: String, on withdrawnOn: LocalDate
+    ) throws -> Decision {
+        let submission = try submitted(application)
+        let reason = try DomainText.validated(reason, field: "reason", maximumCharacters: DomainLimits.maximumReasonCharacters)
+        switch application.status {
+        case .submitted:
+            try requireNotBefore(withdrawnOn, submission.submittedOn, field: "withdrawn_on", when: "application \(application.id) was submitted")
+            let withdrawal = ApplicationWithdrawn(reason: reason, withdrawnOn: withdrawnOn, releasedVND: .zero)
+            return Decision(
+                streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationWithdrawn(withdrawal)])],
+                summary: "application \(application.id) withdrawn: \(reason)"
+            )
+        case .approved where application.disbursed == .zero && application.loans.isEmpty:
+            guard let budget, let beneficiary else {
+                preconditionFailure("withdrawing an approved application needs its budget and beneficiary")
+            }
+            try requireNotBefore(withdrawnOn, application.approval?.decidedOn ?? submission.submittedOn, field: "withdrawn_on", when: "application \(application.id) was approved")
+            let released = application.approved
+            let withdrawal = ApplicationWithdrawn(reason: reason, withdrawnOn: withdrawnOn, releasedVND: released)
+            var streams = [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationWithdrawn(withdrawal)])]
+            streams += releasing(released, of: application, submission: submission, budget: budget, beneficiary: beneficiary, why: "withdrawn: \(reason)")
+            return Decision(
+                streams: streams,
+                summary: "application \(application.id) withdrawn: \(reason); \(released.formatted) released to budget "
+                    + BudgetState.label(program: submission.program, fiscalYear: submission.fiscalYear, district: submission.district)
+            )
+        case .approved:
+            throw DomainError(
+                .wrongStatus,
+                "application \(application.id) has \(application.disbursed.formatted) paid out; it cannot be withdrawn — close it to "
+                    + "release the unpaid remainder"
+            )
+        case .rejected, .withdrawn, .closed, nil:
+            throw DomainError(
+                .wrongStatus,
+                "application \(application.id) is \(statusText(application)); only a submitted application, or an approved one with "
+                    + "nothing paid, can be withdrawn"
+            )
+        }
+    }
+
+    /// Closes an approved application (`wrongStatus` otherwise): nothing more is paid on it, and
+    /// the approved amount not paid out (net of reversals; for loans, not disbursed) is released
+    /// to the budget and the beneficiary.
+    public static func close(
+        application: ApplicationState, budget: BudgetState, beneficiary: BeneficiaryState, on closedOn: LocalDate
+    ) throws -> Decision {
+        let submission = try submitted(application)
+        try requireStatus(application, [.approved], toBe: "closed")
+        try requireNotBefore(closedOn, application.approval?.decidedOn ?? submission.submittedOn, field: "closed_on", when: "application \(application.id) was approved")
+        let paidOut = application.disbursed
+        let released = application.remainingPayable
+        let closure = ApplicationClosed(closedOn: closedOn, paidVND: paidOut, releasedVND: released)
+        var streams = [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationClosed(closure)])]
+        if released.isPositive {
+            streams += releasing(released, of: application, submission: submission, budget: budget, beneficiary: beneficiary, why: "closed: unpaid remainder")
+        }
+        return Decision(
+            streams: streams,
+            summary: "application \(application.id) closed: \(paidOut.formatted) paid of \(application.approved.formatted) approved; "
+                + "\(released.formatted) released"
+        )
+    }
+
+    // MARK: Shared checks
+
+    /// The release of `amount` to the budget and the beneficiary (withdrawal, closure).
+    static func releasing(
+        _ amount: VND, of application: ApplicationState, submission: ApplicationSubmitted,
+        budget: BudgetState, beneficiary: BeneficiaryState, why: String
+    ) -> [StreamEvents] {
+        precondition(budget.streamID == application.budgetStreamID, "the budget given is of stream \(budget.streamID)")
+        precondition(beneficiary.id == submission.beneficiaryID, "the beneficiary given is \(beneficiary.id)")
+        return [
+            StreamEvents(stream: budget.streamID, expectedVersion: budget.version, events: [
+                .fundsReleased(FundsReleased(applicationID: application.id, amountVND: amount, reason: why)),
+            ]),
+            StreamEvents(stream: beneficiary.streamID, expectedVersion: beneficiary.version, events: [
+                .benefitReleased(BenefitReleased(applicationID: application.id, program: submission.program, amountVND: amount)),
+            ]),
+        ]
+    }
+
+    /// The submitted facts, or `unknownApplication`.
+    static func submitted(_ application: ApplicationState) throws -> ApplicationSubmitted {
+        guard let submission = application.submission else {
+            throw DomainError(.unknownApplication, "no application \(application.id) has been submitted")
+        }
+        return submission
+    }
+
+    static func requireStatus(_ application: ApplicationState, _ allowed: [ApplicationStatus], toBe action: String) throws {
+        guard let status = application.status, allowed.contains(status) else {
+            let wanted = allowed.map(\.rawValue).joined(separator: " or ")
+            throw DomainError(
+                .wrongStatus, "application \(application.id) is \(statusText(application)); only a \(wanted) application can be \(action)"
+            )
+        }
+    }
+
+    /// `approved`, `closed on 2024-06-30`, … for messages.
+    static func statusText(_ application: ApplicationState) -> String {
+        switch application.status {
+        case .submitted: "submitted"
+        case .approved: "approved"
+        case .rejected: "rejected" + (application.rejection.map { " on \($0.decidedOn)" } ?? "")
+        case .withdrawn: "withdrawn" + (application.withdrawal.map { " on \($0.withdrawnOn)" } ?? "")
+        case .closed: "closed" + (application.closure.map { " on \($0.closedOn)" } ?? "")
+        case nil: "not submitted"
+        }
+    }
+
+    /// Four eyes: the database identity deciding is not the one that submitted.
+    static func requireFourEyes(_ application: ApplicationState, decider: String, action: String) throws {
+        guard let submitter = application.submittedBy, submitter != decider else {
+            throw DomainError(
+                .fourEyes,
+                "application \(application.id) was submitted by \(application.submittedBy ?? "an unknown role"); \(decider) cannot \(action) "
+                    + "it — another approver must decide (four eyes)"
+            )
+        }
+    }
+
+    /// Business dates keep their order: a decision, withdrawal or closure is not dated before the
+    /// step it follows.
+    static func requireNotBefore(_ date: LocalDate, _ earliest: LocalDate, field: String, when what: String) throws {
+        guard date >= earliest else {
+            throw DomainError.invalidInput(field: field, problem: "\(date) is before \(earliest), when \(what)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+/// What every write command shares: `--command-id`, the service as the connecting role, and
+/// printing what was recorded.
+struct WriteOptions: ParsableArguments {
+    @Option(help: "Idempotency key (default: derived from the command's content, so a retry records nothing twice).")
+    var commandId: String?
+}
+
+enum Recording {
+    static func service(_ connection: ConnectionOptions) async throws -> LedgerService {
+        LedgerService(connection: try await connection.connect())
+    }
+
+    /// Prints the outcome: the summary and where it landed in the log.
+    static func print(_ outcome: CommandOutcome, format: OutputFormat) throws {
+        switch format {
+        case .json:
+            Output.data(try Output.json(outcome))
+        case .table:
+            var pairs = [("recorded", outcome.alreadyRecorded ? "nothing new (already recorded)" : outcome.summary)]
+            if outcome.alreadyRecorded { pairs.append(("earlier", outcome.summary)) }
+            if let first = outcome.firstPosition, let last = outcome.lastPosition {
+                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last)"))
+            }
+            pairs.append(("command id", outcome.commandID))
+            Output.data(Output.keyValues(pairs))
+        }
+    }
+
+    static func amount(_ text: String, field: String, signed: Bool = false) throws -> VND {
+        try VND(parsing: text, field: field, signed: signed)
+    }
+
+    /// A business date, or today in Vietnam when not given.
+    static func date(_ text: String?, field: String) throws -> LocalDate {
+        guard let text else { return LocalDate.today() }
+        return try LocalDate(parsing: text, field: field)
+    }
+
+    static func year(_ value: Int, field: String = "--year") throws -> Int {
+        guard (2000...2100).contains(value) else {
+            throw DomainError.invalidInput(field: field, problem: "\(value) is not a fiscal year (2000–2100)")
+        }
+        return value
+    }
+}
