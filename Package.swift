@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // libpq through pkg-config (Debian: libpq-dev).
@@ -41,7 +42,11 @@ let package = Package(
         // pure decisions plus the command handler that loads, decides and appends.
         .target(
             name: "Ledger",
-            dependencies: ["EventStore", "Postgres", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "EventStore", "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
         ),
         .executableTarget(
             name: "LedgerCLI",
@@ -69,6 +74,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres", "Migrations"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerServiceTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore"]),

@@ -25,7 +25,12 @@ public enum TestDatabase {
 
     /// A login role for tests, member of `groupRole` (e.g. `ledger_writer`); created once per process.
     public static func loginRole(memberOf groupRole: String?) async throws -> String {
-        try await TemplateRegistry.shared.loginRole(memberOf: groupRole)
+        try await TemplateRegistry.shared.loginRole(memberOf: groupRole.map { [$0] } ?? [], label: "")
+    }
+
+    /// A login role for tests named by `label` (several people of one group), member of every group in `groups`.
+    public static func loginRole(_ label: String, memberOf groups: [String]) async throws -> String {
+        try await TemplateRegistry.shared.loginRole(memberOf: groups, label: label)
     }
 
     static func requireConfigured() throws {
@@ -41,6 +46,9 @@ public enum TestDatabase {
 /// One test database.
 public struct FreshDatabase: Sendable {
     public let name: String
+
+    /// A database of the test server by name (tests normally get theirs from `TestDatabase.withFresh`).
+    public init(name: String) { self.name = name }
 
     /// Connection settings for this database, as the test superuser or as `user`.
     public func configuration(user: String? = nil) -> ConnectionConfiguration {
@@ -129,18 +137,19 @@ actor TemplateRegistry {
         try await adminConnection().simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
-    func loginRole(memberOf groupRole: String?) async throws -> String {
-        let key = groupRole ?? "none"
+    func loginRole(memberOf groups: [String], label: String) async throws -> String {
+        let base = groups.first.map { $0.replacingOccurrences(of: "ledger_", with: "") } ?? "none"
+        let key = base + (label.isEmpty ? "" : "_" + label) + (groups.count > 1 ? "_multi" : "")
         if let existing = roles[key] { return try await existing.value }
-        let task = Task { try await self.createLoginRole(key: key, memberOf: groupRole) }
+        let task = Task { try await self.createLoginRole(key: key, memberOf: groups) }
         roles[key] = task
         return try await task.value
     }
 
-    private func createLoginRole(key: String, memberOf groupRole: String?) async throws -> String {
+    private func createLoginRole(key: String, memberOf groups: [String]) async throws -> String {
         _ = try await template()  // the group roles exist once a database is migrated
-        let name = "test_\(key.replacingOccurrences(of: "ledger_", with: ""))_\(runID)"
-        let membership = groupRole.map { " IN ROLE \($0)" } ?? ""
+        let name = "test_\(key)_\(runID)"
+        let membership = groups.isEmpty ? "" : " IN ROLE " + groups.joined(separator: ", ")
         try await adminConnection().simpleQuery("CREATE ROLE \(name) LOGIN\(membership)")
         return name
     }

@@ -10,22 +10,11 @@ func ledger(_ arguments: String..., in database: FreshDatabase, user: String? = 
     try await LedgerBinary.run(arguments, environment: childEnvironment(database, user: user))
 }
 
-/// `database.environment(user:)`, made safe when `DATABASE_URL` is set: libpq lets a database or
-/// user named in the URL win over `PGDATABASE`/`PGUSER`, which would point the child at the URL's
-/// database instead of the fresh one. So the overrides are also added to the URL itself.
+/// The environment that points a `ledger` child process at `database` (or at another database
+/// of the same server, `databaseName`), as the test superuser or as `user`.
 func childEnvironment(_ database: FreshDatabase, user: String? = nil, databaseName: String? = nil) -> [String: String] {
-    var environment = database.environment(user: user)
-    let name = databaseName ?? database.name
-    environment["PGDATABASE"] = name
-    guard let url = environment["DATABASE_URL"], !url.isEmpty else { return environment }
-    var overrides = [("dbname", name)]
-    if let user { overrides.append(("user", user)) }
-    if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-        environment["DATABASE_URL"] = url + (url.contains("?") ? "&" : "?") + overrides.map { "\($0)=\($1)" }.joined(separator: "&")
-    } else {
-        environment["DATABASE_URL"] = url + " " + overrides.map { "\($0)='\($1)'" }.joined(separator: " ")
-    }
-    return environment
+    guard let databaseName else { return database.environment(user: user) }
+    return FreshDatabase(name: databaseName).environment(user: user)
 }
 
 /// The value printed for `key` by a `key: value` listing (`status`, `audit verify` in table format).

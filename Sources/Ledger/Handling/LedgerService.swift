@@ -13,7 +13,9 @@ public struct LedgerService: Sendable {
     public let store: EventStore
 
     /// Attempts per command before giving up with `DomainError.Code.contention`.
-    public static let maximumAttempts = 8
+    public static let maximumAttempts = 30
+    /// The longest pause between two attempts.
+    public static let maximumBackoffMilliseconds = 50
     /// Events read per round trip when loading a stream.
     public static let streamPageSize = 10_000
     /// A snapshotted stream whose tail since its snapshot is at least this long gets a new snapshot.
@@ -133,8 +135,9 @@ public struct LedgerService: Sendable {
                 guard attempt < Self.maximumAttempts else {
                     throw DomainError(.contention, "gave up after \(attempt) attempts: others kept changing the same records (\(error.message)); try again")
                 }
-                // Back off a little, more each time, so racing writers spread out.
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+                // Back off a random while, longer each time, so racing writers spread out.
+                let ceiling = min(Self.maximumBackoffMilliseconds, 2 * attempt)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...ceiling)))
             } catch let error as EventStoreError {
                 throw Self.domainError(from: error, commandID: id)
             }

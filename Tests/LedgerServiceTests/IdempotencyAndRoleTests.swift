@@ -1,0 +1,125 @@
+import EventStore
+import Foundation
+import Ledger
+import Postgres
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: TestDatabase.enabled))
+struct IdempotencyTests {
+    @Test func aRetriedPaymentIsRecordedOnceAndADifferentOneUnderItsIDIsRefused() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(100_000_000)
+            try await scenario.approvedApplication("A-1", household: "HH-1", amount: 10_000_000)
+            try await scenario.approvedApplication("A-2", household: "HH-2", amount: 10_000_000)
+            let first = try await scenario.pay("A-1", "P-1", 3_000_000)
+            #expect(first.eventsAppended == 1)
+            let retry = try await scenario.pay("A-1", "P-1", 3_000_000)
+            #expect(retry.alreadyRecorded)
+            #expect(retry.eventsAppended == 0)
+
+            let before = try await scenario.headPosition()
+            let different = try #require(await refusal { _ = try await scenario.pay("A-1", "P-1", 4_000_000) })
+            #expect(different.code == .conflictingDuplicate)
+            // The same payment id on another application: the database's unique payment ids refuse it.
+            let elsewhere = try #require(await refusal { _ = try await scenario.pay("A-2", "P-1", 3_000_000) })
+            #expect(elsewhere.code == .conflictingDuplicate)
+            #expect(elsewhere.message.contains("application-A-1"))
+            #expect(try await scenario.headPosition() == before)
+            #expect(try await scenario.application("A-1").paid == 3_000_000)
+        }
+    }
+
+    @Test func anExplicitCommandIDReusedForOtherContentIsRefused() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            _ = try await scenario.admin.allocateBudget(program: Scenario.housing, year: 2024, district: .caiRang,
+                                                        amount: 10_000_000, reference: "QĐ 1", commandID: "alloc-1")
+            let again = try await scenario.admin.allocateBudget(program: Scenario.housing, year: 2024, district: .caiRang,
+                                                                amount: 10_000_000, reference: "QĐ 1", commandID: "alloc-1")
+            #expect(again.alreadyRecorded)
+            let error = try #require(await refusal {
+                _ = try await scenario.admin.allocateBudget(program: Scenario.housing, year: 2024, district: .caiRang,
+                                                            amount: 20_000_000, reference: "QĐ 2", commandID: "alloc-1")
+            })
+            #expect(error.code == .conflictingDuplicate)
+            #expect(try await scenario.budget(district: .caiRang).allocated == 10_000_000)
+        }
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.enabled))
+struct RoleTests {
+    @Test func anOfficerCannotApprove() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(100_000_000)
+            try await scenario.household("HH-1")
+            try await scenario.submit("A-1", beneficiary: "HH-1", amount: 10_000_000)
+            let otherOfficer = try await scenario.person("other", in: ["ledger_officer"])
+            let error = try #require(await refusal { try await scenario.approve("A-1", amount: 10_000_000, by: otherOfficer) })
+            #expect(error.code == .permissionDenied)
+            #expect(error.message.contains("ApplicationApproved"))
+        }
+    }
+
+    @Test func anAuditorCannotWriteAnything() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            let auditor = try await scenario.person("reader", in: ["ledger_auditor"])
+            let error = try #require(await refusal {
+                _ = try await auditor.allocateBudget(program: Scenario.housing, year: 2024, district: .oMon, amount: 1_000_000, reference: "x")
+            })
+            #expect(error.code == .permissionDenied)
+            #expect(try await auditor.store.verifyChain().isIntact, "but an auditor can verify")
+        }
+    }
+
+    @Test func anApproverCannotRecordPaymentsOrLoadProgrammes() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(100_000_000)
+            try await scenario.approvedApplication("A-1", household: "HH-1", amount: 10_000_000)
+            let payment = try #require(await refusal { _ = try await scenario.pay("A-1", "P-1", 1_000_000, by: scenario.approver) })
+            #expect(payment.code == .permissionDenied)
+            let budget = try #require(await refusal {
+                _ = try await scenario.approver.allocateBudget(program: Scenario.housing, year: 2024, district: .oMon, amount: 1_000_000, reference: "x")
+            })
+            #expect(budget.code == .permissionDenied)
+        }
+    }
+
+    @Test func everyEventTypeTheDomainWritesIsGrantedToSomePeopleRole() async throws {
+        try await TestDatabase.withFresh { db in
+            let connection = try await db.connect()
+            let granted = try await connection.query(
+                "SELECT event_type FROM ledger.append_grants WHERE role_name IN ('ledger_officer', 'ledger_approver', 'ledger_admin')"
+            ) { try $0.string(0) }
+            #expect(Set(granted) == Set(LedgerEvent.allTypeNames))
+        }
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.enabled))
+struct SnapshotTests {
+    @Test func aBudgetLoadedFromItsSnapshotEqualsTheFullFold() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(10_000_000_000)
+            let applications = Int(LedgerService.snapshotEveryEvents) + 20
+            for index in 0..<applications {
+                try await scenario.approvedApplication("A-\(index)", household: "HH-\(index)", amount: 1_000_000)
+            }
+            let stream = Streams.budget(program: Scenario.housing, year: Scenario.year, district: Scenario.district)
+            let snapshotVersion = try await scenario.superuser.store.connection.query(
+                "SELECT version FROM ledger.snapshots WHERE stream_id = $1", [stream]
+            ) { try $0.int64(0) }.first
+            #expect(snapshotVersion != nil, "a long budget stream gets a snapshot")
+            let viaSnapshot = try await scenario.superuser.loadSnapshotted(BudgetState.self, stream: stream)
+            let full = try await scenario.superuser.load(BudgetState.self, stream: stream)
+            #expect(viaSnapshot == full)
+            #expect(full.reserved == VND(Int64(applications) * 1_000_000))
+        }
+    }
+}
