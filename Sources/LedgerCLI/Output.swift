@@ -59,13 +59,7 @@ enum Output {
 
     /// Thousands separators for tables: 1234567 → 1,234,567.
     static func grouped(_ value: Int64) -> String {
-        let digits = String(value.magnitude)
-        var output = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { output += "," }
-            output.append(character)
-        }
-        return value < 0 ? "-" + output : output
+        VND.grouped(value)
     }
 }
 

@@ -136,7 +136,11 @@ struct LoanDecisionTests {
             try LoanDecisions.repay(loan: loan, terms: quarterlyTerms(), repaymentID: "R-1", amountVND: 1_000, paidOn: day("2024-03-14"))
         }
         #expect(error?.field == "--paid-on")
-        loan = try repaying(loan, 1_000_000, on: day("2024-05-01"), id: "R-1").loan
+        // 03-15 → 05-01 = 47 days: 120,000,000 × 660 × 47 / 3,650,000 = 1,019,835.61… → 1,019,836 interest.
+        let first = try repaying(loan, 2_000_000, on: day("2024-05-01"), id: "R-1")
+        #expect(first.repaid.interestVND == 1_019_836)
+        #expect(first.repaid.principalDueVND == 980_164)
+        loan = first.loan
         error = expectRefusal(.invalidInput) {
             try LoanDecisions.repay(loan: loan, terms: quarterlyTerms(), repaymentID: "R-2", amountVND: 1_000, paidOn: day("2024-04-30"))
         }

@@ -275,10 +275,24 @@ extension LedgerService {
             throw DomainError(.unknownLoan, "there is no loan \(loanID)", field: "--loan-id")
         }
         let program = try await load(ProgramState.self, stream: Streams.program(disbursement.program))
-        guard let terms = program.current?.loanTerms else {
+        guard let terms = Self.loanTermsAcrossAmendments(program) else {
             throw DomainError(.unknownProgram, "programme \(disbursement.program) has no loan terms")
         }
         return (loan, terms)
+    }
+
+    /// The current loan terms, with rate periods from earlier definitions kept for the days before
+    /// the current definition's first period, so an amendment that lists only its new rate never
+    /// leaves earlier days without a rate.
+    static func loanTermsAcrossAmendments(_ program: ProgramState) -> LoanTerms? {
+        guard let current = program.current?.loanTerms else { return nil }
+        var periods = current.ratePeriods
+        for definition in program.definitions.dropLast().reversed() {
+            guard let earliest = periods.first?.from, let older = definition.loanTerms?.ratePeriods else { continue }
+            periods = older.filter { $0.from < earliest } + periods
+        }
+        return LoanTerms(ratePeriods: periods, overdueMultiplierPercent: current.overdueMultiplierPercent,
+                         maxTermMonths: current.maxTermMonths, instalmentMonths: current.instalmentMonths)
     }
 
     struct RepayCommand: Codable, Sendable { let loanID: String, repaymentID: String, amount: VND, paidOn: LocalDate }
