@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerServiceTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerImportTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore"]),
     ],

@@ -64,53 +64,67 @@ extension EventStore {
             ))
         }
 
-        var previousHash = EventHashing.genesisHash
+        // nil: the hash before `from` is not 32 bytes, so no previous hash can match it.
+        var previousHash: Hash256? = .zero
         if from > 1 {
             guard let anchor = try await hashAt(from - 1) else {
                 return result(0, ChainProblem(position: from - 1, kind: .gap, message: "position \(from - 1) is missing"))
             }
-            previousHash = anchor
+            previousHash = Hash256(anchor)
         }
 
+        // The chain is read in pages; while one page is checked, the server already computes the
+        // next (fetchPage). Each row is hashed from its own bytes as it is decoded.
+        let pages = PostgresPagedQuery(
+            "SELECT position, stream_id, stream_version, event_type, schema_version, recorded_at, payload, metadata, prev_hash, hash "
+                + "FROM ledger.events WHERE position > $1 AND position <= $3 ORDER BY position LIMIT $2",
+            parameters: [last], keyColumn: 0, pageSize: pageSize, resultFormat: .binary
+        )
         var expected = from
         var checked: Int64 = 0
         var digestHashSeen: [UInt8]? = digest?.position == 0 ? EventHashing.genesisHash : nil
-        while expected <= last {
-            let page = try await EventStoreError.mapping {
-                try await connection.query(
-                    "SELECT \(Self.eventColumns) FROM ledger.events WHERE position >= $1 AND position <= $2 ORDER BY position LIMIT $3",
-                    [expected, last, pageSize], decode: Self.decodeEvent
-                )
+        var chainProblem: ChainProblem?
+        pageLoop: while expected <= last {
+            let after = expected - 1
+            let links = try await EventStoreError.mapping {
+                try await connection.fetchPage(pages, after: after, decode: Self.chainLink)
             }
-            if page.isEmpty { break }
-            for event in page {
-                if event.position != expected {
-                    return result(checked, ChainProblem(
+            if links.isEmpty { break }
+            for link in links {
+                if link.position != expected {
+                    chainProblem = ChainProblem(
                         position: expected, kind: .gap,
-                        message: "position \(expected) is missing (the next event is at \(event.position))"
-                    ))
+                        message: "position \(expected) is missing (the next event is at \(link.position))"
+                    )
+                    break pageLoop
                 }
-                if event.previousHash != previousHash {
-                    return result(checked, ChainProblem(
-                        position: event.position, kind: .previousHashMismatch,
-                        message: "its previous hash is not the hash of position \(event.position - 1)"
-                    ))
+                guard let storedPrevious = link.previousHash, storedPrevious == previousHash else {
+                    chainProblem = ChainProblem(
+                        position: link.position, kind: .previousHashMismatch,
+                        message: "its previous hash is not the hash of position \(link.position - 1)"
+                    )
+                    break pageLoop
                 }
-                let recomputed = EventHashing.hash(of: event, previous: previousHash)
-                if recomputed != event.hash {
-                    return result(checked, ChainProblem(
-                        position: event.position, kind: .hashMismatch,
+                guard link.contentMatches, let hash = link.hash else {
+                    await connection.discardPrefetchedPage()
+                    let event = try await event(at: link.position)
+                    chainProblem = ChainProblem(
+                        position: link.position, kind: .hashMismatch,
                         message: "its content does not hash to its stored hash: the event was altered "
-                            + "(stream \(event.streamID), version \(event.streamVersion), \(event.type))"
-                    ))
+                            + "(stream \(event?.streamID.rawValue ?? "?"), version \(event.map { String($0.streamVersion) } ?? "?"), \(event?.type ?? "?"))"
+                    )
+                    break pageLoop
                 }
-                if event.position == digest?.position { digestHashSeen = event.hash }
-                previousHash = event.hash
+                if link.position == digest?.position { digestHashSeen = hash.bytes }
+                previousHash = hash
                 expected += 1
                 checked += 1
             }
             progress?(checked)
         }
+        // Leave the connection idle (a page may have been sent ahead).
+        await connection.discardPrefetchedPage()
+        if let chainProblem { return result(checked, chainProblem) }
         if expected <= last {
             return result(checked, ChainProblem(
                 position: expected, kind: .gap, message: "positions \(expected)…\(last) are missing: the log ends early"
@@ -123,7 +137,7 @@ extension EventStore {
                     message: "events exist past the head (up to \(snapshot.maxPosition)); they were not written by the append function"
                 ))
             }
-            if EventHashing.hex(previousHash) != snapshot.headHash {
+            if previousHash.map({ EventHashing.hex($0.bytes) }) != snapshot.headHash {
                 return result(checked, ChainProblem(
                     position: last, kind: .headMismatch, message: "the head's hash is not the hash of the last event"
                 ))
@@ -155,6 +169,58 @@ extension EventStore {
             ) { row in
                 HeadSnapshot(headPosition: try row.int64(0), headHash: try row.string(1), maxPosition: try row.int64(2))
             }
+        }
+    }
+
+    /// One row of the chain as `verifyChain` checks it.
+    struct ChainLink: Sendable {
+        let position: Int64
+        /// The stored previous hash; nil when it is not 32 bytes (it then matches nothing).
+        let previousHash: Hash256?
+        /// The stored hash; nil when it is not 32 bytes.
+        let hash: Hash256?
+        /// Whether SHA-256(stored previous hash ‖ canonical text of the stored fields) is the stored hash.
+        /// With `previousHash` equal to the hash recomputed for the event before, this is the
+        /// chain's definition (docs/audit.md) checked for this event.
+        let contentMatches: Bool
+    }
+
+    /// Hashes a row of the verify query (binary format) from the bytes the server sent: no
+    /// Strings, no arrays.
+    static func chainLink(_ row: PostgresRow) throws -> ChainLink {
+        let position = try row.int64(0)
+        let streamVersion = try row.int64(2)
+        let schemaVersion = try row.int64(4)
+        let recordedAt = try row.timestampMicroseconds(5)
+        let stored = try row.withByteaBytes(9) { Hash256(UnsafeRawBufferPointer($0)) }
+        return try row.withByteaBytes(8) { previous in
+            let digest = try row.withTextBytes(1) { streamID in
+                try row.withTextBytes(3) { type in
+                    try row.withTextBytes(6) { payload in
+                        try row.withTextBytes(7) { metadata in
+                            EventHashing.digest(
+                                previous: UnsafeRawBufferPointer(previous), position: position, streamID: streamID,
+                                streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+                                recordedAtMicroseconds: recordedAt, payload: payload, metadata: metadata
+                            )
+                        }
+                    }
+                }
+            }
+            return ChainLink(
+                position: position, previousHash: Hash256(UnsafeRawBufferPointer(previous)), hash: stored,
+                contentMatches: stored.map { Hash256(digest) == $0 } ?? false
+            )
+        }
+    }
+
+    /// The event at `position`, if there is one.
+    func event(at position: Int64) async throws -> RecordedEvent? {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT \(Self.eventColumns) FROM ledger.events WHERE position = $1", [position],
+                resultFormat: .binary, decode: Self.decodeEvent
+            ).first
         }
     }
 

@@ -25,8 +25,27 @@ public struct EventStore: Sendable {
         let batch = Self.batchJSON(streams)
         return try await EventStoreError.mapping {
             try await connection.queryOne("SELECT ledger.append($1, $2::jsonb)", [commandID, batch]) { row in
-                try row.decodeJSON(AppendResult.self, 0)
+                try row.withTextBytes(0) { try AppendResult.parse($0) }
             }
+        }
+    }
+
+    /// A command recorded earlier under `commandID`: its result (marked `replayed`), who sent it,
+    /// and the metadata of its first event (where a client keeps what identifies the command's
+    /// content); nil if no command was recorded under that id.
+    public func recordedCommand(_ commandID: String) async throws -> RecordedCommand? {
+        try await EventStoreError.mapping {
+            try await connection.query("""
+                SELECT (c.result || '{"replayed": true}'::jsonb)::text, c.actor,
+                       coalesce((SELECT e.metadata::text FROM ledger.events e
+                                 WHERE e.position = (c.result ->> 'first_position')::bigint), '{}')
+                FROM ledger.commands c WHERE c.command_id = $1
+                """, [commandID]) { row in
+                RecordedCommand(
+                    result: try row.withTextBytes(0) { try AppendResult.parse($0) },
+                    actor: try row.string(1), firstEventMetadataJSON: try row.string(2)
+                )
+            }.first
         }
     }
 
@@ -61,6 +80,8 @@ public struct EventStore: Sendable {
         command_id, recorded_at, prev_hash, hash
         """
 
+    /// Reads a row of `eventColumns`, in either result format (reads use binary: no hex or
+    /// timestamp text on either side).
     static func decodeEvent(_ row: PostgresRow) throws -> RecordedEvent {
         RecordedEvent(
             position: try row.int64(0), streamID: StreamID(try row.string(1)), streamVersion: try row.int64(2),
@@ -76,7 +97,7 @@ public struct EventStore: Sendable {
         try await EventStoreError.mapping {
             try await connection.query(
                 "SELECT \(Self.eventColumns) FROM ledger.events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version LIMIT $3",
-                [stream.rawValue, fromVersion, limit], decode: Self.decodeEvent
+                [stream.rawValue, fromVersion, limit], resultFormat: .binary, decode: Self.decodeEvent
             )
         }
     }
@@ -94,10 +115,17 @@ public struct EventStore: Sendable {
     public func readPage(after: Int64, limit: Int = EventStore.defaultPageSize) async throws -> [RecordedEvent] {
         try await EventStoreError.mapping {
             try await connection.query(
-                "SELECT \(Self.eventColumns) FROM ledger.events WHERE position > $1 ORDER BY position LIMIT $2",
-                [after, limit], decode: Self.decodeEvent
+                Self.logPageSQL, [after, limit], resultFormat: .binary, decode: Self.decodeEvent
             )
         }
+    }
+
+    /// The global log by position: `$1` = the position to read after, `$2` = the page size.
+    static let logPageSQL = "SELECT \(eventColumns) FROM ledger.events WHERE position > $1 ORDER BY position LIMIT $2"
+
+    /// A paged read of the global log (binary results), for `fetchPage`.
+    static func logPages(_ pageSize: Int) -> PostgresPagedQuery {
+        PostgresPagedQuery(logPageSQL, keyColumn: 0, pageSize: pageSize, resultFormat: .binary)
     }
 
     /// Every event with position > `after`, read in pages (constant memory), ending at the head
@@ -171,6 +199,9 @@ public struct EventLogSequence: AsyncSequence, Sendable {
         var lastPosition: Int64
         let pageSize: Int
         let follow: Follow?
+        /// This iteration's paged read: while the events of one full page are handed out, the
+        /// server is already computing the next (`PostgresConnection.fetchPage`).
+        let pages: PostgresPagedQuery
         var page: [RecordedEvent] = []
         var index = 0
         var listening = false
@@ -181,6 +212,7 @@ public struct EventLogSequence: AsyncSequence, Sendable {
             self.lastPosition = lastPosition
             self.pageSize = pageSize
             self.follow = follow
+            pages = EventStore.logPages(pageSize)
         }
 
         public mutating func next() async throws -> RecordedEvent? {
@@ -190,6 +222,7 @@ public struct EventLogSequence: AsyncSequence, Sendable {
                     index += 1
                     // Positions are gapless: anything else means the log is damaged, so stop rather than skip.
                     guard event.position == lastPosition + 1 else {
+                        await store.connection.discardPrefetchedPage()
                         throw EventStoreError(
                             code: .database,
                             message: "the log has a gap: expected position \(lastPosition + 1), found \(event.position)"
@@ -198,13 +231,21 @@ public struct EventLogSequence: AsyncSequence, Sendable {
                     lastPosition = event.position
                     return event
                 }
-                if finished || Task.isCancelled { return nil }
+                if finished { return nil }
+                if Task.isCancelled {
+                    // Leave the connection idle for whoever uses it next.
+                    await store.connection.discardPrefetchedPage()
+                    return nil
+                }
                 if let follow, !listening {
                     // Listen before reading, so an append between the read and the wait still wakes us.
                     try await EventStoreError.mapping { try await follow.listener.listen(EventStore.notificationChannel) }
                     listening = true
                 }
-                page = try await store.readPage(after: lastPosition, limit: pageSize)
+                let (pages, after) = (self.pages, lastPosition)
+                page = try await EventStoreError.mapping {
+                    try await store.connection.fetchPage(pages, after: after, decode: EventStore.decodeEvent)
+                }
                 index = 0
                 if page.isEmpty {
                     guard let follow else {

@@ -208,3 +208,18 @@ public struct StoreStatus: Sendable, Equatable {
     /// Recording time of the newest event, if any.
     public let lastRecordedAtMicroseconds: Int64?
 }
+
+/// A command the store recorded: what `append` returned for it, who sent it, and the metadata of
+/// its first event.
+public struct RecordedCommand: Sendable, Equatable {
+    public let result: AppendResult
+    public let actor: String
+    /// jsonb text of the first event's metadata (`actor`, `command_id`, and what the client added).
+    public let firstEventMetadataJSON: String
+
+    public init(result: AppendResult, actor: String, firstEventMetadataJSON: String) {
+        self.result = result
+        self.actor = actor
+        self.firstEventMetadataJSON = firstEventMetadataJSON
+    }
+}

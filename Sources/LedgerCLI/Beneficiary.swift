@@ -42,14 +42,14 @@ struct Beneficiary: AsyncParsableCommand {
     }
 }
 
-/// The deployment's key for national-id fingerprints: `LEDGER_NATIONAL_ID_KEY`, at least 16 characters.
+/// The deployment's key for national-id fingerprints: `LEDGER_NATIONAL_ID_KEY`, at least
+/// `DomainLimits.minimumNationalIDKeyBytes` bytes (as long as the SHA-256 output, RFC 2104).
 enum NationalIDKey {
-    static let minimumCharacters = 16
-
     static func fromEnvironment() throws -> SymmetricKey? {
         guard let text = ProcessInfo.processInfo.environment["LEDGER_NATIONAL_ID_KEY"], !text.isEmpty else { return nil }
-        guard text.count >= minimumCharacters else {
-            throw CommandError("LEDGER_NATIONAL_ID_KEY must be at least \(minimumCharacters) characters")
+        let minimum = DomainLimits.minimumNationalIDKeyBytes
+        guard text.utf8.count >= minimum else {
+            throw CommandError("LEDGER_NATIONAL_ID_KEY: is \(text.utf8.count) bytes; the national-id key must be at least \(minimum) bytes")
         }
         return SymmetricKey(data: Array(text.utf8))
     }

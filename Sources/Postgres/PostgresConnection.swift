@@ -9,6 +9,8 @@ import Foundation
 public actor PostgresConnection {
     private let executor: ConnectionExecutor
     private var handle: OpaquePointer?
+    /// The next page of a paged read, already sent (see `fetchPage`); nil when the connection is idle.
+    var prefetch: Prefetch?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -67,6 +69,7 @@ public actor PostgresConnection {
 
     /// Finishes the connection; later calls fail with `connectionFailure`.
     public func close() {
+        prefetch = nil
         if let handle { PQfinish(handle) }
         handle = nil
     }
@@ -88,10 +91,16 @@ public actor PostgresConnection {
         return PQserverVersion(handle)
     }
 
+    /// The handle as it is, possibly with a prefetched page in flight (only for `fetchPage`).
+    func handleForPaging() -> OpaquePointer? { handle }
+
+    /// The handle, idle: every use of the connection except `fetchPage` goes through here, so a
+    /// prefetched page is always read and cleared before anything else is sent.
     func liveHandle() throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(code: .connectionFailure, message: "the connection is closed")
         }
+        if prefetch != nil { discardPrefetch(handle) }
         return handle
     }
 
@@ -102,7 +111,16 @@ public actor PostgresConnection {
         _ sql: String, _ parameters: [any PostgresEncodable] = [],
         decode: (PostgresRow) throws -> T
     ) throws -> [T] {
-        try withResult(sql, parameters) { result in
+        try query(sql, parameters, resultFormat: .text, decode: decode)
+    }
+
+    /// As `query`, with the result in `resultFormat` (binary: integers, `timestamptz` and `bytea`
+    /// arrive as raw bytes; the row accessors read either format).
+    public func query<T: Sendable>(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresResultFormat,
+        decode: (PostgresRow) throws -> T
+    ) throws -> [T] {
+        try withResult(sql, parameters, resultFormat: resultFormat) { result in
             let count = PQntuples(result)
             var rows: [T] = []
             rows.reserveCapacity(Int(count))
@@ -118,7 +136,15 @@ public actor PostgresConnection {
         _ sql: String, _ parameters: [any PostgresEncodable] = [],
         decode: (PostgresRow) throws -> T
     ) throws -> T {
-        let rows = try query(sql, parameters, decode: decode)
+        try queryOne(sql, parameters, resultFormat: .text, decode: decode)
+    }
+
+    /// As `queryOne`, with the result in `resultFormat`.
+    public func queryOne<T: Sendable>(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], resultFormat: PostgresResultFormat,
+        decode: (PostgresRow) throws -> T
+    ) throws -> T {
+        let rows = try query(sql, parameters, resultFormat: resultFormat, decode: decode)
         guard rows.count == 1 else {
             throw PostgresError(code: .unexpectedResult, message: "expected one row, got \(rows.count)")
         }
@@ -158,10 +184,13 @@ public actor PostgresConnection {
     }
 
     /// Executes with parameters, checks the status, hands the live result to `body`, then clears it.
-    func withResult<T>(_ sql: String, _ parameters: [any PostgresEncodable], _ body: (OpaquePointer) throws -> T) throws -> T {
+    func withResult<T>(
+        _ sql: String, _ parameters: [any PostgresEncodable], resultFormat: PostgresResultFormat = .text,
+        _ body: (OpaquePointer) throws -> T
+    ) throws -> T {
         let connection = try liveHandle()
         let result = try ParameterBuffers(parameters).withPointers { values, lengths, formats in
-            PQexecParams(connection, sql, Int32(parameters.count), nil, values, lengths, formats, 0)
+            PQexecParams(connection, sql, Int32(parameters.count), nil, values, lengths, formats, resultFormat.rawValue)
         }
         guard let result else {
             throw PostgresError(code: .connectionFailure, message: PostgresError.connectionMessage(connection) ?? "no result")
@@ -180,7 +209,7 @@ public actor PostgresConnection {
     }
 
     /// Ends a COPY the caller did not ask to stream: aborts COPY IN, drains COPY OUT.
-    private static func abandonCopy(_ connection: OpaquePointer, _ status: ExecStatusType) {
+    static func abandonCopy(_ connection: OpaquePointer, _ status: ExecStatusType) {
         if status == PGRES_COPY_IN {
             PQputCopyEnd(connection, "COPY FROM STDIN must go through copyFrom")
             return
@@ -196,7 +225,7 @@ public actor PostgresConnection {
 
     /// Whether a transaction block is open on this connection.
     public var inTransaction: Bool {
-        guard let handle else { return false }
+        guard let handle = try? liveHandle() else { return false }
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
@@ -250,7 +279,7 @@ public actor PostgresConnection {
 }
 
 /// C arrays for `PQexecParams`: text values NUL-terminated, binary values with lengths.
-private struct ParameterBuffers {
+struct ParameterBuffers {
     private var storage: [UnsafeMutablePointer<CChar>?] = []
     private var lengths: [Int32] = []
     private var formats: [Int32] = []

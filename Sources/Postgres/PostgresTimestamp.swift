@@ -3,6 +3,10 @@ import Foundation
 /// Conversions between `timestamptz` text (ISO, UTC — the session is set to that on connect),
 /// microseconds since the Unix epoch (exact) and `Date`.
 public enum PostgresTimestamp {
+    /// 2000-01-01T00:00:00Z, where binary `timestamp`/`timestamptz` values count from, in
+    /// microseconds since the Unix epoch.
+    public static let postgresEpochMicroseconds: Int64 = 946_684_800_000_000
+
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]]` as PostgreSQL prints it with DateStyle ISO.
     public static func microseconds(fromISO text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0

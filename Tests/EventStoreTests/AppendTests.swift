@@ -173,7 +173,7 @@ struct AppendTests {
     @Test func retryingACommandReturnsTheOriginalResultAndAppendsNothing() async throws {
         try await TestDatabase.withFresh { db in
             let store = EventStore(connection: try await db.connect())
-            let batch = [StreamAppend(stream: "payment-P1", expectedVersion: .noStream, events: [try Fixture.event("PaymentRecorded", #"{"amount_vnd": 5000000}"#)])]
+            let batch = [StreamAppend(stream: "payment-P1", expectedVersion: .noStream, events: [try Fixture.event("TransferRecorded", #"{"amount_vnd": 5000000}"#)])]
             let original = try await store.append(batch, commandID: "pay-P1")
             _ = try await store.append([try Fixture.event()], to: "other", expectedVersion: .any, commandID: "other")
             let before = try await Fixture.snapshot(store.connection)
@@ -187,7 +187,7 @@ struct AppendTests {
             #expect(try await store.append(reloaded, commandID: "pay-P1").firstPosition == original.firstPosition)
             #expect(try await Fixture.snapshot(store.connection) == before)
 
-            let different = [StreamAppend(stream: "payment-P1", expectedVersion: .any, events: [try Fixture.event("PaymentRecorded", #"{"amount_vnd": 6000000}"#)])]
+            let different = [StreamAppend(stream: "payment-P1", expectedVersion: .any, events: [try Fixture.event("TransferRecorded", #"{"amount_vnd": 6000000}"#)])]
             do {
                 _ = try await store.append(different, commandID: "pay-P1")
                 Issue.record("a different command under the same id was accepted")
@@ -205,7 +205,7 @@ struct AppendTests {
                 for _ in 0..<4 { group.addTask { EventStore(connection: try await db.connect()) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            let event = try Fixture.event("PaymentRecorded", #"{"amount_vnd": 1000}"#)
+            let event = try Fixture.event("TransferRecorded", #"{"amount_vnd": 1000}"#)
             let results = try await withThrowingTaskGroup(of: AppendResult.self) { group in
                 for writer in writers {
                     group.addTask { try await writer.append([event], to: "payment-X", expectedVersion: .any, commandID: "pay-X") }

@@ -112,7 +112,7 @@ struct NewEventTests {
             let voucher: String
             let amountVND: Int64
         }
-        let event = try NewEvent(type: "PaymentRecorded", payload: Payment(voucher: "PC/01", amountVND: 5_000_000))
+        let event = try NewEvent(type: "TransferRecorded", payload: Payment(voucher: "PC/01", amountVND: 5_000_000))
         #expect(event.payloadJSON == #"{"amountVND":5000000,"voucher":"PC/01"}"#)
     }
 

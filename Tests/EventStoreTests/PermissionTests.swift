@@ -12,7 +12,7 @@ struct PermissionTests {
         try await TestDatabase.withFresh { db in
             let writerName = try await TestDatabase.loginRole(memberOf: "ledger_writer")
             let writer = EventStore(connection: try await db.connect(user: writerName))
-            let forged = try NewEvent(type: "PaymentRecorded", payloadJSON: #"{"amount_vnd": 1}"#,
+            let forged = try NewEvent(type: "TransferRecorded", payloadJSON: #"{"amount_vnd": 1}"#,
                                       metadataJSON: #"{"actor": "someone_else", "command_id": "forged", "channel": "cli"}"#)
             _ = try await writer.append([forged], to: "payment-1", expectedVersion: .any, commandID: "real-command")
             let event = try #require(try await writer.readStream("payment-1").first)

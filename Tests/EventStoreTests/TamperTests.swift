@@ -11,7 +11,7 @@ struct TamperTests {
     static func seed(_ store: EventStore, streams: Int = 3) async throws {
         for index in 0..<streams {
             _ = try await store.append(
-                [try NewEvent(type: "PaymentRecorded", payloadJSON: #"{"amount_vnd": \#(1_000_000 * (index + 1)), "voucher": "PC-\#(index)"}"#)],
+                [try NewEvent(type: "TransferRecorded", payloadJSON: #"{"amount_vnd": \#(1_000_000 * (index + 1)), "voucher": "PC-\#(index)"}"#)],
                 to: "payment-\(index)", expectedVersion: .noStream, commandID: "pay-\(index)"
             )
         }
@@ -148,7 +148,7 @@ struct TamperTests {
             try await superuser.simpleQuery("""
                 INSERT INTO ledger.events (position, stream_id, stream_version, event_type, schema_version, payload, metadata,
                                            command_id, recorded_at, prev_hash, hash)
-                SELECT 3, 'payment-9', 1, 'PaymentRecorded', 1, '{}', '{}', 'forged', now(), hash, hash FROM ledger.events WHERE position = 2;
+                SELECT 3, 'payment-9', 1, 'TransferRecorded', 1, '{}', '{}', 'forged', now(), hash, hash FROM ledger.events WHERE position = 2;
                 """)
             let problem = try #require(try await store.verifyChain().problem)
             #expect(problem.kind == .eventsBeyondHead)

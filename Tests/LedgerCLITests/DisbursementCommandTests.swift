@@ -110,6 +110,49 @@ struct DisbursementCommandTests {
         }
     }
 
+    @Test func nationalIDsNeedAKeyOfFullStrengthAndAreNeverTwiceActive() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.prepared(db)
+            let register = ["beneficiary", "register", "--id", "HH-7", "--kind", "household", "--name", "Trần Văn B",
+                            "--district", "Phong Điền", "--national-id", "092080001234"]
+            var environment = childEnvironment(db)
+            let before = try await Self.head(db)
+            let keyless = try await LedgerBinary.run(register, environment: environment)
+            #expect(keyless.status != 0 && keyless.stderr.contains("LEDGER_NATIONAL_ID_KEY"), "\(keyless)")
+            environment["LEDGER_NATIONAL_ID_KEY"] = "short-key-1234567890"
+            let weak = try await LedgerBinary.run(register, environment: environment)
+            #expect(weak.status != 0 && weak.stderr.contains("at least 32 bytes"), "\(weak)")
+            #expect(try await Self.head(db) == before)
+
+            environment["LEDGER_NATIONAL_ID_KEY"] = "a-deployment-key-of-forty-characters-xyz"
+            let first = try await LedgerBinary.run(register, environment: environment)
+            #expect(first.status == 0, "\(first)")
+            let events = try await EventStore(connection: try await db.connect()).readStream("beneficiary-HH-7")
+            #expect(events.first.map { !$0.payloadJSON.contains("092080001234") } == true, "only the fingerprint is stored")
+            var second = register
+            second[3] = "HH-8"
+            let duplicate = try await LedgerBinary.run(second, environment: environment)
+            #expect(duplicate.status == 1 && duplicate.stderr.contains("national id"), "\(duplicate)")
+            #expect(!duplicate.stderr.contains("092080001234"), "the id itself is never echoed in full")
+        }
+    }
+
+    @Test func anApprovalRunTwiceIsRecordedOnce() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.prepared(db)
+            let approver = try await TestDatabase.loginRole("twice", memberOf: ["ledger_approver"])
+            let approve = ["application", "approve", "--id", "A-1", "--amount", "8000000", "--decision", "QĐ 7", "--decided-on", "2024-03-10",
+                           "--format", "json"]
+            let first = try await LedgerBinary.run(approve, environment: childEnvironment(db, user: approver))
+            #expect(first.status == 0, "\(first)")
+            let head = try await Self.head(db)
+            let second = try await LedgerBinary.run(approve, environment: childEnvironment(db, user: approver))
+            #expect(second.status == 0, "\(second)")
+            #expect(try JSONDecoder().decode(Outcome.self, from: Data(second.stdout.utf8)).alreadyRecorded, "\(second)")
+            #expect(try await Self.head(db) == head)
+        }
+    }
+
     struct Outcome: Decodable {
         let eventsAppended: Int
         let alreadyRecorded: Bool

@@ -149,7 +149,8 @@ struct MigratorTests {
             // Each migration is its own transaction: the good one stays, the failing one left nothing.
             #expect(try await MigrationFixture.tableExists(connection, "public.extra_fixture"))
             #expect(try await !MigrationFixture.tableExists(connection, "public.half_done"))
-            #expect(try await migrator.applied().map(\.version).suffix(2) == [4, 9000])
+            let lastBundled = try #require(try Migration.bundled().last).version
+            #expect(try await migrator.applied().map(\.version).suffix(2) == [lastBundled, 9000])
 
             // Fixing the file lets the next run apply it.
             let fixed = try Migration(name: "9001_fails_halfway.sql", bytes: Array("CREATE TABLE public.half_done (id int);\n".utf8))

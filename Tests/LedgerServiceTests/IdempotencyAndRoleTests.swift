@@ -31,6 +31,47 @@ struct IdempotencyTests {
         }
     }
 
+    @Test func aDecisionRetriedAfterItWasRecordedReturnsTheOriginalResult() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(100_000_000)
+            try await scenario.household("HH-1")
+            try await scenario.household("HH-2")
+            try await scenario.submit("A-1", beneficiary: "HH-1", amount: 10_000_000)
+            try await scenario.submit("A-2", beneficiary: "HH-2", amount: 10_000_000)
+
+            // The reply to an approval was lost; the approver runs the same command again.
+            let approval = try await scenario.approve("A-1", amount: 10_000_000)
+            let approvalAgain = try await scenario.approve("A-1", amount: 10_000_000)
+            #expect(approvalAgain.alreadyRecorded && approvalAgain.eventsAppended == 0)
+            #expect((approvalAgain.firstPosition, approvalAgain.lastPosition) == (approval.firstPosition, approval.lastPosition))
+            #expect(approvalAgain.summary.contains("already recorded"))
+
+            // A different approval of the same application is still refused for what it is.
+            let other = try #require(await refusal { try await scenario.approve("A-1", amount: 9_000_000) })
+            #expect(other.code == .wrongStatus)
+
+            let rejection = try await scenario.approver.rejectApplication(id: "A-2", reason: "thiếu hồ sơ", decidedOn: Scenario.date("2024-03-10"))
+            let rejectionAgain = try await scenario.approver.rejectApplication(id: "A-2", reason: "thiếu hồ sơ", decidedOn: Scenario.date("2024-03-10"))
+            #expect(rejectionAgain.alreadyRecorded && rejectionAgain.firstPosition == rejection.firstPosition)
+
+            _ = try await scenario.pay("A-1", "P-1", 4_000_000)
+            let closure = try await scenario.officer.closeApplication(id: "A-1", on: Scenario.date("2024-04-01"))
+            let closureAgain = try await scenario.officer.closeApplication(id: "A-1", on: Scenario.date("2024-04-01"))
+            #expect(closureAgain.alreadyRecorded && closureAgain.lastPosition == closure.lastPosition)
+
+            // An explicit id reused for a different decision is refused as a duplicate, not replayed.
+            let head = try await scenario.headPosition()
+            let reused = try #require(await refusal {
+                _ = try await scenario.approver.rejectApplication(id: "A-1", reason: "khác", decidedOn: Scenario.date("2024-03-10"),
+                                                                  commandID: closure.commandID)
+            })
+            #expect(reused.code == .conflictingDuplicate)
+            #expect(try await scenario.headPosition() == head)
+            #expect(try await scenario.budget().reserved == 4_000_000)
+        }
+    }
+
     @Test func anExplicitCommandIDReusedForOtherContentIsRefused() async throws {
         try await TestDatabase.withFresh { db in
             let scenario = try await Scenario.make(db)

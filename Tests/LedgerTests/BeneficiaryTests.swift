@@ -127,12 +127,12 @@ import Testing
     }
 
     @Test(arguments: [
-        (command(name: "   "), "name", "must not be empty"),
-        (command(name: String(repeating: "ă", count: 201)), "name", "at most 200"),
-        (command(categories: (1...21).map { "c\($0)" }), "category", "at most 20"),
-        (command(categories: ["poor;drop"]), "category[0]", "may use only letters"),
-        (command(bankAccount: ""), "bank_account", "must not be empty"),
-        (command(bankAccount: "0071/0004"), "bank_account", "may use only letters"),
+        (BeneficiaryRegistrationTests.command(name: "   "), "name", "must not be empty"),
+        (BeneficiaryRegistrationTests.command(name: String(repeating: "ă", count: 201)), "name", "at most 200"),
+        (BeneficiaryRegistrationTests.command(categories: (1...21).map { "c\($0)" }), "category", "at most 20"),
+        (BeneficiaryRegistrationTests.command(categories: ["poor;drop"]), "category[0]", "may use only letters"),
+        (BeneficiaryRegistrationTests.command(bankAccount: ""), "bank_account", "must not be empty"),
+        (BeneficiaryRegistrationTests.command(bankAccount: "0071/0004"), "bank_account", "may use only letters"),
         (RegisterBeneficiary(id: "HH 1", kind: .person, name: "A", district: .coDo, categories: [], bankAccount: nil), "id", "may use only"),
     ])
     func badDetailsAreRefusedNamingTheField(command: RegisterBeneficiary, field: String, problem: String) throws {

@@ -30,7 +30,7 @@ let loanTermsJSON = #"{"rate_periods": [{"from": "2024-01-01", "annual_rate_basi
             "NQ11-TRAIN-ELEMENTARY", "NQ11-TRAIN-VOCATIONAL", "NQ11-OVERSEAS-LOAN",
             "NQ12-HOUSING", "NQ12-WATER", "NQ12-ELECTRICITY", "NQ12-LATRINE",
         ])
-        #expect(catalog.programs.allSatisfy(\.illustrative))
+        #expect(catalog.programs.allSatisfy { $0.illustrative })
         #expect(catalog.programs.filter { $0.code.hasPrefix("NQ11") }.allSatisfy { $0.legalBasis.contains("11/2023/NQ-HĐND") && $0.legalBasis.contains("27/KH-UBND") })
         #expect(catalog.programs.filter { $0.code.hasPrefix("NQ12") }.allSatisfy { $0.legalBasis.contains("12/2023/NQ-HĐND") && $0.legalBasis.contains("05/KH-UBND") })
         #expect(catalog.programs.allSatisfy { !$0.nameVi.isEmpty && !$0.nameEn.isEmpty })
@@ -267,6 +267,13 @@ let loanTermsJSON = #"{"rate_periods": [{"from": "2024-01-01", "annual_rate_basi
         let error = try #require(refusal { try ProgramCatalog(parsing: catalogJSON(extraTopLevel: #", "comment": "draft""#)) })
         #expect(error.field == "comment")
         #expect(error.message.contains("is not a field of a catalog"))
+    }
+
+    @Test func aCatalogOfMoreProgrammesThanOneAppendTakesIsRefused() throws {
+        let text = #"{"catalog_version": 1, "programs": ["# + Array(repeating: "{}", count: 101).joined(separator: ",") + "]}"
+        let error = try #require(refusal { try ProgramCatalog(parsing: text) })
+        #expect(error.field == "programs")
+        #expect(error.message.contains("has 101 entries; at most 100"))
     }
 
     @Test func deeplyNestedJSONIsRefusedBeforeItIsRead() throws {

@@ -8,8 +8,9 @@ public enum ApplicationDecisions {
     /// (`unknownProgram`); when the programme, as defined on `submittedOn`, does not serve the
     /// beneficiary's kind or any of its categories (`notEligible`); when `requested` is not
     /// positive or above the cap (`overCap`). The fiscal year defaults to `submittedOn`'s year;
-    /// the district is the beneficiary's. The same id with the same content is already done;
-    /// with different content, `alreadyExists`.
+    /// the district is the beneficiary's. The validity window is not checked here: an officer may
+    /// record a request at any time, and approval and payment are held to the window. The same id
+    /// with the same content is already done; with different content, `alreadyExists`.
     public static func submit(
         id: String, existing: ApplicationState, beneficiary: BeneficiaryState, program: ProgramState,
         requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil
@@ -266,8 +267,9 @@ public enum ApplicationDecisions {
     static func requireStatus(_ application: ApplicationState, _ allowed: [ApplicationStatus], toBe action: String) throws {
         guard let status = application.status, allowed.contains(status) else {
             let wanted = allowed.map(\.rawValue).joined(separator: " or ")
+            let article = wanted.first.map { "aeiou".contains($0) } == true ? "an" : "a"
             throw DomainError(
-                .wrongStatus, "application \(application.id) is \(statusText(application)); only a \(wanted) application can be \(action)"
+                .wrongStatus, "application \(application.id) is \(statusText(application)); only \(article) \(wanted) application can be \(action)"
             )
         }
     }

@@ -24,8 +24,12 @@ public enum DomainLimits {
     public static let fiscalYears = 2000...2100
     /// Size of a catalog file an admin loads.
     public static let maximumCatalogBytes = 1_048_576
-    /// Programmes in one catalog.
-    public static let maximumCatalogPrograms = 500
+    /// Programmes in one catalog: loading appends to one stream per programme in one atomic
+    /// call, and the store takes at most 100 streams per append (`ledger.limits()`).
+    public static let maximumCatalogPrograms = 100
+    /// Rate periods of one loan programme in a catalog (tighter than `LoanLimits.maximumRatePeriods`)
+    /// so that a whole definition always fits in one event (the store's payload limit is 64 KiB).
+    public static let maximumCatalogRatePeriods = 200
     /// Nesting of the catalog's JSON (the catalog itself needs 5).
     public static let maximumCatalogNesting = 8
     /// The national id fingerprint's key: at least as long as the SHA-256 output (RFC 2104).

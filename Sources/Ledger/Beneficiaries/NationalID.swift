@@ -9,8 +9,8 @@ public struct NationalID: Sendable, Equatable, CustomStringConvertible {
     /// The digit counts accepted: 9 (old identity card, CMND) or 12 (citizen identity card, CCCD).
     public static let acceptedDigitCounts = [9, 12]
 
-    /// The digits, without spaces.
-    public let digits: String
+    /// The digits, without spaces; private so that nothing can copy them into an event.
+    private let digits: String
 
     /// Accepts exactly 9 or 12 ASCII digits, with surrounding spaces trimmed.
     public init(parsing text: String, field: String = "national_id") throws {

@@ -61,8 +61,8 @@ extension LedgerEvent {
         return decoder
     }()
 
-    /// The event as the store takes it.
-    public func newEvent() throws -> NewEvent {
+    /// The event as the store takes it, with `metadata` besides what the database sets.
+    public func newEvent(metadata: [String: String] = [:]) throws -> NewEvent {
         let payload: any Encodable = switch self {
         case .programDefined(let p), .programAmended(let p): p
         case .budgetAllocated(let p): p
@@ -86,7 +86,10 @@ extension LedgerEvent {
         case .loanWrittenOff(let p): p
         }
         let json = String(decoding: try Self.encoder.encode(payload), as: UTF8.self)
-        return try NewEvent(type: typeName, schemaVersion: Self.currentSchemaVersion(of: typeName), payloadJSON: json)
+        let metadataJSON = metadata.isEmpty ? "{}" : String(decoding: try Self.encoder.encode(metadata), as: UTF8.self)
+        return try NewEvent(
+            type: typeName, schemaVersion: Self.currentSchemaVersion(of: typeName), payloadJSON: json, metadataJSON: metadataJSON
+        )
     }
 
     /// Reads a recorded event, upcasting older schema versions; nil for types this domain does not know.

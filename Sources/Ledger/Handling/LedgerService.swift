@@ -103,15 +103,28 @@ public struct LedgerService: Sendable {
 
     /// Decides and appends, retrying on version conflicts. `commandID` defaults to
     /// `kind-<SHA-256 of the command's content>`, so the same command sent twice is recorded once.
+    ///
+    /// Every event carries `command` (the kind) and `command_digest` (SHA-256 of the content) in
+    /// its metadata. When the decision refuses, or the store finds the id used for other events,
+    /// and the id was already recorded for this same content, the command has simply been done
+    /// before (a retry after a lost reply): the original result comes back, nothing is appended.
     public func run<Command: Encodable & Sendable>(
         _ kind: String, _ command: Command, commandID: String? = nil,
         decide: @Sendable () async throws -> Decision
     ) async throws -> CommandOutcome {
-        let id = try commandID ?? Self.defaultCommandID(kind: kind, command: command)
+        let digest = try Self.contentDigest(command)
+        let id = commandID ?? Self.defaultCommandID(kind: kind, digest: digest)
+        let metadata = ["command": kind, "command_digest": digest]
         var attempt = 0
         while true {
             attempt += 1
-            let decision = try await decide()
+            let decision: Decision
+            do {
+                decision = try await decide()
+            } catch let refusal as DomainError {
+                if let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) { return earlier }
+                throw refusal
+            }
             if decision.alreadyDone || decision.streams.isEmpty {
                 return CommandOutcome(commandID: id, summary: decision.summary, firstPosition: nil, lastPosition: nil,
                                       eventsAppended: 0, alreadyRecorded: decision.alreadyDone, attempts: attempt)
@@ -120,7 +133,7 @@ public struct LedgerService: Sendable {
                 StreamAppend(
                     stream: StreamID(entry.stream),
                     expectedVersion: entry.expectedVersion == 0 ? .noStream : .exactly(entry.expectedVersion),
-                    events: try entry.events.map { try $0.newEvent() }
+                    events: try entry.events.map { try $0.newEvent(metadata: metadata) }
                 )
             }
             do {
@@ -139,17 +152,47 @@ public struct LedgerService: Sendable {
                 let ceiling = min(Self.maximumBackoffMilliseconds, 2 * attempt)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...ceiling)))
             } catch let error as EventStoreError {
+                if error.code == .idempotencyMismatch,
+                   let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) {
+                    return earlier
+                }
                 throw Self.domainError(from: error, commandID: id)
             }
         }
     }
 
-    /// `kind-` and 40 hex digits of SHA-256 over the command encoded as sorted JSON.
-    public static func defaultCommandID<Command: Encodable>(kind: String, command: Command) throws -> String {
+    /// The outcome of this very command recorded earlier under `commandID`, if it was; a refusal
+    /// (`conflictingDuplicate`) if the id was recorded for something else; nil if never used.
+    func earlierOutcome(commandID: String, digest: String, attempts: Int) async throws -> CommandOutcome? {
+        guard let earlier = try await store.recordedCommand(commandID) else { return nil }
+        let metadata = try? JSONDecoder().decode([String: String].self, from: Data(earlier.firstEventMetadataJSON.utf8))
+        guard metadata?["command_digest"] == digest else {
+            throw DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
+        }
+        let result = earlier.result
+        return CommandOutcome(
+            commandID: commandID,
+            summary: "already recorded: command \(commandID) was recorded by \(earlier.actor) at positions "
+                + "\(result.firstPosition)–\(result.lastPosition); nothing new appended",
+            firstPosition: result.firstPosition, lastPosition: result.lastPosition,
+            eventsAppended: 0, alreadyRecorded: true, attempts: attempts
+        )
+    }
+
+    /// 64 hex digits of SHA-256 over the command encoded as sorted JSON.
+    public static func contentDigest<Command: Encodable>(_ command: Command) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let digest = SHA256.hash(data: try encoder.encode(command))
-        return kind + "-" + digest.prefix(20).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: try encoder.encode(command)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// `kind-` and 40 hex digits of SHA-256 over the command encoded as sorted JSON.
+    public static func defaultCommandID<Command: Encodable>(kind: String, command: Command) throws -> String {
+        defaultCommandID(kind: kind, digest: try contentDigest(command))
+    }
+
+    static func defaultCommandID(kind: String, digest: String) -> String {
+        kind + "-" + digest.prefix(40)
     }
 
     /// What the database refused, in the words of the domain.

@@ -94,7 +94,7 @@ public struct ProgramCatalog: Sendable, Equatable {
         let nameEn = try object.text("name_en", maximumCharacters: DomainLimits.maximumProgramNameCharacters)
         let legalBasis = try object.text("legal_basis", maximumCharacters: DomainLimits.maximumLegalBasisCharacters)
 
-        let kindText = try object.text("kind", maximumCharacters: 16)
+        let kindText = try object.text("kind", maximumCharacters: Identifier.maximumLength)
         guard let kind = ProgramKind(rawValue: kindText) else {
             throw DomainError.invalidInput(field: object.field("kind"), problem: "\(kindText.debugDescription) must be \"grant\" or \"loan\"")
         }
@@ -153,7 +153,7 @@ public struct ProgramCatalog: Sendable, Equatable {
 
     static func loanTerms(_ value: CatalogJSON.Value, path: String, validFrom: LocalDate) throws -> LoanTerms {
         let object = try CatalogObject(value, path: path, allowedKeys: loanTermKeys, describedAs: "loan terms")
-        let periodValues = try object.array("rate_periods", maximumCount: LoanLimits.maximumRatePeriods)
+        let periodValues = try object.array("rate_periods", maximumCount: min(DomainLimits.maximumCatalogRatePeriods, LoanLimits.maximumRatePeriods))
         guard !periodValues.isEmpty else {
             throw DomainError.invalidInput(field: object.field("rate_periods"), problem: "must list at least one rate period")
         }

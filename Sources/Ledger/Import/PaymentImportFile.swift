@@ -1,0 +1,321 @@
+import CSV
+import Foundation
+
+/// A bulk payment file, read and split into rows: UTF-8 (an optional byte-order mark), a header
+/// line naming the six columns of `Column` (in any order, each once), then one payment per line,
+/// quoted the RFC 4180 way (`"PC 01/2024, ""đợt 1"""`). Blank lines, and lines of only commas as
+/// spreadsheets write for empty rows, are ignored.
+///
+/// Whole-file problems (not UTF-8, unbalanced quotes, a wrong header, empty, too large) refuse
+/// the file with a `PaymentImportFileError` naming the line; a row with the wrong number of
+/// fields is a bad row (`malformedRows`), reported with the others.
+public struct PaymentImportFile: Sendable {
+    /// The columns, as the header names them.
+    public enum Column: String, CaseIterable, Sendable, Codable {
+        case paymentID = "payment_id"
+        case applicationID = "application_id"
+        case amountVND = "amount_vnd"
+        case paidOn = "paid_on"
+        case method
+        case voucher
+
+        /// The header line with the columns in their documented order.
+        public static let headerLine = allCases.map(\.rawValue).joined(separator: ",")
+
+        var index: Int { Self.allCases.firstIndex(of: self)! }
+    }
+
+    /// One data row: where it starts in the file, and its values as written (quotes removed).
+    public struct Row: Sendable, Equatable {
+        /// The line of the file where the row starts (the header is line 1; blank lines count).
+        public let line: Int
+        /// In `Column.allCases` order, whatever the file's column order.
+        public let values: [String]
+
+        public init(line: Int, values: [String]) {
+            precondition(values.count == Column.allCases.count, "a row has one value per column")
+            self.line = line
+            self.values = values
+        }
+
+        public subscript(column: Column) -> String { values[column.index] }
+    }
+
+    /// Rows with one value per column, in file order.
+    public let rows: [Row]
+    /// Rows whose number of fields is not the header's: bad rows, never read further.
+    public let malformedRows: [PaymentImportProblem]
+
+    /// Data rows in the file, blank lines not counted.
+    public var rowCount: Int { rows.count + malformedRows.count }
+
+    /// Reads `url`, refusing a file over `PaymentImportLimits.maximumFileBytes` before reading it.
+    public init(contentsOf url: URL) throws {
+        let size: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            guard (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+                throw PaymentImportFileError(.unreadable, "\(url.path) is a directory, not a file")
+            }
+            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch let error as PaymentImportFileError {
+            throw error
+        } catch {
+            throw PaymentImportFileError(.unreadable, "cannot read \(url.path): no such file, or no permission to read it")
+        }
+        try Self.requireSize(size)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw PaymentImportFileError(.unreadable, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(bytes: [UInt8](data))
+    }
+
+    /// Parses the bytes of a file.
+    public init(bytes: [UInt8]) throws {
+        try Self.requireSize(bytes.count)
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        guard body.contains(where: { !Self.isBlankByte($0) }) else {
+            throw PaymentImportFileError(
+                .empty, "the file is empty; a payment file starts with the header line \(Column.headerLine)"
+            )
+        }
+        let text = try Self.requireUTF8(body)
+        try Self.requireBalancedQuotes(body)
+        (rows, malformedRows) = try Self.split(text)
+    }
+
+    // MARK: Size and encoding
+
+    static func requireSize(_ bytes: Int) throws {
+        guard bytes <= PaymentImportLimits.maximumFileBytes else {
+            throw PaymentImportFileError(
+                .tooLarge,
+                "the file is \(VND.grouped(Int64(bytes))) bytes; at most \(VND.grouped(Int64(PaymentImportLimits.maximumFileBytes))) "
+                    + "bytes are imported at once: split it into several files"
+            )
+        }
+    }
+
+    static func isBlankByte(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// Refuses anything but UTF-8, naming the line and byte of the first byte that is not, and
+    /// NUL bytes (which UTF-8 allows but only a UTF-16 file has in a CSV).
+    static func requireUTF8(_ body: ArraySlice<UInt8>) throws -> String {
+        let saveAsUTF8 = "save it as UTF-8 (in Excel: Save As › \"CSV UTF-8 (Comma delimited)\") and import it again"
+        if body.starts(with: [0xFF, 0xFE]) || body.starts(with: [0xFE, 0xFF]) {
+            throw PaymentImportFileError(
+                .notUTF8, "the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8; \(saveAsUTF8)", line: 1
+            )
+        }
+        if let nul = body.firstIndex(of: 0) {
+            let (line, byte) = position(of: nul, in: body)
+            throw PaymentImportFileError(
+                .notUTF8, "byte \(byte) is a NUL byte: the file looks like UTF-16, not UTF-8; \(saveAsUTF8)", line: line
+            )
+        }
+        if let text = String(validating: body, as: UTF8.self) { return text }
+        let bad = firstInvalidUTF8Index(body) ?? body.startIndex
+        let (line, byte) = position(of: bad, in: body)
+        let hex = "0x" + String(body[bad], radix: 16, uppercase: true)
+        throw PaymentImportFileError(
+            .notUTF8,
+            "byte \(byte) (\(hex)) is not UTF-8: the file looks saved in another encoding (Windows-1258, TCVN3 or UTF-16?); \(saveAsUTF8)",
+            line: line
+        )
+    }
+
+    /// The index of the first byte that does not start a valid UTF-8 sequence.
+    static func firstInvalidUTF8Index(_ body: ArraySlice<UInt8>) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = body.makeIterator()
+        var index = body.startIndex
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): index += encoded.count
+            case .error: return index
+            case .emptyInput: return nil
+            }
+        }
+    }
+
+    /// The 1-based line and the 1-based byte within that line of `index`.
+    static func position(of index: Int, in body: ArraySlice<UInt8>) -> (line: Int, byte: Int) {
+        var line = 1
+        var lineStart = body.startIndex
+        var cursor = body.startIndex
+        while cursor < index {
+            let byte = body[cursor]
+            if byte == lineFeed || (byte == carriageReturn && (cursor + 1 >= body.endIndex || body[cursor + 1] != lineFeed)) {
+                line += 1
+                lineStart = cursor + 1
+            }
+            cursor += 1
+        }
+        return (line, index - lineStart + 1)
+    }
+
+    // MARK: Quoting
+
+    static let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lineFeed: UInt8 = 0x0A, carriageReturn: UInt8 = 0x0D
+
+    /// RFC 4180 quoting, checked on the bytes before CSV.swift splits the fields: that library
+    /// reads an unclosed quote to the end of the file and keeps text after a closing quote, both
+    /// silently, and cannot say on which line a row starts. Every byte that matters here is ASCII.
+    static func requireBalancedQuotes(_ body: ArraySlice<UInt8>) throws {
+        let howToQuote = "a value with a comma, a double quote or a line break is written in double quotes, "
+            + "with each double quote inside it doubled (\"PC 01, \"\"đợt 1\"\"\")"
+        var line = 1
+        var index = body.startIndex
+        var atFieldStart = true
+        var quotedSince: Int?
+        func next(_ index: Int) -> UInt8? { index + 1 < body.endIndex ? body[index + 1] : nil }
+        while index < body.endIndex {
+            let byte = body[index]
+            if byte == lineFeed || (byte == carriageReturn && next(index) != lineFeed) { line += 1 }
+            if quotedSince != nil {
+                if byte == quote {
+                    let following = next(index)
+                    if following == quote {
+                        index += 2
+                        continue
+                    }
+                    guard following == nil || following == comma || following == lineFeed || following == carriageReturn else {
+                        throw PaymentImportFileError(
+                            .malformedCSV, "text follows the closing double quote of a quoted value; \(howToQuote)", line: line
+                        )
+                    }
+                    quotedSince = nil
+                }
+            } else if byte == quote {
+                guard atFieldStart else {
+                    throw PaymentImportFileError(
+                        .malformedCSV, "a double quote inside a value that does not start with one; \(howToQuote)", line: line
+                    )
+                }
+                quotedSince = line
+                atFieldStart = false
+            } else {
+                atFieldStart = byte == comma || byte == lineFeed || byte == carriageReturn
+            }
+            index += 1
+        }
+        if let quotedSince {
+            throw PaymentImportFileError(
+                .malformedCSV, "a quoted value that starts on this line is never closed (a double quote is missing); \(howToQuote)",
+                line: quotedSince
+            )
+        }
+    }
+
+    // MARK: Rows
+
+    /// Splits the text into records with CSV.swift, maps the header's columns, and numbers lines.
+    static func split(_ text: String) throws -> ([Row], [PaymentImportProblem]) {
+        let reader = try CSVReader(string: text, hasHeaderRow: false)
+        guard let header = reader.next() else {
+            throw PaymentImportFileError(.empty, "the file is empty; a payment file starts with the header line \(Column.headerLine)")
+        }
+        let positions = try columnPositions(header)
+        var line = 1 + lineBreaks(in: header)
+        var rows: [Row] = []
+        var malformed: [PaymentImportProblem] = []
+        while let record = reader.next() {
+            let recordLine = line + 1
+            line = recordLine + lineBreaks(in: record)
+            if record.allSatisfy({ $0.trimmingSpaces().isEmpty }) { continue }
+            guard rows.count + malformed.count < PaymentImportLimits.maximumRows else {
+                throw PaymentImportFileError(
+                    .tooManyRows,
+                    "the file has more than \(VND.grouped(Int64(PaymentImportLimits.maximumRows))) payment rows; split it into several files",
+                    line: recordLine
+                )
+            }
+            guard record.count == header.count else {
+                malformed.append(PaymentImportProblem(
+                    line: recordLine, column: nil, code: .wrongFieldCount,
+                    message: "has \(record.count) fields; the header has \(header.count) "
+                        + "(a value with a comma in it must be written in double quotes)"
+                ))
+                continue
+            }
+            rows.append(Row(line: recordLine, values: positions.map { record[$0] }))
+        }
+        if let error = reader.error {
+            throw PaymentImportFileError(.unreadable, "the file could not be read as CSV: \(error)")
+        }
+        guard !rows.isEmpty || !malformed.isEmpty else {
+            throw PaymentImportFileError(.noRows, "the file has the header line and no payment rows", line: 1)
+        }
+        return (rows, malformed)
+    }
+
+    /// Where each column is in the file (indexed like `Column.allCases`), or a refusal naming
+    /// every missing, unknown and repeated column.
+    static func columnPositions(_ header: [String]) throws -> [Int] {
+        let names = header.map { $0.trimmingSpaces().lowercased() }
+        let expected = "the header must name the columns \(Column.headerLine) (in any order, each once)"
+        guard names.contains(where: { !$0.isEmpty }) else {
+            throw PaymentImportFileError(.badHeader, "the first line is empty; \(expected)", line: 1)
+        }
+        var problems: [String] = []
+        let missing = Column.allCases.filter { !names.contains($0.rawValue) }.map(\.rawValue)
+        if !missing.isEmpty { problems.append("missing " + missing.joined(separator: ", ")) }
+        let unknown = names.filter { Column(rawValue: $0) == nil }.map { $0.isEmpty ? "(an empty name)" : $0.debugDescription }
+        if !unknown.isEmpty { problems.append("unknown " + unknown.joined(separator: ", ")) }
+        var seen: Set<String> = []
+        var repeated: [String] = []
+        for name in names where Column(rawValue: name) != nil {
+            if !seen.insert(name).inserted, !repeated.contains(name) { repeated.append(name) }
+        }
+        if !repeated.isEmpty { problems.append("more than once " + repeated.joined(separator: ", ")) }
+        guard problems.isEmpty else {
+            throw PaymentImportFileError(.badHeader, "\(expected): \(problems.joined(separator: "; "))", line: 1)
+        }
+        return Column.allCases.map { names.firstIndex(of: $0.rawValue)! }
+    }
+
+    /// Line breaks inside a record's quoted values (CR LF, LF or CR each count once).
+    static func lineBreaks(in record: [String]) -> Int {
+        var count = 0
+        for field in record {
+            var previousWasCarriageReturn = false
+            for byte in field.utf8 {
+                if byte == lineFeed {
+                    if !previousWasCarriageReturn { count += 1 }
+                } else if byte == carriageReturn {
+                    count += 1
+                }
+                previousWasCarriageReturn = byte == carriageReturn
+            }
+        }
+        return count
+    }
+}
+
+/// Why a payment file was refused as a whole. `code` is stable for callers and tests.
+public struct PaymentImportFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        case unreadable, tooLarge, empty, notUTF8, malformedCSV, badHeader, noRows, tooManyRows
+    }
+
+    public let code: Code
+    public let message: String
+    /// The line of the file at fault, when there is one.
+    public let line: Int?
+
+    public init(_ code: Code, _ message: String, line: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.line = line
+    }
+
+    public var description: String {
+        line.map { "line \($0): \(message)" } ?? message
+    }
+}

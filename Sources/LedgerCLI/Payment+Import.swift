@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Synchronization
+
+extension Payment {
+    /// `ledger payment import FILE [--skip-invalid]`: parsing and printing only; the work is `PaymentImport`'s.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import payments from a CSV file (officer). Every row is checked first; a file with any bad row records nothing.",
+            discussion: """
+                The file is UTF-8 (a byte-order mark is fine) with the header \(PaymentImportFile.Column.headerLine) \
+                (columns in any order); values with commas, quotes or line breaks in double quotes. The payment id is the \
+                idempotency key: importing a file again, or one that overlaps it, records only rows not yet recorded.
+                Exit status: 0 every row recorded or already recorded (with --skip-invalid: the valid ones, and a warning); \
+                1 some row invalid and nothing recorded, or the import stopped part way; 64 the file is not a payment file.
+                """
+        )
+
+        /// `--format`: as every command's, plus `csv` for the bad-row report.
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case table, json, csv
+        }
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Output format: table, json, or csv (the bad-row report; the summary then goes to stderr).")
+        var format: Format = .table
+        @Flag(help: "Record the valid rows and report the invalid ones, instead of recording nothing.")
+        var skipInvalid = false
+        @Argument(help: "The CSV file of payments.")
+        var file: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let paymentFile: PaymentImportFile
+                do {
+                    paymentFile = try PaymentImportFile(contentsOf: URL(fileURLWithPath: file))
+                } catch let error as PaymentImportFileError {
+                    Output.message("ledger: error: \(file): \(error); nothing was recorded")
+                    throw CommandFailure(exitCode: error.code == .unreadable ? ExitStatus.failure : ExitStatus.usage)
+                }
+                let service = try await Recording.service(connection)
+                let progress = ImportProgress()
+                let result = try await PaymentImport(service: service, skipInvalid: skipInvalid).run(paymentFile) { progress.show($0) }
+                progress.finish()
+                try show(result)
+                if let verdict = Self.verdict(result) { Output.message(verdict) }
+                if result.outcome == .refused || result.outcome == .stopped { throw CommandFailure(exitCode: ExitStatus.failure) }
+            }
+        }
+
+        func show(_ result: PaymentImportResult) throws {
+            switch format {
+            case .json:
+                Output.data(try Output.json(result))
+            case .csv:
+                Output.message(Self.summary(result))
+                Output.data(try result.problemsCSV())
+            case .table:
+                var text = Self.summary(result)
+                if !result.problems.isEmpty {
+                    text += "\n\n" + Output.table(
+                        ["line", "column", "problem"],
+                        result.problems.map { [String($0.line), $0.column?.rawValue ?? "(row)", $0.message] }
+                    )
+                }
+                Output.data(text)
+            }
+        }
+
+        static func summary(_ result: PaymentImportResult) -> String {
+            func count(_ value: Int) -> String { Output.grouped(Int64(value)) }
+            var pairs = [
+                ("rows read", count(result.rowsRead)), ("recorded", count(result.recorded)),
+                ("already recorded", count(result.alreadyRecorded)), ("duplicates in file", count(result.duplicatesInFile)),
+                ("invalid", count(result.invalid)),
+            ]
+            if result.notRecorded > 0 { pairs.append(("not recorded", count(result.notRecorded))) }
+            if let first = result.firstPosition, let last = result.lastPosition {
+                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last) (\(count(result.appends)) appends)"))
+            }
+            return Output.keyValues(pairs)
+        }
+
+        /// The one line on stderr that says what happened, when something did not simply succeed.
+        static func verdict(_ result: PaymentImportResult) -> String? {
+            func rows(_ count: Int) -> String { "\(Output.grouped(Int64(count))) row\(count == 1 ? "" : "s")" }
+            switch result.outcome {
+            case .recorded:
+                return nil
+            case .recordedSkippingInvalid:
+                return "ledger: warning: invalid rows skipped: \(rows(result.invalid)) (listed in the report); the valid rows were recorded. "
+                    + "Fix the invalid ones and import the file again: rows already recorded are skipped."
+            case .refused:
+                return "ledger: error: invalid rows: \(rows(result.invalid)) of \(Output.grouped(Int64(result.rowsRead))) (listed in the report); "
+                    + "nothing was recorded. Fix them and import the file again, or pass --skip-invalid to record the valid ones "
+                    + "(\(rows(result.notRecorded)))."
+            case .stopped:
+                return "ledger: error: the import stopped: \(result.stopReason ?? "no reason given"). Recorded: \(rows(result.recorded)); "
+                    + "not recorded: \(rows(result.notRecorded)). Import the same file again to record the rest (rows already recorded are skipped)."
+            }
+        }
+    }
+}
+
+/// The progress line of an import: one `ProgressLine` per phase, replaced when the phase changes.
+final class ImportProgress: Sendable {
+    private let current = Mutex<(phase: PaymentImportProgress.Phase, line: ProgressLine)?>(nil)
+
+    func show(_ progress: PaymentImportProgress) {
+        let line = current.withLock { current -> ProgressLine in
+            if let current, current.phase == progress.phase { return current.line }
+            current?.line.finish()
+            let line = ProgressLine(Self.label(progress.phase))
+            current = (progress.phase, line)
+            return line
+        }
+        line.update(Int64(progress.done), of: Int64(progress.total))
+    }
+
+    func finish() {
+        current.withLock { $0?.line.finish() }
+    }
+
+    static func label(_ phase: PaymentImportProgress.Phase) -> String {
+        switch phase {
+        case .loading: "reading applications"
+        case .checking: "checking rows"
+        case .recording: "recording rows"
+        }
+    }
+}
