@@ -13,7 +13,7 @@ help:
 	@echo "  make build   debug build (swift build)"
 	@echo "  make test    build the tests and run them against PostgreSQL"
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
-	@echo "  make bench   release build of ledger-bench and run its store benchmark"
+	@echo "  make bench   release build of ledger-bench; run its store and disbursements benchmarks"
 	@echo "  make clean   remove build products (.build)"
 
 deps:
@@ -34,7 +34,7 @@ demo: deps build
 
 bench: deps
 	$(SWIFT) build -c release --product ledger-bench
-	scripts/with-postgres .build/release/ledger-bench store
+	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements"
 
 clean:
 	rm -rf .build

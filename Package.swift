@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "LedgerBench",
             dependencies: [
-                "Postgres", "Migrations", "EventStore",
+                "Postgres", "Migrations", "EventStore", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -102,6 +102,19 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The events of several small streams in one round trip, each stream's in version order
+    /// (a stream with no events is absent). For loading what one decision needs; long streams
+    /// are read with `readStream`, a page at a time.
+    public func readStreams(_ streams: [StreamID]) async throws -> [StreamID: [RecordedEvent]] {
+        let rows = try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT \(Self.eventColumns) FROM ledger.events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version",
+                [PostgresValue.textArray(streams.map(\.rawValue))], resultFormat: .binary, decode: Self.decodeEvent
+            )
+        }
+        return Dictionary(grouping: rows, by: \.streamID)
+    }
+
     /// The stream's current version (0 when it does not exist).
     public func streamVersion(_ stream: StreamID) async throws -> Int64 {
         try await EventStoreError.mapping {

@@ -89,93 +89,11 @@ struct ImportLedger: Sendable {
     // MARK: Many applications at once
 
     /// `count` households (`HH-<prefix><n>`), each with an approved housing application
-    /// (`A-<prefix><n>`) of `amount`. Decided with the domain's pure decisions and appended in
-    /// multi-stream batches as the officer and the approver — the same events the commands
-    /// append, in a fraction of the time (three commands per application would take minutes at
-    /// 100,000 applications).
+    /// (`A-<prefix><n>`) of `amount` in Ninh Kiều, appended in bulk (see `BulkApplications`).
     func seedApprovedApplications(count: Int, prefix: String = "", amount: VND = 40_000_000) async throws -> [String] {
-        let catalog = try ProgramCatalog(parsing: SampleCatalog.json)
-        let program = try #require(catalog.programs.first { $0.code == Self.housing })
-        let programState = Self.folded(ProgramState(streamID: Streams.program(Self.housing)), [.programDefined(program)], actor: "admin")
-        var budget = try await superuser.loadSnapshotted(
-            BudgetState.self, stream: Streams.budget(program: Self.housing, year: Self.year, district: .ninhKieu)
-        )
-        var beneficiaries: [BeneficiaryState] = []
-        var applications: [ApplicationState] = []
-        var registrations: [Decision] = []
-        var submissions: [Decision] = []
-        for index in 0..<count {
-            let household = "HH-\(prefix)\(index)"
-            let registration = try BeneficiaryDecisions.register(
-                RegisterBeneficiary(id: household, kind: .household, name: "Hộ \(household)", district: .ninhKieu,
-                                    categories: ["poor"], bankAccount: "Agribank 7300-\(index)"),
-                existing: BeneficiaryState(streamID: Streams.beneficiary(household)), fingerprint: nil
-            )
-            let beneficiary = Self.after(
-                BeneficiaryState(streamID: Streams.beneficiary(household)), Streams.beneficiary(household), registration, actor: officerRole
-            )
-            let id = "A-\(prefix)\(index)"
-            let submission = try ApplicationDecisions.submit(
-                id: id, existing: ApplicationState(streamID: Streams.application(id)), beneficiary: beneficiary,
-                program: programState, requested: amount, submittedOn: Self.submittedOn, fiscalYear: nil
-            )
-            registrations.append(registration)
-            submissions.append(submission)
-            beneficiaries.append(beneficiary)
-            applications.append(Self.after(ApplicationState(streamID: Streams.application(id)), Streams.application(id), submission, actor: officerRole))
-        }
-        try await appendInBatches(registrations, decisionsPerAppend: 100, by: officer, label: "seed-register-\(prefix)")
-        try await appendInBatches(submissions, decisionsPerAppend: 100, by: officer, label: "seed-submit-\(prefix)")
-        // Approvals touch the application, the beneficiary and the one budget: 49 per append keeps within 100 streams.
-        var approvals: [Decision] = []
-        for index in 0..<count {
-            let approval = try ApplicationDecisions.approve(
-                application: applications[index], program: programState, budget: budget, beneficiary: beneficiaries[index],
-                approver: approverRole, amount: amount, decisionReference: "QĐ \(applications[index].id)", decidedOn: Self.decidedOn
-            )
-            budget = Self.after(budget, budget.streamID, approval, actor: approverRole)
-            approvals.append(approval)
-        }
-        try await appendInBatches(approvals, decisionsPerAppend: 49, by: approver, label: "seed-approve-\(prefix)")
-        return applications.map(\.id)
-    }
-
-    /// Appends decisions in groups, each group one multi-stream append; a stream's events from
-    /// several decisions of a group go together, at the first one's expected version.
-    func appendInBatches(_ decisions: [Decision], decisionsPerAppend: Int, by service: LedgerService, label: String) async throws {
-        for start in stride(from: 0, to: decisions.count, by: decisionsPerAppend) {
-            var order: [String] = []
-            var byStream: [String: (expected: Int64, events: [LedgerEvent])] = [:]
-            for decision in decisions[start..<min(start + decisionsPerAppend, decisions.count)] {
-                for entry in decision.streams {
-                    if byStream[entry.stream] == nil {
-                        order.append(entry.stream)
-                        byStream[entry.stream] = (entry.expectedVersion, [])
-                    }
-                    byStream[entry.stream]!.events += entry.events
-                }
-            }
-            let appends = try order.map { stream in
-                let entry = byStream[stream]!
-                return StreamAppend(
-                    stream: StreamID(stream), expectedVersion: entry.expected == 0 ? .noStream : .exactly(entry.expected),
-                    events: try entry.events.map { try $0.newEvent() }
-                )
-            }
-            _ = try await service.store.append(appends, commandID: "\(label)-\(start)")
-        }
-    }
-
-    static func folded<State: StreamState>(_ state: State, _ events: [LedgerEvent], actor: String) -> State {
-        state.folding(events.enumerated().map { index, event in
-            let version = state.version + Int64(index + 1)
-            return (event, EventContext(position: version, streamVersion: version, actor: actor, recordedAtMicroseconds: 0))
-        })
-    }
-
-    /// `state` after what `decision` appends to `stream` (the state's), as if `actor` had recorded it.
-    static func after<State: StreamState>(_ state: State, _ stream: String, _ decision: Decision, actor: String) -> State {
-        folded(state, decision.streams.filter { $0.stream == stream }.flatMap(\.events), actor: actor)
+        try await BulkApplications(officer: officer, approver: approver, officerRole: officerRole, approverRole: approverRole)
+            .seedApproved(count: count, prefix: prefix, program: Self.housing, district: .ninhKieu, amount: amount,
+                          submittedOn: Self.submittedOn, decidedOn: Self.decidedOn)
     }
 }
 

@@ -186,16 +186,16 @@ struct PaymentImportDecisionTests {
     static func view(approved: VND = 10_000_000, bankAccount: String? = "Agribank 1") throws -> PaymentImportLedgerView {
         let catalog = try ProgramCatalog(parsing: SampleCatalog.json)
         let housing = try #require(catalog.programs.first { $0.code == "NQ12-HOUSING" })
-        let program = ImportLedger.folded(ProgramState(streamID: Streams.program(housing.code)), [.programDefined(housing)], actor: "admin")
-        let beneficiary = ImportLedger.folded(BeneficiaryState(streamID: Streams.beneficiary("HH-1")), [.beneficiaryRegistered(BeneficiaryRegistered(
+        let program = ProgramState(streamID: Streams.program(housing.code)).folded([.programDefined(housing)], actor: "admin")
+        let beneficiary = BeneficiaryState(streamID: Streams.beneficiary("HH-1")).folded([.beneficiaryRegistered(BeneficiaryRegistered(
             beneficiaryID: "HH-1", kind: .household, name: "Hộ HH-1", district: .ninhKieu, categories: ["poor"],
             bankAccount: bankAccount, nationalIDFingerprint: nil
         ))], actor: officer)
-        var application = ImportLedger.folded(ApplicationState(streamID: Streams.application("A-1")), [.applicationSubmitted(ApplicationSubmitted(
+        var application = ApplicationState(streamID: Streams.application("A-1")).folded([.applicationSubmitted(ApplicationSubmitted(
             applicationID: "A-1", beneficiaryID: "HH-1", program: housing.code, district: .ninhKieu, fiscalYear: 2024,
             requestedVND: approved, submittedOn: ImportLedger.date("2024-03-01")
         ))], actor: officer)
-        application = ImportLedger.folded(application, [.applicationApproved(ApplicationApproved(
+        application = application.folded([.applicationApproved(ApplicationApproved(
             approvedVND: approved, decisionReference: "QĐ 1", decidedOn: ImportLedger.date("2024-03-10")
         ))], actor: approver)
         return PaymentImportLedgerView(

@@ -19,9 +19,6 @@ import Testing
         #expect(budget.allocated == 90_000_000)
         #expect(budget.reserved == 25_000_000)
         #expect(budget.available == 65_000_000)
-        #expect(budget.reservation(for: "A-1") == 25_000_000)
-        #expect(budget.reservation(for: "A-2") == .zero)
-        #expect(budget.reservationsByApplication == ["A-1": 25_000_000])
         #expect(budget.version == 7)
     }
 

@@ -48,11 +48,8 @@ enum Fixtures {
 
     /// Applies what `decision` appends to `stream` onto `state`, as if `actor` had recorded it.
     static func after<State: StreamState>(_ state: State, _ stream: String, _ decision: Decision, actor: String) -> State {
-        let events = decision.streams.filter { $0.stream == stream }.flatMap(\.events)
-        return state.folding(events.enumerated().map { index, event in
-            let version = state.version + Int64(index + 1)
-            return (event, EventContext(position: version, streamVersion: version, actor: actor, recordedAtMicroseconds: 0))
-        })
+        precondition(stream == state.streamID, "\(stream) is not the state's stream \(state.streamID)")
+        return state.after(decision, actor: actor)
     }
 
     static func program(_ definitions: ProgramDefinition...) -> ProgramState {

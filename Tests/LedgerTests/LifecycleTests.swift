@@ -74,7 +74,6 @@ private let date = Fixtures.date
         #expect(application.status == .closed)
         #expect(budget.reserved == 5_000_000)
         #expect(budget.available == 45_000_000)
-        #expect(budget.reservation(for: "A-7") == 5_000_000)
         #expect(household.committed(program: "NQ12-WATER") == 5_000_000)
         #expect(application.version == 6 && budget.version == 3 && household.version == 3)
     }

@@ -1,7 +1,10 @@
 /// A district's budget for one programme and fiscal year (stream
 /// `budget-{program}-{year}-{district}`): what was allocated, what approvals have reserved of
-/// it, and what is still available. Reservations are kept per application, so a release can
-/// never give back more than that application reserved.
+/// it, and what is still available. Only totals: the state (and its snapshot) stays the same
+/// size however many approvals drew on the budget, so an approval costs the same against the
+/// 100,000th reservation as against the 10th. What one application holds reserved is its own
+/// stream's business (its approval less what it paid out and released); releases are decided
+/// from there, never above it.
 public struct BudgetState: StreamState, Equatable {
     public let streamID: String
     public var version: Int64 = 0
@@ -13,9 +16,6 @@ public struct BudgetState: StreamState, Equatable {
     public private(set) var allocated: VND = .zero
     /// Reservations made by approvals minus what was released.
     public private(set) var reserved: VND = .zero
-    /// What each application still holds reserved; an application whose reservation was fully
-    /// released is removed, so the map holds only open approvals.
-    public private(set) var reservationsByApplication: [String: VND] = [:]
 
     public init(streamID: String) {
         self.streamID = streamID
@@ -26,11 +26,6 @@ public struct BudgetState: StreamState, Equatable {
 
     /// What approvals may still reserve.
     public var available: VND { allocated - reserved }
-
-    /// What `applicationID` holds reserved (zero when it holds nothing).
-    public func reservation(for applicationID: String) -> VND {
-        reservationsByApplication[applicationID] ?? .zero
-    }
 
     /// `NQ12-HOUSING 2024 Ninh Kiều`, for messages.
     public static func label(program: String, fiscalYear: Int, district: District) -> String {
@@ -47,11 +42,8 @@ public struct BudgetState: StreamState, Equatable {
             allocated += adjustment.deltaVND
         case .fundsReserved(let reservation):
             reserved += reservation.amountVND
-            reservationsByApplication[reservation.applicationID, default: .zero] += reservation.amountVND
         case .fundsReleased(let release):
             reserved -= release.amountVND
-            let remaining = reservation(for: release.applicationID) - release.amountVND
-            reservationsByApplication[release.applicationID] = remaining == .zero ? nil : remaining
         default:
             break
         }

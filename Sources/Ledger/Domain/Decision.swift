@@ -52,6 +52,8 @@ public struct EventContext: Sendable, Equatable, Codable {
 public protocol StreamState: Sendable, Codable {
     /// The state of a stream with no events.
     init(streamID: String)
+    /// The stream this state folds.
+    var streamID: String { get }
     /// The stream version folded so far (0 = no events); set by the loader.
     var version: Int64 { get set }
     /// Applies one event of this stream. Events of unrelated types are ignored.

@@ -205,8 +205,10 @@ extension LedgerService {
             guard let submission = application.submission else {
                 throw DomainError(.unknownApplication, "there is no application \(order.applicationID)", field: "--application")
             }
-            let program = try await load(ProgramState.self, stream: Streams.program(submission.program))
-            let beneficiary = try await load(BeneficiaryState.self, stream: Streams.beneficiary(submission.beneficiaryID))
+            let (program, beneficiary) = try await load(
+                ProgramState.self, stream: Streams.program(submission.program),
+                BeneficiaryState.self, stream: Streams.beneficiary(submission.beneficiaryID)
+            )
             return try ApplicationDecisions.recordPayment(
                 application: application, program: program, beneficiary: beneficiary, paymentID: order.paymentID,
                 amount: order.amount, paidOn: order.paidOn, method: order.method, voucher: order.voucher

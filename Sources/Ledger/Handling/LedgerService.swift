@@ -38,6 +38,16 @@ public struct LedgerService: Sendable {
 
     // MARK: Loading
 
+    /// A recorded event in the domain's terms, with who recorded it and when; nil for event
+    /// types this domain does not know.
+    static func decoded(_ recorded: RecordedEvent) throws -> (LedgerEvent, EventContext)? {
+        guard let event = try LedgerEvent(recorded: recorded) else { return nil }
+        return (event, EventContext(
+            position: recorded.position, streamVersion: recorded.streamVersion,
+            actor: recorded.actor ?? "", recordedAtMicroseconds: recorded.recordedAtMicroseconds
+        ))
+    }
+
     /// The events of a stream after `version`, decoded with who recorded them.
     func events(of stream: String, after version: Int64) async throws -> [(LedgerEvent, EventContext)] {
         var decoded: [(LedgerEvent, EventContext)] = []
@@ -45,16 +55,22 @@ public struct LedgerService: Sendable {
         while true {
             let page = try await store.readStream(StreamID(stream), from: next, limit: Self.streamPageSize)
             for recorded in page {
-                guard let event = try LedgerEvent(recorded: recorded) else { continue }
-                decoded.append((event, EventContext(
-                    position: recorded.position, streamVersion: recorded.streamVersion,
-                    actor: recorded.actor ?? "", recordedAtMicroseconds: recorded.recordedAtMicroseconds
-                )))
+                if let event = try Self.decoded(recorded) { decoded.append(event) }
             }
             guard page.count == Self.streamPageSize, let last = page.last else { break }
             next = last.streamVersion + 1
         }
         return decoded
+    }
+
+    /// Two small streams' states in one round trip (e.g. the programme and the beneficiary a
+    /// payment needs).
+    public func load<A: StreamState, B: StreamState>(_ a: A.Type, stream first: String, _ b: B.Type, stream second: String) async throws -> (A, B) {
+        let events = try await store.readStreams([StreamID(first), StreamID(second)])
+        func decoded(_ stream: String) throws -> [(LedgerEvent, EventContext)] {
+            try (events[StreamID(stream)] ?? []).compactMap(Self.decoded)
+        }
+        return (A(streamID: first).folding(try decoded(first)), B(streamID: second).folding(try decoded(second)))
     }
 
     /// A stream's state folded from all its events.
@@ -84,7 +100,7 @@ public struct LedgerService: Sendable {
     }
 
     /// Bumped when the shape of snapshotted states changes, so old snapshots are ignored.
-    static let snapshotSchema = 1
+    static let snapshotSchema = 2
 
     func saveSnapshot<State: StreamState>(_ state: State, stream: String, typeName: String) async throws {
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)

@@ -39,6 +39,8 @@ public struct LoanState: StreamState, Equatable {
     public private(set) var settledOn: LocalDate?
     public private(set) var writeOff: LoanWrittenOff?
 
+    public var streamID: String { Streams.loan(loanID) }
+
     public init(streamID: String) {
         let prefix = Streams.loan("")
         loanID = streamID.hasPrefix(prefix) ? String(streamID.dropFirst(prefix.count)) : streamID
