@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import Migrations
@@ -20,6 +21,32 @@ struct BenchDatabase: Sendable {
         // The name is ours (letters, digits, underscore): safe as an identifier without quoting.
         try await admin.simpleQuery("CREATE DATABASE \(name) ENCODING 'UTF8' TEMPLATE template0")
         return BenchDatabase(name: name, base: base, admin: admin)
+    }
+
+    /// Creates a scratch database, runs `body` in it and drops it — also on error (reported on
+    /// stderr, then exit 1) and on a signal. `afterDrop` runs once the database is gone.
+    static func withScratch(
+        _ body: (BenchDatabase) async throws -> Void, afterDrop: (BenchDatabase) async throws -> Void = { _ in }
+    ) async throws {
+        let database: BenchDatabase
+        do {
+            database = try await create(.fromEnvironment(applicationName: "ledger-bench"))
+        } catch {
+            Console.progress("error: cannot create the scratch database: \(Store.describe(error))")
+            throw ExitCode.failure
+        }
+        let cleanup = database.dropOnSignal()
+        defer { cleanup.cancel() }
+        do {
+            try await body(database)
+        } catch {
+            Console.progress("error: \(Store.describe(error))")
+            try? await database.drop()
+            try? await afterDrop(database)
+            throw ExitCode.failure
+        }
+        try await database.drop()
+        try await afterDrop(database)
     }
 
     var configuration: ConnectionConfiguration {

@@ -56,26 +56,12 @@ struct Disbursements: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database: BenchDatabase
-        do {
-            database = try await BenchDatabase.create(.fromEnvironment(applicationName: "ledger-bench"))
-        } catch {
-            Console.progress("error: cannot create the scratch database: \(Store.describe(error))")
-            throw ExitCode.failure
-        }
-        let cleanup = database.dropOnSignal()
-        defer { cleanup.cancel() }
-        let people = People(suffix: String(database.name.suffix(8)))
-        do {
-            try await measure(database, people)
-        } catch {
-            Console.progress("error: \(Store.describe(error))")
-            try? await database.drop()
-            try? await people.drop(database)
-            throw ExitCode.failure
-        }
-        try await database.drop()
-        try await people.drop(database)
+        var people: People?
+        try await BenchDatabase.withScratch({ database in
+            let run = People(suffix: String(database.name.suffix(8)))
+            people = run
+            try await measure(database, run)
+        }, afterDrop: { database in try await people?.drop(database) })
     }
 
     /// Login roles of the run (roles are cluster-wide: dropped at the end).

@@ -39,23 +39,7 @@ struct Reads: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database: BenchDatabase
-        do {
-            database = try await BenchDatabase.create(.fromEnvironment(applicationName: "ledger-bench"))
-        } catch {
-            Console.progress("error: cannot create the scratch database: \(Store.describe(error))")
-            throw ExitCode.failure
-        }
-        let cleanup = database.dropOnSignal()
-        defer { cleanup.cancel() }
-        do {
-            try await measure(database)
-        } catch {
-            Console.progress("error: \(Store.describe(error))")
-            try? await database.drop()
-            throw ExitCode.failure
-        }
-        try await database.drop()
+        try await BenchDatabase.withScratch { try await measure($0) }
     }
 
     private func measure(_ database: BenchDatabase) async throws {
