@@ -115,6 +115,16 @@ public struct EventStore: Sendable {
         return Dictionary(grouping: rows, by: \.streamID)
     }
 
+    /// Every event of `streams`, merged in position order (an audit trail across streams).
+    public func readEvents(ofStreams streams: [StreamID]) async throws -> [RecordedEvent] {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT \(Self.eventColumns) FROM ledger.events WHERE stream_id = ANY($1) ORDER BY position",
+                [PostgresValue.textArray(streams.map(\.rawValue))], resultFormat: .binary, decode: Self.decodeEvent
+            )
+        }
+    }
+
     /// The stream's current version (0 when it does not exist).
     public func streamVersion(_ stream: StreamID) async throws -> Int64 {
         try await EventStoreError.mapping {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import Ledger
 
 /// `ledger audit …`: prove the log is intact.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the hash chain and keep digests of the log.",
-        subcommands: [Verify.self, DigestCommand.self]
+        subcommands: [Verify.self, DigestCommand.self, Export.self, History.self]
     )
 
     /// `ledger audit verify [--digest FILE]`.
@@ -81,6 +82,127 @@ struct Audit: AsyncParsableCommand {
                     Output.data(text)
                 }
             }
+        }
+    }
+}
+
+extension Audit {
+    /// `ledger audit export --out FILE [--from-position N]`.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the events as NDJSON with everything needed to re-verify the hash chain offline.",
+            discussion: """
+                One JSON object per line (format ledger-export-v1, described in docs/audit.md), in position order.
+                Check it without this program: scripts/verify-export FILE [--digest DIGEST].
+                The file is written whole or not at all, and never overwritten.
+                """
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "The file to write (refused if it exists).")
+        var out: String
+
+        @Option(name: .customLong("from-position"), help: "The first position to export (default 1).")
+        var fromPosition: Int64 = 1
+
+        func validate() throws {
+            guard fromPosition >= 1 else { throw ValidationError("--from-position: must be 1 or more, not \(fromPosition)") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                guard !FileManager.default.fileExists(atPath: out) else {
+                    throw CommandError("--out: \(out) already exists; exports are never overwritten")
+                }
+                let partial = out + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+                guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
+                    throw CommandError("--out: cannot write \(out)")
+                }
+                let store = EventStore(connection: try await connection.connect())
+                let progress = ProgressLine("exporting")
+                let result: (events: Int64, last: Digest?)
+                do {
+                    result = try await store.export(after: fromPosition - 1, write: { try handle.write(contentsOf: Data($0.utf8)) }) {
+                        progress.update($0)
+                    }
+                    progress.finish()
+                    try handle.close()
+                    try FileManager.default.moveItem(atPath: partial, toPath: out)
+                } catch {
+                    progress.finish()
+                    try? handle.close()
+                    try? FileManager.default.removeItem(atPath: partial)
+                    throw error
+                }
+                if let last = result.last {
+                    Output.message("exported \(Output.grouped(result.events)) events, positions \(fromPosition)–\(last.position), to \(out); "
+                        + "hash at \(last.position): \(last.hash)")
+                } else {
+                    Output.message("no events from position \(fromPosition); \(out) is empty")
+                }
+            }
+        }
+    }
+}
+
+extension Audit {
+    /// `ledger audit history --stream ID | --beneficiary ID`.
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Who did what, when: the events of a stream or of a beneficiary, in order.",
+            discussion: """
+                Each event with its position, when it was recorded (database time), the role that recorded it, the
+                command it came from, the business date it states (paid_on, decided_on, …) and its payload.
+                --beneficiary gathers the beneficiary's own stream, their applications and the loans opened on them.
+                """
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "A stream id, e.g. application-A-1 or budget-NQ12-HOUSING-2024-ninh-kieu.")
+        var stream: String?
+
+        @Option(help: "A beneficiary id.")
+        var beneficiary: String?
+
+        func validate() throws {
+            guard (stream == nil) != (beneficiary == nil) else {
+                throw ValidationError("give exactly one of --stream ID and --beneficiary ID")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let service = LedgerService(connection: try await connection.connect())
+                let entries: [HistoryEntry]
+                if let stream {
+                    entries = try await service.history(stream: stream)
+                } else {
+                    entries = try await service.history(beneficiary: beneficiary ?? "")
+                }
+                guard !entries.isEmpty else {
+                    throw CommandError(stream.map { "--stream: there are no events in stream \($0)" }
+                        ?? "--beneficiary: there is no beneficiary \(beneficiary ?? "") and nothing names them")
+                }
+                switch output.format {
+                case .json: Output.data(try Output.json(entries))
+                case .table:
+                    Output.data(Output.table(
+                        ["position", "recorded at", "actor", "command", "stream", "event", "business date", "payload"],
+                        entries.map { entry in
+                            [String(entry.position), Output.timestamp(entry.recordedAtMicroseconds), entry.actor, entry.command ?? entry.commandID,
+                             entry.streamID, entry.type, entry.businessDate.map { "\($0) (\(entry.businessDateField ?? ""))" } ?? "-",
+                             Self.abbreviated(entry.payloadJSON)]
+                        }
+                    ))
+                }
+            }
+        }
+
+        static func abbreviated(_ text: String, limit: Int = 90) -> String {
+            text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
         }
     }
 }

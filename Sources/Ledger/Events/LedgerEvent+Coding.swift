@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import Synchronization
 
 extension LedgerEvent {
     /// The type name stored in `ledger.events.event_type`.
@@ -56,7 +57,7 @@ extension LedgerEvent {
         let decoder = JSONDecoder()
         // convertFromSnakeCase would read amount_vnd as amountVnd; our names keep VND and ID upper case.
         decoder.keyDecodingStrategy = .custom { path in
-            SnakeCaseKey(camelCase: path.last!.stringValue)
+            SnakeCaseKey.cached(path.last?.stringValue ?? "")
         }
         return decoder
     }()
@@ -180,6 +181,19 @@ struct SnakeCaseKey: CodingKey {
 
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { return nil }
+
+    /// Converted keys, remembered: the decoder asks for every key of every event it reads, and
+    /// the payloads use a few dozen distinct keys.
+    private static let seen = Mutex<[String: SnakeCaseKey]>([:])
+
+    static func cached(_ snake: String) -> SnakeCaseKey {
+        if let known = seen.withLock({ $0[snake] }) { return known }
+        let key = SnakeCaseKey(camelCase: snake)
+        seen.withLock { table in
+            if table.count < 10_000 { table[snake] = key }  // bounded: keys come from stored payloads
+        }
+        return key
+    }
 
     init(camelCase snake: String) {
         let parts = snake.split(separator: "_")
