@@ -48,10 +48,15 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
+        // Read models folded from the log: runner, checkpoints, leases, rebuild-and-swap.
+        .target(
+            name: "Projections",
+            dependencies: ["Ledger", "EventStore", "Postgres"]
+        ),
         .executableTarget(
             name: "LedgerCLI",
             dependencies: [
-                "Postgres", "Migrations", "EventStore", "Ledger",
+                "Postgres", "Migrations", "EventStore", "Ledger", "Projections",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -80,6 +85,7 @@ let package = Package(
         .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

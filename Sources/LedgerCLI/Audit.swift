@@ -10,11 +10,18 @@ struct Audit: AsyncParsableCommand {
         subcommands: [Verify.self, DigestCommand.self, Export.self, History.self]
     )
 
-    /// `ledger audit verify [--digest FILE]`.
+    /// `ledger audit verify [--digest FILE] [--chain-only]`.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the hash chain and check positions, head and stream versions.",
-            discussion: "Exit 0 when intact; 2 and the first bad position otherwise. With --digest, also prove history up to the digest is unchanged."
+            abstract: "Recompute the hash chain, check positions, head and stream versions, and replay every domain invariant.",
+            discussion: """
+                Two checks run side by side on two connections: the hash chain (and contiguity, the head, stream versions, the
+                digest) and a replay of every event that re-checks the domain's rules — no overpayment, no overspent budget,
+                no approval above the cap, four eyes, no duplicate national id, repayments allocated in the fixed order,
+                lifecycles kept. Each broken rule is reported with its position.
+                Exit 0 when the chain is intact and every rule holds; 2 otherwise. With --digest, also prove history up to
+                the digest is unchanged.
+                """
         )
 
         @OptionGroup var connection: ConnectionOptions
@@ -23,38 +30,69 @@ struct Audit: AsyncParsableCommand {
         @Option(help: "A digest file from `ledger audit digest`, taken earlier.")
         var digest: String?
 
+        @Flag(name: .customLong("chain-only"), help: "Check only the hash chain (skip the replay of the domain's rules).")
+        var chainOnly = false
+
         func run() async throws {
             try await reportingErrors {
                 let expected = try digest.map(DigestFile.read)
                 let store = EventStore(connection: try await connection.connect())
+                let replayConnection = chainOnly ? nil : try await connection.connect()
                 let progress = ProgressLine("verifying")
+                async let replay: InvariantAudit? = {
+                    guard let replayConnection else { return nil }
+                    return try await LedgerService(connection: replayConnection).auditInvariants()
+                }()
                 let verification = try await store.verifyChain(digest: expected) { progress.update($0) }
+                let invariants = try await replay
                 progress.finish()
-                let document = VerifyDocument(verification, digest: expected)
+                let document = VerifyDocument(verification, digest: expected, invariants: invariants)
                 switch output.format {
                 case .json: Output.data(try Output.json(document))
-                case .table:
-                    if let problem = verification.problem {
-                        Output.data(Output.keyValues([
-                            ("result", "NOT INTACT"),
-                            ("first bad position", String(problem.position)),
-                            ("problem", problem.kind.rawValue),
-                            ("detail", problem.message),
-                            ("events checked", Output.grouped(verification.eventsChecked)),
-                        ]))
-                    } else {
-                        var pairs = [
-                            ("result", "intact"),
-                            ("events checked", Output.grouped(verification.eventsChecked)),
-                            ("head position", String(verification.head.position)),
-                            ("head hash", verification.head.hash),
-                        ]
-                        if let expected { pairs.append(("digest", "position \(expected.position) matches")) }
-                        Output.data(Output.keyValues(pairs))
-                    }
+                case .table: Output.data(Self.table(verification, digest: expected, invariants: invariants))
                 }
-                if verification.problem != nil { throw CommandFailure(exitCode: ExitStatus.integrityProblem) }
+                if verification.problem != nil || (invariants?.violationCount ?? 0) > 0 {
+                    throw CommandFailure(exitCode: ExitStatus.integrityProblem)
+                }
             }
+        }
+
+        static func table(_ verification: ChainVerification, digest expected: Digest?, invariants: InvariantAudit?) -> String {
+            var pairs: [(String, String)]
+            if let problem = verification.problem {
+                pairs = [
+                    ("result", "NOT INTACT"),
+                    ("first bad position", String(problem.position)),
+                    ("problem", problem.kind.rawValue),
+                    ("detail", problem.message),
+                    ("events checked", Output.grouped(verification.eventsChecked)),
+                ]
+            } else {
+                pairs = [
+                    ("result", (invariants?.violationCount ?? 0) > 0 ? "RULES BROKEN" : "intact"),
+                    ("events checked", Output.grouped(verification.eventsChecked)),
+                    ("head position", String(verification.head.position)),
+                    ("head hash", verification.head.hash),
+                ]
+                if let expected { pairs.append(("digest", "position \(expected.position) matches")) }
+            }
+            guard let invariants else {
+                pairs.append(("domain rules", "not replayed (--chain-only)"))
+                return Output.keyValues(pairs)
+            }
+            if invariants.violationCount == 0 {
+                pairs.append(("domain rules", "all hold (\(Output.grouped(invariants.eventsChecked)) events replayed)"))
+                return Output.keyValues(pairs)
+            }
+            pairs.append(("domain rules", "\(invariants.violationCount) broken (\(Output.grouped(invariants.eventsChecked)) events replayed)"))
+            var text = Output.keyValues(pairs) + "\n\n"
+            text += Output.table(["position", "rule", "stream", "what"], invariants.violations.map {
+                [String($0.position), $0.rule.rawValue, $0.streamID, $0.message]
+            })
+            if invariants.violationCount > invariants.violations.count {
+                text += "\n(first \(invariants.violations.count) of \(invariants.violationCount) shown)"
+            }
+            return text
         }
     }
 
@@ -266,8 +304,17 @@ struct VerifyDocument: Encodable {
     let head: Digest
     let digest: Digest?
     let problem: Problem?
+    /// nil with --chain-only.
+    let rulesHold: Bool?
+    let eventsReplayed: Int64?
+    let violationCount: Int?
+    let violations: [InvariantViolation]?
 
-    init(_ verification: ChainVerification, digest: Digest?) {
+    init(_ verification: ChainVerification, digest: Digest?, invariants: InvariantAudit?) {
+        rulesHold = invariants.map { $0.violationCount == 0 }
+        eventsReplayed = invariants?.eventsChecked
+        violationCount = invariants?.violationCount
+        violations = invariants?.violations
         intact = verification.isIntact
         eventsChecked = verification.eventsChecked
         fromPosition = verification.fromPosition
@@ -279,6 +326,7 @@ struct VerifyDocument: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case intact, eventsChecked = "events_checked", fromPosition = "from_position", throughPosition = "through_position"
-        case head, digest, problem
+        case head, digest, problem, rulesHold = "rules_hold", eventsReplayed = "events_replayed"
+        case violationCount = "violation_count", violations
     }
 }

@@ -110,6 +110,48 @@ struct AuditTrailTests {
         }
     }
 
+    @Test func anEventAppendedAroundTheRulesMakesVerifyNameTheRuleAndItsPosition() async throws {
+        try await TestDatabase.withFresh { db in
+            _ = try await Self.paidLedger(db)
+            let clean = try await LedgerBinary.run(["audit", "verify"], environment: childEnvironment(db))
+            #expect(clean.status == 0 && clean.stdout.contains("all hold"), "\(clean)")
+
+            // Straight through the append function (as a superuser, so every event type is allowed):
+            // a third payment that takes A-1 past its 10,000,000 ₫ approval, and a reservation the
+            // budget cannot cover. The hash chain is intact; the rules are not.
+            let connection = try await db.connect()
+            let version = try await EventStore(connection: connection).streamVersion("application-A-1")
+            _ = try await EventStore(connection: connection).append([
+                StreamAppend(stream: "application-A-1", expectedVersion: .exactly(version), events: [try NewEvent(
+                    type: "PaymentRecorded",
+                    payloadJSON: #"{"payment_id": "P-X", "amount_vnd": 6000000, "paid_on": "2024-04-09", "method": "cash", "voucher": "PC-X"}"#
+                )]),
+                StreamAppend(stream: "budget-NQ12-HOUSING-2024-ninh-kieu", expectedVersion: .any, events: [try NewEvent(
+                    type: "FundsReserved", payloadJSON: #"{"application_id": "A-X", "amount_vnd": 95000000}"#
+                )]),
+            ], commandID: "around-the-rules")
+            let positions = try await connection.query(
+                "SELECT position FROM ledger.events WHERE command_id = 'around-the-rules' ORDER BY position"
+            ) { try $0.int64(0) }
+
+            let run = try await LedgerBinary.run(["audit", "verify"], environment: childEnvironment(db))
+            #expect(run.status == 2, "\(run)")
+            #expect(run.stdout.contains("RULES BROKEN") && run.stdout.contains("2 broken"), "\(run)")
+            #expect(run.stdout.contains("\(positions[0])  overpayment") && run.stdout.contains("11,000,000 ₫ paid out against 10,000,000 ₫ approved"), "\(run)")
+            #expect(run.stdout.contains("\(positions[1])  overBudget"), "\(run)")
+
+            let json = try await LedgerBinary.run(["audit", "verify", "--format", "json"], environment: childEnvironment(db))
+            struct Document: Decodable {
+                let intact: Bool, rulesHold: Bool?
+                enum CodingKeys: String, CodingKey { case intact, rulesHold = "rules_hold" }
+            }
+            let document = try JSONDecoder().decode(Document.self, from: Data(json.stdout.utf8))
+            #expect(json.status == 2 && document.intact && document.rulesHold == false, "\(json)")
+            let chainOnly = try await LedgerBinary.run(["audit", "verify", "--chain-only"], environment: childEnvironment(db))
+            #expect(chainOnly.status == 0 && chainOnly.stdout.contains("not replayed"), "\(chainOnly)")
+        }
+    }
+
     @Test func historyShowsWhoDidWhatWhenForABeneficiaryAndForAStream() async throws {
         try await TestDatabase.withFresh { db in
             let approver = try await Self.paidLedger(db)

@@ -1,0 +1,115 @@
+import Ledger
+
+/// `budget_usage`: per programme, fiscal year and district — allocated, reserved by approvals,
+/// released, paid and available.
+///
+/// Payments are recorded on applications, not budgets; the budget an application draws on is
+/// the one its approval reserved funds in (`FundsReserved` on the budget stream), remembered here.
+public struct BudgetUsageProjection: Projection {
+    public static let name = "budget_usage"
+    public static let tables = [
+        ReadModelTable(name: "budget_usage", columns: [
+            "program", "fiscal_year", "district", "allocated_vnd", "reserved_vnd", "released_vnd", "paid_vnd",
+            "committed_unpaid_vnd", "available_vnd", "approvals", "last_position",
+        ], keyCount: 3),
+    ]
+
+    struct Usage: Equatable {
+        var program: String?
+        var fiscalYear = 0
+        var district: District?
+        var allocated = VND.zero
+        var reserved = VND.zero
+        var released = VND.zero
+        var paid = VND.zero
+        var approvals = 0
+        var lastPosition: Int64 = 0
+
+        /// What approvals may still reserve (as `BudgetState.available`).
+        var available: VND { allocated - reserved + released }
+    }
+
+    /// By budget stream id.
+    var budgets: [String: Usage] = [:]
+    /// Application id → the budget stream its approval reserved funds in.
+    var budgetOfApplication: [String: String] = [:]
+    var changed: Set<String> = []
+
+    public init() {}
+
+    static let budgetPrefix = "budget-"
+    static let applicationPrefix = Streams.application("")
+
+    public mutating func apply(_ event: ProjectedEvent) {
+        let stream = event.streamID
+        switch event.event {
+        case .budgetAllocated(let allocation):
+            update(stream, event) {
+                $0.identify(allocation.program, allocation.fiscalYear, allocation.district)
+                $0.allocated += allocation.amountVND
+            }
+        case .budgetAdjusted(let adjustment):
+            update(stream, event) {
+                $0.identify(adjustment.program, adjustment.fiscalYear, adjustment.district)
+                $0.allocated += adjustment.deltaVND
+            }
+        case .fundsReserved(let reservation):
+            budgetOfApplication[reservation.applicationID] = stream
+            update(stream, event) {
+                $0.reserved += reservation.amountVND
+                $0.approvals += 1
+            }
+        case .fundsReleased(let release):
+            update(stream, event) { $0.released += release.amountVND }
+        case .paymentRecorded(let payment):
+            updateBudget(ofApplicationStream: stream, event) { $0.paid += payment.amountVND }
+        case .paymentReversed(let reversal):
+            updateBudget(ofApplicationStream: stream, event) { $0.paid -= reversal.amountVND }
+        case .loanOpened(let loan):
+            updateBudget(ofApplicationStream: stream, event) { $0.paid += loan.principalVND }
+        default:
+            break
+        }
+    }
+
+    private mutating func update(_ budgetStream: String, _ event: ProjectedEvent, _ change: (inout Usage) -> Void) {
+        guard budgetStream.hasPrefix(Self.budgetPrefix) else { return }
+        change(&budgets[budgetStream, default: Usage()])
+        budgets[budgetStream]?.lastPosition = event.position
+        changed.insert(budgetStream)
+    }
+
+    private mutating func updateBudget(ofApplicationStream stream: String, _ event: ProjectedEvent, _ change: (inout Usage) -> Void) {
+        guard stream.hasPrefix(Self.applicationPrefix),
+              let budget = budgetOfApplication[String(stream.dropFirst(Self.applicationPrefix.count))] else { return }
+        update(budget, event, change)
+    }
+
+    public mutating func takeChangedRows() -> [[ReadModelRow]] {
+        defer { changed.removeAll(keepingCapacity: true) }
+        return [budgets.rows(for: changed, Self.row)]
+    }
+
+    public func allRows() -> [[ReadModelRow]] {
+        [budgets.rows(for: budgets.keys, Self.row)]
+    }
+
+    static func row(_ usage: Usage) -> ReadModelRow? {
+        // A budget is known by its first allocation; decisions refuse to reserve in one without.
+        guard let program = usage.program, let district = usage.district else { return nil }
+        return [
+            program, Field.int(usage.fiscalYear), district.code, Field.vnd(usage.allocated), Field.vnd(usage.reserved),
+            Field.vnd(usage.released), Field.vnd(usage.paid), Field.vnd(usage.reserved - usage.released - usage.paid),
+            Field.vnd(usage.available), Field.int(usage.approvals), Field.int(usage.lastPosition),
+        ]
+    }
+}
+
+extension BudgetUsageProjection.Usage {
+    mutating func identify(_ program: String, _ fiscalYear: Int, _ district: District) {
+        guard self.program == nil else { return }
+        self.program = program
+        self.fiscalYear = fiscalYear
+        self.district = district
+    }
+}

@@ -1,0 +1,98 @@
+import EventStore
+import Ledger
+import Postgres
+
+/// An event of the log as a projection folds it: the domain event, the stream it belongs to, and
+/// where and by whom it was recorded.
+public struct ProjectedEvent: Sendable {
+    public let event: LedgerEvent
+    public let streamID: String
+    public let context: EventContext
+
+    public init(event: LedgerEvent, streamID: String, context: EventContext) {
+        self.event = event
+        self.streamID = streamID
+        self.context = context
+    }
+
+    public var position: Int64 { context.position }
+
+    /// Only these event types need who recorded them (submitter and decider of an application);
+    /// reading the actor out of the metadata JSON for every event would cost a parse each.
+    static let typesNeedingActor: Set<String> = ["ApplicationSubmitted", "ApplicationApproved", "ApplicationRejected"]
+
+    /// The domain event of `recorded`; nil for a type this domain does not know.
+    public init?(recorded: RecordedEvent) throws {
+        guard let event = try LedgerEvent(recorded: recorded) else { return nil }
+        let actor = Self.typesNeedingActor.contains(recorded.type) ? (recorded.actor ?? "") : ""
+        self.init(
+            event: event, streamID: recorded.streamID.rawValue,
+            context: EventContext(
+                position: recorded.position, streamVersion: recorded.streamVersion, actor: actor,
+                recordedAtMicroseconds: recorded.recordedAtMicroseconds
+            )
+        )
+    }
+}
+
+/// A read-model table: its name in `ledger_read`, its columns in order, and the key columns (the
+/// first `keyCount` columns). The shape itself is defined once, in `sql/0006_projections.sql`.
+public struct ReadModelTable: Sendable, Equatable {
+    public let name: String
+    public let columns: [String]
+    public let keyCount: Int
+
+    public init(name: String, columns: [String], keyCount: Int) {
+        precondition(keyCount >= 1 && keyCount <= columns.count)
+        self.name = name
+        self.columns = columns
+        self.keyCount = keyCount
+    }
+
+    public var keyColumns: ArraySlice<String> { columns.prefix(keyCount) }
+}
+
+/// One row of a read-model table as PostgreSQL's text format takes it (nil is NULL), in the
+/// table's column order, key columns first.
+public typealias ReadModelRow = [String?]
+
+/// A named fold of the log into read-model tables.
+///
+/// `apply` is pure and deterministic: the same events in the same order give the same rows, which
+/// is what makes incremental running equal a rebuild (DESIGN.md §2.9). A projection keeps its
+/// whole state in memory (the read models themselves, plus what it needs to route events, e.g.
+/// which budget an application draws on); it remembers which rows changed since
+/// `takeChangedRows`, so the runner writes only those.
+public protocol Projection: Sendable {
+    /// The projection's name: its checkpoint row and its lease.
+    static var name: String { get }
+    /// Its tables, in the order rows are returned and written.
+    static var tables: [ReadModelTable] { get }
+    /// The state before any event.
+    init()
+    /// Folds one event (events of no interest are ignored).
+    mutating func apply(_ event: ProjectedEvent)
+    /// The rows changed since the last call, per table (in `tables` order); forgets them.
+    mutating func takeChangedRows() -> [[ReadModelRow]]
+    /// Every row, per table (in `tables` order), sorted by key.
+    func allRows() -> [[ReadModelRow]]
+}
+
+/// Text forms of column values, as COPY and the tables read them.
+enum Field {
+    static func int(_ value: Int64) -> String { String(value) }
+    static func int(_ value: Int) -> String { String(value) }
+    static func vnd(_ value: VND) -> String { String(value.amount) }
+    static func optionalVND(_ value: VND?) -> String? { value.map { String($0.amount) } }
+    static func date(_ value: LocalDate?) -> String? { value?.description }
+    static func timestamp(_ microseconds: Int64) -> String {
+        PostgresTimestamp.isoString(microsecondsSinceEpoch: microseconds)
+    }
+}
+
+extension Dictionary where Key == String {
+    /// Rows of the given keys, sorted by key (so output and writes are deterministic).
+    func rows(for keys: some Sequence<String>, _ row: (Value) -> ReadModelRow?) -> [ReadModelRow] {
+        keys.sorted().compactMap { key in self[key].flatMap(row) }
+    }
+}
