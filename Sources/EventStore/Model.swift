@@ -177,8 +177,22 @@ public struct RecordedEvent: Sendable, Equatable {
 
     /// The database role that appended the event (`session_user` at the time).
     public var actor: String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) as? [String: Any] else { return nil }
-        return object["actor"] as? String
+        // Read on every event of a replay: the small parser, not JSONSerialization; a top-level
+        // key only (client metadata may nest other "actor" keys, never at the top).
+        var text = metadataJSON
+        let document = text.withUTF8 { bytes -> MiniJSON.Value? in
+            var parser = MiniJSON(bytes)
+            return parser.document()
+        }
+        guard case .object(let fields)? = document else {
+            // Something the small parser does not read (a fraction in client metadata, say).
+            guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) as? [String: Any] else { return nil }
+            return object["actor"] as? String
+        }
+        for (key, value) in fields where key == "actor" {
+            if case .string(let actor) = value { return actor }
+        }
+        return nil
     }
 
     /// Decodes the payload.

@@ -1,4 +1,5 @@
 import EventStore
+import Ledger
 
 /// Realistic event payloads: a payment of a social-policy programme, in integer đồng, with dates
 /// and Vietnamese text, about `targetBytes` of UTF-8 JSON. Deterministic, so runs are comparable.
@@ -74,18 +75,5 @@ struct PaymentPayloads {
         try payloads.map { group in
             try group.map { try NewEvent(type: eventType, payloadJSON: $0, metadataJSON: clientMetadata) }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -37,13 +37,16 @@ public struct ApplicationsProjection: Projection {
             return
         }
         let id = String(event.streamID.dropFirst(Self.streamPrefix.count))
-        var entry = entries[id] ?? Entry(state: ApplicationState(streamID: event.streamID))
+        // In place: a copy taken out of the dictionary would copy the state's own collections on write.
+        Self.update(&entries[id, default: Entry(state: ApplicationState(streamID: event.streamID))], with: event)
+        changed.insert(id)
+    }
+
+    private static func update(_ entry: inout Entry, with event: ProjectedEvent) {
         entry.state.apply(event.event, context: event.context)
         entry.state.version = event.context.streamVersion
         if case .applicationSubmitted = event.event { entry.submittedAtMicroseconds = event.context.recordedAtMicroseconds }
         entry.lastPosition = event.position
-        entries[id] = entry
-        changed.insert(id)
     }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {

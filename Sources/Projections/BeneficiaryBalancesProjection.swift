@@ -51,20 +51,16 @@ public struct BeneficiaryBalancesProjection: Projection {
              .paymentRecorded, .paymentReversed, .loanOpened, .applicationClosed:
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
-            var state = applications[id] ?? ApplicationState(streamID: stream)
-            state.apply(event.event, context: event.context)
-            applications[id] = state
-            guard let submission = state.submission else { return }
+            applications[id, default: ApplicationState(streamID: stream)].apply(event.event, context: event.context)
+            guard let submission = applications[id]?.submission else { return }
             let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
             if case .applicationSubmitted = event.event { balances[key, default: Balance()].applicationIDs.append(id) }
             touch(key, event)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             guard stream.hasPrefix(Self.loanPrefix) else { return }
             let id = String(stream.dropFirst(Self.loanPrefix.count))
-            var state = loans[id] ?? LoanState(streamID: stream)
-            state.apply(event.event)
-            loans[id] = state
-            guard let disbursement = state.disbursement else { return }
+            loans[id, default: LoanState(streamID: stream)].apply(event.event)
+            guard let disbursement = loans[id]?.disbursement else { return }
             let key = Key(beneficiaryID: disbursement.beneficiaryID, program: disbursement.program)
             if case .loanDisbursed = event.event { balances[key, default: Balance()].loanIDs.append(id) }
             touch(key, event)

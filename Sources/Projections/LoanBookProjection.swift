@@ -47,11 +47,7 @@ public struct LoanBookProjection: Projection {
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             guard stream.hasPrefix(Self.loanPrefix) else { return }
             let id = String(stream.dropFirst(Self.loanPrefix.count))
-            var loan = loans[id] ?? Loan(state: LoanState(streamID: stream))
-            loan.state.apply(event.event)
-            loan.state.version = event.context.streamVersion
-            loan.lastPosition = event.position
-            loans[id] = loan
+            Self.update(&loans[id, default: Loan(state: LoanState(streamID: stream))], with: event)
             changedLoans.insert(id)
         case .programDefined, .programAmended:
             guard stream.hasPrefix(Self.programPrefix) else { return }
@@ -65,6 +61,13 @@ public struct LoanBookProjection: Projection {
         default:
             break
         }
+    }
+
+    /// In place: a copy taken out of the dictionary would copy the loan's own collections on write.
+    private static func update(_ loan: inout Loan, with event: ProjectedEvent) {
+        loan.state.apply(event.event)
+        loan.state.version = event.context.streamVersion
+        loan.lastPosition = event.position
     }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
@@ -133,9 +136,14 @@ public struct LoanBookProjection: Projection {
 /// The JSON of the loan book's `schedule`, `state` and `rate_periods` columns: the domain types'
 /// own Codable forms, keys sorted so the text is the same for the same value.
 enum LoanBookJSON {
-    static func text(_ value: some Encodable) -> String {
+    /// One encoder for all rows (making one per row cost more than the encoding).
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func text(_ value: some Encodable) -> String {
         // The domain's types always encode; a failure here is a programming error.
         guard let data = try? encoder.encode(value) else { preconditionFailure("read-model JSON did not encode") }
         return String(decoding: data, as: UTF8.self)

@@ -74,6 +74,7 @@ public enum ProjectionRebuild {
             readerConnection = try await PostgresConnection.connect(configuration)
             try await ProjectionStore.becomeOwner(readerConnection)
         } catch {
+            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
             await writer.close()
             throw error
         }
@@ -81,10 +82,12 @@ public enum ProjectionRebuild {
             let reports = try await rebuild(types, writer: writer, reader: EventStore(connection: readerConnection),
                                             options: options, started: started, progress: progress)
             await readerConnection.close()
+            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
             await writer.close()
             return reports
         } catch {
             await readerConnection.close()
+            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
             await writer.close()
             throw error
         }
@@ -95,21 +98,14 @@ public enum ProjectionRebuild {
         started: UInt64, progress: ((Int64, Int64) -> Void)?
     ) async throws -> [ProjectionRebuildReport] {
         let head = try await reader.digest().position
-        var projections: [any Projection] = types.map { $0.init() }
-        var position: Int64 = 0
-        var events: Int64 = 0
-        for try await recorded in reader.readAll(after: 0, pageSize: options.pageSize) {
-            if let event = try ProjectedEvent(recorded: recorded) {
-                for index in projections.indices { projections[index].apply(event) }
-            }
-            position = recorded.position
-            events += 1
-            if events % 10_000 == 0 { progress?(position, max(head, position)) }
+        let folds = types.map { ConcurrentFold($0) }
+        var (position, events) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, pageSize: options.pageSize) {
+            progress?($0, max(head, $0))
         }
         progress?(position, max(head, position))
-        for index in projections.indices {
-            _ = projections[index].takeChangedRows()
-            let (tables, rows) = (types[index].tables, projections[index].allRows())
+        for index in folds.indices {
+            _ = await folds[index].takeChangedRows()
+            let (tables, rows) = (types[index].tables, await folds[index].allRows())
             try await writer.transaction { connection in
                 try ProjectionStore.createBuildTables(tables, rows: rows, on: connection)
             }
@@ -118,19 +114,13 @@ public enum ProjectionRebuild {
 
         // Appends that arrived while folding and writing: into the new tables too.
         for _ in 0..<maximumCatchUpRounds {
-            var folded = 0
-            for try await recorded in reader.readAll(after: position, pageSize: options.pageSize) {
-                if let event = try ProjectedEvent(recorded: recorded) {
-                    for index in projections.indices { projections[index].apply(event) }
-                }
-                position = recorded.position
-                events += 1
-                folded += 1
-            }
+            let (reached, folded) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: position, pageSize: options.pageSize)
             guard folded > 0 else { break }
+            position = reached
+            events += folded
             var writes: [ProjectionStore.TableWrite] = []
-            for index in projections.indices {
-                writes += zip(types[index].tables, projections[index].takeChangedRows()).map { .init(table: $0, rows: $1) }
+            for index in folds.indices {
+                writes += zip(types[index].tables, await folds[index].takeChangedRows()).map { .init(table: $0, rows: $1) }
             }
             let batch = writes
             try await writer.transaction { connection in

@@ -127,6 +127,9 @@ public final class ProjectionRunner {
 
     /// Closes both connections, which ends the leases.
     public func close() async {
+        // Release the leases before closing: the server process lives on for a moment after its
+        // connection is closed, and a runner started right after this one would be refused.
+        try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")
         await writer.close()
         await reader.connection.close()
     }

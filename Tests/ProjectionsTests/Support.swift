@@ -43,11 +43,7 @@ enum ReadSide {
     /// (rows copied into temporary tables shaped like the live ones).
     static func foldOfLog(_ database: FreshDatabase) async throws -> [String: [String]] {
         let connection = try await database.connect()
-        var projections: [any Projection] = ProjectionCatalog.all.map { $0.init() }
-        for try await recorded in EventStore(connection: connection).readAll() {
-            guard let event = try ProjectedEvent(recorded: recorded) else { continue }
-            for index in projections.indices { projections[index].apply(event) }
-        }
+        let projections = try await InMemoryFold.wholeLog(store: EventStore(connection: connection))
         try await connection.simpleQuery("CREATE SCHEMA folded")
         for projection in projections {
             let type = type(of: projection)

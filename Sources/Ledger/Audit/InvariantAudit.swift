@@ -109,7 +109,8 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkBudget(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
-        var budget = budgets[stream] ?? BudgetState(streamID: stream)
+        // Taken out and put back: a copy left in the dictionary would make every change copy the state.
+        var budget = budgets.removeValue(forKey: stream) ?? BudgetState(streamID: stream)
         budget.apply(domainEvent, context: context)
         if budget.reserved < .zero {
             report(event, .overBudget, "budget \(stream) released more than was reserved (reserved now \(budget.reserved.formatted))")
@@ -124,7 +125,7 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkApplication(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
-        var application = applications[stream] ?? ApplicationState(streamID: stream)
+        var application = applications.removeValue(forKey: stream) ?? ApplicationState(streamID: stream)
         let id = application.id
         switch domainEvent {
         case .applicationSubmitted:
@@ -194,7 +195,7 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkLoan(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
-        var loan = loans[stream] ?? LoanState(streamID: stream)
+        var loan = loans.removeValue(forKey: stream) ?? LoanState(streamID: stream)
         if case .loanRepaid(let repaid) = domainEvent {
             if let program = loan.disbursement.flatMap({ programs[Streams.program($0.program)] }),
                let terms = LedgerService.loanTermsAcrossAmendments(program) {
@@ -247,24 +248,10 @@ extension LedgerService {
             after = tail.position
             let done = page.count < pageSize || (last.map { after >= $0 } ?? false)
             next = done ? nil : Task { [after] in try await store.readPage(after: after, limit: pageSize) }
-            let decoded = await Self.decodeInParallel(page)
+            let decoded = await parallelMap(page, InvariantAudit.decode)
             for (event, result) in zip(page, decoded) { audit.check(event, decoded: result) }
             progress?(audit.eventsChecked)
         }
         return audit
-    }
-
-    static func decodeInParallel(_ page: [RecordedEvent]) async -> [Result<(LedgerEvent, EventContext)?, any Error>] {
-        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, page.count / 256))
-        let size = (page.count + slices - 1) / slices
-        return await withTaskGroup(of: (Int, [Result<(LedgerEvent, EventContext)?, any Error>]).self) { group in
-            for slice in 0..<slices {
-                let part = page[min(slice * size, page.count)..<min((slice + 1) * size, page.count)]
-                group.addTask { (slice, part.map(InvariantAudit.decode)) }
-            }
-            var parts = Array(repeating: [Result<(LedgerEvent, EventContext)?, any Error>](), count: slices)
-            for await (slice, results) in group { parts[slice] = results }
-            return parts.flatMap { $0 }
-        }
     }
 }

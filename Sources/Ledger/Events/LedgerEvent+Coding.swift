@@ -1,6 +1,5 @@
 import EventStore
 import Foundation
-import Synchronization
 
 extension LedgerEvent {
     /// The type name stored in `ledger.events.event_type`.
@@ -47,18 +46,15 @@ extension LedgerEvent {
     }
 
     static let encoder: JSONEncoder = {
+        // Payload keys are snake case, spelled out in each type's CodingKeys (fast to decode: no
+        // key conversion per object; a test pins the wire form).
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        // convertFromSnakeCase would read amount_vnd as amountVnd; our names keep VND and ID upper case.
-        decoder.keyDecodingStrategy = .custom { path in
-            SnakeCaseKey.cached(path.last?.stringValue ?? "")
-        }
         return decoder
     }()
 
@@ -102,6 +98,14 @@ extension LedgerEvent {
     }
 
     public static func decode(type: String, schemaVersion: Int, payloadJSON: String) throws -> LedgerEvent? {
+        if schemaVersion == currentSchemaVersion(of: type), let event = FlatPayload.event(type: type, payloadJSON: payloadJSON) {
+            return event
+        }
+        return try decodeWithJSONDecoder(type: type, schemaVersion: schemaVersion, payloadJSON: payloadJSON)
+    }
+
+    /// The general path (upcasting, nested payloads, precise errors); `decode` tries `FlatPayload` first.
+    static func decodeWithJSONDecoder(type: String, schemaVersion: Int, payloadJSON: String) throws -> LedgerEvent? {
         let data = try Upcasting.upcast(type: type, from: schemaVersion, payload: Data(payloadJSON.utf8))
         func read<T: Decodable>(_: T.Type) throws -> T {
             do {
@@ -169,42 +173,5 @@ public enum Upcasting {
             throw DomainError(.invalidInput, "no upcaster for \(type) v\(version)")
         }
         return object
-    }
-}
-
-/// `amount_vnd` → `amountVND`, `national_id_fingerprint` → `nationalIDFingerprint`: the inverse of
-/// JSONEncoder's convertToSnakeCase for this domain's names, where VND and ID are acronyms.
-struct SnakeCaseKey: CodingKey {
-    static let acronyms: Set<String> = ["vnd", "id"]
-    let stringValue: String
-    var intValue: Int? { nil }
-
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { return nil }
-
-    /// Converted keys, remembered: the decoder asks for every key of every event it reads, and
-    /// the payloads use a few dozen distinct keys.
-    private static let seen = Mutex<[String: SnakeCaseKey]>([:])
-
-    static func cached(_ snake: String) -> SnakeCaseKey {
-        if let known = seen.withLock({ $0[snake] }) { return known }
-        let key = SnakeCaseKey(camelCase: snake)
-        seen.withLock { table in
-            if table.count < 10_000 { table[snake] = key }  // bounded: keys come from stored payloads
-        }
-        return key
-    }
-
-    init(camelCase snake: String) {
-        let parts = snake.split(separator: "_")
-        guard parts.count > 1 else {
-            stringValue = snake
-            return
-        }
-        var output = String(parts[0])
-        for part in parts.dropFirst() {
-            output += Self.acronyms.contains(String(part)) ? part.uppercased() : part.prefix(1).uppercased() + part.dropFirst()
-        }
-        stringValue = output
     }
 }

@@ -57,6 +57,9 @@ public struct RatePeriod: Sendable, Codable, Equatable {
         self.from = from
         self.annualRateBasisPoints = annualRateBasisPoints
     }
+    enum CodingKeys: String, CodingKey {
+        case from, annualRateBasisPoints = "annual_rate_basis_points"
+    }
 }
 
 /// What a loan programme adds to a programme.
@@ -73,6 +76,10 @@ public struct LoanTerms: Sendable, Codable, Equatable {
         self.overdueMultiplierPercent = overdueMultiplierPercent
         self.maxTermMonths = maxTermMonths
         self.instalmentMonths = instalmentMonths
+    }
+    enum CodingKeys: String, CodingKey {
+        case ratePeriods = "rate_periods", overdueMultiplierPercent = "overdue_multiplier_percent"
+        case maxTermMonths = "max_term_months", instalmentMonths = "instalment_months"
     }
 }
 
@@ -119,6 +126,12 @@ public struct ProgramDefinition: Sendable, Codable, Equatable {
         self.illustrative = illustrative
         self.loanTerms = loanTerms
     }
+    enum CodingKeys: String, CodingKey {
+        case code, nameVi = "name_vi", nameEn = "name_en", legalBasis = "legal_basis", kind
+        case beneficiaryKinds = "beneficiary_kinds", eligibleCategories = "eligible_categories"
+        case capPerBeneficiaryVND = "cap_per_beneficiary_vnd", validFrom = "valid_from", validUntil = "valid_until"
+        case onceOnly = "once_only", effectiveFrom = "effective_from", illustrative, loanTerms = "loan_terms"
+    }
 }
 
 // MARK: Budgets
@@ -133,6 +146,9 @@ public struct BudgetAllocated: Sendable, Codable, Equatable {
         self.program = program; self.fiscalYear = fiscalYear; self.district = district
         self.amountVND = amountVND; self.reference = reference
     }
+    enum CodingKeys: String, CodingKey {
+        case program, fiscalYear = "fiscal_year", district, amountVND = "amount_vnd", reference
+    }
 }
 
 public struct BudgetAdjusted: Sendable, Codable, Equatable {
@@ -146,6 +162,9 @@ public struct BudgetAdjusted: Sendable, Codable, Equatable {
         self.program = program; self.fiscalYear = fiscalYear; self.district = district
         self.deltaVND = deltaVND; self.reference = reference
     }
+    enum CodingKeys: String, CodingKey {
+        case program, fiscalYear = "fiscal_year", district, deltaVND = "delta_vnd", reference
+    }
 }
 
 /// An approval's claim on the budget.
@@ -153,6 +172,9 @@ public struct FundsReserved: Sendable, Codable, Equatable {
     public let applicationID: String
     public let amountVND: VND
     public init(applicationID: String, amountVND: VND) { self.applicationID = applicationID; self.amountVND = amountVND }
+    enum CodingKeys: String, CodingKey {
+        case applicationID = "application_id", amountVND = "amount_vnd"
+    }
 }
 
 /// Part of a reservation given back (closed under-paid, withdrawn).
@@ -162,6 +184,9 @@ public struct FundsReleased: Sendable, Codable, Equatable {
     public let reason: String
     public init(applicationID: String, amountVND: VND, reason: String) {
         self.applicationID = applicationID; self.amountVND = amountVND; self.reason = reason
+    }
+    enum CodingKeys: String, CodingKey {
+        case applicationID = "application_id", amountVND = "amount_vnd", reason
     }
 }
 
@@ -181,6 +206,10 @@ public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
         self.beneficiaryID = beneficiaryID; self.kind = kind; self.name = name; self.district = district
         self.categories = categories; self.bankAccount = bankAccount; self.nationalIDFingerprint = nationalIDFingerprint
     }
+    enum CodingKeys: String, CodingKey {
+        case beneficiaryID = "beneficiary_id", kind, name, district, categories, bankAccount = "bank_account"
+        case nationalIDFingerprint = "national_id_fingerprint"
+    }
 }
 
 /// An approval counted against the beneficiary (for once-only caps).
@@ -191,6 +220,9 @@ public struct BenefitCommitted: Sendable, Codable, Equatable {
     public init(applicationID: String, program: String, amountVND: VND) {
         self.applicationID = applicationID; self.program = program; self.amountVND = amountVND
     }
+    enum CodingKeys: String, CodingKey {
+        case applicationID = "application_id", program, amountVND = "amount_vnd"
+    }
 }
 
 public struct BenefitReleased: Sendable, Codable, Equatable {
@@ -199,6 +231,9 @@ public struct BenefitReleased: Sendable, Codable, Equatable {
     public let amountVND: VND
     public init(applicationID: String, program: String, amountVND: VND) {
         self.applicationID = applicationID; self.program = program; self.amountVND = amountVND
+    }
+    enum CodingKeys: String, CodingKey {
+        case applicationID = "application_id", program, amountVND = "amount_vnd"
     }
 }
 
@@ -217,6 +252,10 @@ public struct ApplicationSubmitted: Sendable, Codable, Equatable {
         self.applicationID = applicationID; self.beneficiaryID = beneficiaryID; self.program = program
         self.district = district; self.fiscalYear = fiscalYear; self.requestedVND = requestedVND; self.submittedOn = submittedOn
     }
+    enum CodingKeys: String, CodingKey {
+        case applicationID = "application_id", beneficiaryID = "beneficiary_id", program, district, fiscalYear = "fiscal_year"
+        case requestedVND = "requested_vnd", submittedOn = "submitted_on"
+    }
 }
 
 public struct ApplicationApproved: Sendable, Codable, Equatable {
@@ -227,12 +266,18 @@ public struct ApplicationApproved: Sendable, Codable, Equatable {
     public init(approvedVND: VND, decisionReference: String, decidedOn: LocalDate) {
         self.approvedVND = approvedVND; self.decisionReference = decisionReference; self.decidedOn = decidedOn
     }
+    enum CodingKeys: String, CodingKey {
+        case approvedVND = "approved_vnd", decisionReference = "decision_reference", decidedOn = "decided_on"
+    }
 }
 
 public struct ApplicationRejected: Sendable, Codable, Equatable {
     public let reason: String
     public let decidedOn: LocalDate
     public init(reason: String, decidedOn: LocalDate) { self.reason = reason; self.decidedOn = decidedOn }
+    enum CodingKeys: String, CodingKey {
+        case reason, decidedOn = "decided_on"
+    }
 }
 
 public struct ApplicationWithdrawn: Sendable, Codable, Equatable {
@@ -242,6 +287,9 @@ public struct ApplicationWithdrawn: Sendable, Codable, Equatable {
     public let releasedVND: VND
     public init(reason: String, withdrawnOn: LocalDate, releasedVND: VND) {
         self.reason = reason; self.withdrawnOn = withdrawnOn; self.releasedVND = releasedVND
+    }
+    enum CodingKeys: String, CodingKey {
+        case reason, withdrawnOn = "withdrawn_on", releasedVND = "released_vnd"
     }
 }
 
@@ -262,6 +310,9 @@ public struct PaymentRecorded: Sendable, Codable, Equatable {
         self.paymentID = paymentID; self.amountVND = amountVND; self.paidOn = paidOn; self.method = method
         self.voucher = voucher; self.bankAccount = bankAccount
     }
+    enum CodingKeys: String, CodingKey {
+        case paymentID = "payment_id", amountVND = "amount_vnd", paidOn = "paid_on", method, voucher, bankAccount = "bank_account"
+    }
 }
 
 /// A payment returned by the bank; it restores what may still be paid.
@@ -273,6 +324,9 @@ public struct PaymentReversed: Sendable, Codable, Equatable {
     public init(paymentID: String, amountVND: VND, reason: String, reversedOn: LocalDate) {
         self.paymentID = paymentID; self.amountVND = amountVND; self.reason = reason; self.reversedOn = reversedOn
     }
+    enum CodingKeys: String, CodingKey {
+        case paymentID = "payment_id", amountVND = "amount_vnd", reason, reversedOn = "reversed_on"
+    }
 }
 
 /// A loan disbursed against this (loan programme) application.
@@ -282,6 +336,9 @@ public struct LoanOpened: Sendable, Codable, Equatable {
     public let disbursedOn: LocalDate
     public init(loanID: String, principalVND: VND, disbursedOn: LocalDate) {
         self.loanID = loanID; self.principalVND = principalVND; self.disbursedOn = disbursedOn
+    }
+    enum CodingKeys: String, CodingKey {
+        case loanID = "loan_id", principalVND = "principal_vnd", disbursedOn = "disbursed_on"
     }
 }
 
@@ -293,6 +350,9 @@ public struct ApplicationClosed: Sendable, Codable, Equatable {
     public let releasedVND: VND
     public init(closedOn: LocalDate, paidVND: VND, releasedVND: VND) {
         self.closedOn = closedOn; self.paidVND = paidVND; self.releasedVND = releasedVND
+    }
+    enum CodingKeys: String, CodingKey {
+        case closedOn = "closed_on", paidVND = "paid_vnd", releasedVND = "released_vnd"
     }
 }
 
@@ -313,6 +373,11 @@ public struct LoanDisbursed: Sendable, Codable, Equatable {
         self.loanID = loanID; self.applicationID = applicationID; self.beneficiaryID = beneficiaryID; self.program = program
         self.principalVND = principalVND; self.disbursedOn = disbursedOn; self.termMonths = termMonths
         self.instalmentMonths = instalmentMonths; self.overdueMultiplierPercent = overdueMultiplierPercent
+    }
+    enum CodingKeys: String, CodingKey {
+        case loanID = "loan_id", applicationID = "application_id", beneficiaryID = "beneficiary_id", program
+        case principalVND = "principal_vnd", disbursedOn = "disbursed_on", termMonths = "term_months"
+        case instalmentMonths = "instalment_months", overdueMultiplierPercent = "overdue_multiplier_percent"
     }
 }
 
@@ -346,11 +411,22 @@ public struct LoanRepaid: Sendable, Codable, Equatable {
         self.prepaidPrincipalVND = prepaidPrincipalVND; self.outstandingPrincipalAfterVND = outstandingPrincipalAfterVND
         self.unpaidOverdueInterestAfterVND = unpaidOverdueInterestAfterVND; self.unpaidInterestAfterVND = unpaidInterestAfterVND
     }
+    enum CodingKeys: String, CodingKey {
+        case repaymentID = "repayment_id", amountVND = "amount_vnd", paidOn = "paid_on"
+        case overdueInterestVND = "overdue_interest_vnd", interestVND = "interest_vnd"
+        case overduePrincipalVND = "overdue_principal_vnd", principalDueVND = "principal_due_vnd"
+        case prepaidPrincipalVND = "prepaid_principal_vnd", outstandingPrincipalAfterVND = "outstanding_principal_after_vnd"
+        case unpaidOverdueInterestAfterVND = "unpaid_overdue_interest_after_vnd"
+        case unpaidInterestAfterVND = "unpaid_interest_after_vnd"
+    }
 }
 
 public struct LoanSettled: Sendable, Codable, Equatable {
     public let settledOn: LocalDate
     public init(settledOn: LocalDate) { self.settledOn = settledOn }
+    enum CodingKeys: String, CodingKey {
+        case settledOn = "settled_on"
+    }
 }
 
 public struct LoanWrittenOff: Sendable, Codable, Equatable {
@@ -361,5 +437,9 @@ public struct LoanWrittenOff: Sendable, Codable, Equatable {
     public init(reason: String, writtenOffOn: LocalDate, outstandingPrincipalVND: VND, unpaidInterestVND: VND) {
         self.reason = reason; self.writtenOffOn = writtenOffOn
         self.outstandingPrincipalVND = outstandingPrincipalVND; self.unpaidInterestVND = unpaidInterestVND
+    }
+    enum CodingKeys: String, CodingKey {
+        case reason, writtenOffOn = "written_off_on", outstandingPrincipalVND = "outstanding_principal_vnd"
+        case unpaidInterestVND = "unpaid_interest_vnd"
     }
 }

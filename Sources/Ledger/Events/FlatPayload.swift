@@ -1,0 +1,300 @@
+/// The fast path for reading stored payloads. Nearly every event is a flat JSON object of
+/// strings and integers (PostgreSQL's jsonb text of what `newEvent()` wrote); reading those with
+/// a small scanner is several times cheaper than `JSONDecoder`, and replays, rebuilds and audits
+/// read every event. Anything the scanner does not expect — an escape in a string, a fraction, a
+/// nested object, a missing or mistyped field — makes it answer nil, and the caller decodes with
+/// `JSONDecoder` as before, so results and error messages never depend on which path ran.
+/// (`EventWireFormTests` and `FlatPayloadTests` hold the two paths to the same answers.)
+struct FlatPayload {
+    enum Value {
+        case string(String), integer(Int64), bool(Bool), null, strings([String])
+    }
+
+    /// Fields in the order they appear; a payload has at most a dozen, so a linear search wins.
+    private(set) var fields: [(key: String, value: Value)] = []
+
+    init?(_ text: String) {
+        var text = text
+        guard let fields = text.withUTF8({ bytes -> [(key: String, value: Value)]? in
+            var scanner = Scanner(bytes: bytes)
+            return scanner.object()
+        }) else { return nil }
+        self.fields = fields
+    }
+
+    func value(_ key: String) -> Value? {
+        for field in fields where field.key == key { return field.value }
+        return nil
+    }
+
+    func string(_ key: String) -> String? {
+        if case .string(let text)? = value(key) { return text }
+        return nil
+    }
+
+    /// `.some(nil)` when absent or null (an optional field), nil when of another type.
+    func optionalString(_ key: String) -> String?? {
+        switch value(key) {
+        case nil, .null?: return .some(nil)
+        case .string(let text)?: return .some(text)
+        default: return nil
+        }
+    }
+
+    func int(_ key: String) -> Int? {
+        if case .integer(let number)? = value(key), let value = Int(exactly: number) { return value }
+        return nil
+    }
+
+    func vnd(_ key: String) -> VND? {
+        if case .integer(let number)? = value(key) { return VND(number) }
+        return nil
+    }
+
+    /// Exactly `YYYY-MM-DD` (anything else goes the slow way, which explains what is wrong).
+    func date(_ key: String) -> LocalDate? {
+        guard let text = string(key) else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+        return LocalDate(year: year, month: month, day: day)
+    }
+
+    func strings(_ key: String) -> [String]? {
+        switch value(key) {
+        case .strings(let items)?: return items
+        default: return nil
+        }
+    }
+
+    /// The event, when the payload is one this path reads; nil otherwise (decode it the slow way).
+    static func event(type: String, payloadJSON: String) -> LedgerEvent? {
+        switch type {
+        case "ProgramDefined", "ProgramAmended":
+            return nil  // nested loan terms: rare, left to JSONDecoder
+        default:
+            break
+        }
+        guard let p = FlatPayload(payloadJSON) else { return nil }
+        switch type {
+        case "BudgetAllocated":
+            guard let program = p.string("program"), let year = p.int("fiscal_year"), let district = p.district(),
+                  let amount = p.vnd("amount_vnd"), let reference = p.string("reference") else { return nil }
+            return .budgetAllocated(BudgetAllocated(program: program, fiscalYear: year, district: district, amountVND: amount, reference: reference))
+        case "BudgetAdjusted":
+            guard let program = p.string("program"), let year = p.int("fiscal_year"), let district = p.district(),
+                  let delta = p.vnd("delta_vnd"), let reference = p.string("reference") else { return nil }
+            return .budgetAdjusted(BudgetAdjusted(program: program, fiscalYear: year, district: district, deltaVND: delta, reference: reference))
+        case "FundsReserved":
+            guard let application = p.string("application_id"), let amount = p.vnd("amount_vnd") else { return nil }
+            return .fundsReserved(FundsReserved(applicationID: application, amountVND: amount))
+        case "FundsReleased":
+            guard let application = p.string("application_id"), let amount = p.vnd("amount_vnd"), let reason = p.string("reason") else { return nil }
+            return .fundsReleased(FundsReleased(applicationID: application, amountVND: amount, reason: reason))
+        case "BeneficiaryRegistered":
+            guard let id = p.string("beneficiary_id"), let kind = p.string("kind").flatMap(BeneficiaryKind.init(rawValue:)),
+                  let name = p.string("name"), let district = p.district(), let categories = p.strings("categories"),
+                  let bank = p.optionalString("bank_account"), let fingerprint = p.optionalString("national_id_fingerprint") else { return nil }
+            return .beneficiaryRegistered(BeneficiaryRegistered(beneficiaryID: id, kind: kind, name: name, district: district,
+                                                                categories: categories, bankAccount: bank, nationalIDFingerprint: fingerprint))
+        case "BenefitCommitted":
+            guard let application = p.string("application_id"), let program = p.string("program"), let amount = p.vnd("amount_vnd") else { return nil }
+            return .benefitCommitted(BenefitCommitted(applicationID: application, program: program, amountVND: amount))
+        case "BenefitReleased":
+            guard let application = p.string("application_id"), let program = p.string("program"), let amount = p.vnd("amount_vnd") else { return nil }
+            return .benefitReleased(BenefitReleased(applicationID: application, program: program, amountVND: amount))
+        case "ApplicationSubmitted":
+            guard let id = p.string("application_id"), let beneficiary = p.string("beneficiary_id"), let program = p.string("program"),
+                  let district = p.district(), let year = p.int("fiscal_year"), let requested = p.vnd("requested_vnd"),
+                  let submittedOn = p.date("submitted_on") else { return nil }
+            return .applicationSubmitted(ApplicationSubmitted(applicationID: id, beneficiaryID: beneficiary, program: program, district: district,
+                                                              fiscalYear: year, requestedVND: requested, submittedOn: submittedOn))
+        case "ApplicationApproved":
+            guard let amount = p.vnd("approved_vnd"), let reference = p.string("decision_reference"), let on = p.date("decided_on") else { return nil }
+            return .applicationApproved(ApplicationApproved(approvedVND: amount, decisionReference: reference, decidedOn: on))
+        case "ApplicationRejected":
+            guard let reason = p.string("reason"), let on = p.date("decided_on") else { return nil }
+            return .applicationRejected(ApplicationRejected(reason: reason, decidedOn: on))
+        case "ApplicationWithdrawn":
+            guard let reason = p.string("reason"), let on = p.date("withdrawn_on"), let released = p.vnd("released_vnd") else { return nil }
+            return .applicationWithdrawn(ApplicationWithdrawn(reason: reason, withdrawnOn: on, releasedVND: released))
+        case "PaymentRecorded":
+            guard let id = p.string("payment_id"), let amount = p.vnd("amount_vnd"), let paidOn = p.date("paid_on"),
+                  let method = p.string("method").flatMap(PaymentMethod.init(rawValue:)), let voucher = p.string("voucher"),
+                  let bank = p.optionalString("bank_account") else { return nil }
+            return .paymentRecorded(PaymentRecorded(paymentID: id, amountVND: amount, paidOn: paidOn, method: method, voucher: voucher, bankAccount: bank))
+        case "PaymentReversed":
+            guard let id = p.string("payment_id"), let amount = p.vnd("amount_vnd"), let reason = p.string("reason"),
+                  let on = p.date("reversed_on") else { return nil }
+            return .paymentReversed(PaymentReversed(paymentID: id, amountVND: amount, reason: reason, reversedOn: on))
+        case "LoanOpened":
+            guard let id = p.string("loan_id"), let principal = p.vnd("principal_vnd"), let on = p.date("disbursed_on") else { return nil }
+            return .loanOpened(LoanOpened(loanID: id, principalVND: principal, disbursedOn: on))
+        case "ApplicationClosed":
+            guard let on = p.date("closed_on"), let paid = p.vnd("paid_vnd"), let released = p.vnd("released_vnd") else { return nil }
+            return .applicationClosed(ApplicationClosed(closedOn: on, paidVND: paid, releasedVND: released))
+        case "LoanDisbursed":
+            guard let id = p.string("loan_id"), let application = p.string("application_id"), let beneficiary = p.string("beneficiary_id"),
+                  let program = p.string("program"), let principal = p.vnd("principal_vnd"), let on = p.date("disbursed_on"),
+                  let term = p.int("term_months"), let instalment = p.int("instalment_months"),
+                  let multiplier = p.int("overdue_multiplier_percent") else { return nil }
+            return .loanDisbursed(LoanDisbursed(loanID: id, applicationID: application, beneficiaryID: beneficiary, program: program,
+                                                principalVND: principal, disbursedOn: on, termMonths: term, instalmentMonths: instalment,
+                                                overdueMultiplierPercent: multiplier))
+        case "LoanRepaid":
+            guard let id = p.string("repayment_id"), let amount = p.vnd("amount_vnd"), let paidOn = p.date("paid_on"),
+                  let overdueInterest = p.vnd("overdue_interest_vnd"), let interest = p.vnd("interest_vnd"),
+                  let overduePrincipal = p.vnd("overdue_principal_vnd"), let principalDue = p.vnd("principal_due_vnd"),
+                  let prepaid = p.vnd("prepaid_principal_vnd"), let outstanding = p.vnd("outstanding_principal_after_vnd"),
+                  let unpaidOverdue = p.vnd("unpaid_overdue_interest_after_vnd"), let unpaidInterest = p.vnd("unpaid_interest_after_vnd")
+            else { return nil }
+            return .loanRepaid(LoanRepaid(repaymentID: id, amountVND: amount, paidOn: paidOn, overdueInterestVND: overdueInterest,
+                                          interestVND: interest, overduePrincipalVND: overduePrincipal, principalDueVND: principalDue,
+                                          prepaidPrincipalVND: prepaid, outstandingPrincipalAfterVND: outstanding,
+                                          unpaidOverdueInterestAfterVND: unpaidOverdue, unpaidInterestAfterVND: unpaidInterest))
+        case "LoanSettled":
+            guard let on = p.date("settled_on") else { return nil }
+            return .loanSettled(LoanSettled(settledOn: on))
+        case "LoanWrittenOff":
+            guard let reason = p.string("reason"), let on = p.date("written_off_on"), let outstanding = p.vnd("outstanding_principal_vnd"),
+                  let unpaid = p.vnd("unpaid_interest_vnd") else { return nil }
+            return .loanWrittenOff(LoanWrittenOff(reason: reason, writtenOffOn: on, outstandingPrincipalVND: outstanding, unpaidInterestVND: unpaid))
+        default:
+            return nil
+        }
+    }
+
+    private func district() -> District? {
+        string("district").flatMap(District.init(rawValue:))
+    }
+
+    /// A strict scanner for one object of plain values: whitespace, `{`, `"key": value`, `,`, `}`.
+    private struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        mutating func object() -> [(key: String, value: Value)]? {
+            skipSpace()
+            guard take(UInt8(ascii: "{")) else { return nil }
+            var fields: [(key: String, value: Value)] = []
+            fields.reserveCapacity(12)
+            skipSpace()
+            if take(UInt8(ascii: "}")) { return end() ? fields : nil }
+            while true {
+                skipSpace()
+                guard let key = string() else { return nil }
+                skipSpace()
+                guard take(UInt8(ascii: ":")) else { return nil }
+                skipSpace()
+                guard let value = value() else { return nil }
+                fields.append((key, value))
+                skipSpace()
+                if take(UInt8(ascii: ",")) { continue }
+                guard take(UInt8(ascii: "}")) else { return nil }
+                return end() ? fields : nil
+            }
+        }
+
+        private mutating func end() -> Bool {
+            skipSpace()
+            return index == bytes.count
+        }
+
+        private mutating func value() -> Value? {
+            guard index < bytes.count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer().map(Value.integer)
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            case UInt8(ascii: "["): return strings().map(Value.strings)
+            default: return nil
+            }
+        }
+
+        private mutating func strings() -> [String]? {
+            index += 1
+            var items: [String] = []
+            skipSpace()
+            if take(UInt8(ascii: "]")) { return items }
+            while true {
+                skipSpace()
+                guard let item = string() else { return nil }
+                items.append(item)
+                skipSpace()
+                if take(UInt8(ascii: ",")) { continue }
+                return take(UInt8(ascii: "]")) ? items : nil
+            }
+        }
+
+        /// A string without escapes or control characters (anything else: nil, the slow path).
+        private mutating func string() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        /// An integer in JSON's form that fits Int64 (a fraction or exponent: nil).
+        private mutating func integer() -> Int64? {
+            let negative = take(UInt8(ascii: "-"))
+            let start = index
+            var value: Int64 = 0
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                let digit = Int64(bytes[index] - UInt8(ascii: "0"))
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+                guard !overflowA, !overflowB else { return nil }
+                value = next
+                index += 1
+            }
+            let digits = index - start
+            guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
+            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
+            return value
+        }
+
+        private mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        private mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        private mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+    }
+}

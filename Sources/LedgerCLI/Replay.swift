@@ -1,0 +1,57 @@
+import ArgumentParser
+import EventStore
+import Ledger
+import Postgres
+import Projections
+
+/// `ledger replay --as-of TIMESTAMP | --until-position N`: the budget report as it stood at a
+/// past moment of recording, folded from the log in memory.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fold the log up to a recording time or a position and print the budget report as it stood then.",
+        discussion: """
+            --as-of is recording time (recorded_at, set by the database), not a business date: `2024-03-01` means through \
+            the end of that day UTC; `2024-03-01T09:30:00+07:00` (or Z, or no offset for UTC; fractions of a second allowed) \
+            is inclusive to the microsecond. Same columns and formats as `ledger report budget`; for business-date views use \
+            `ledger report budget --as-of DATE`. Reads the log a page at a time (memory does not grow with the log).
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: ReportOutputOptions
+    @OptionGroup var filters: Report.BudgetFilterOptions
+    @Option(name: .customLong("as-of"), help: "Recording time: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z|±HH:MM].")
+    var asOf: String?
+    @Option(name: .customLong("until-position"), help: "Fold positions 1…N.")
+    var untilPosition: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let limit: ReplayLimit
+            switch (asOf, untilPosition) {
+            case (let text?, nil):
+                limit = .recordedAt(microseconds: try RecordingInstant.parse(text, field: "--as-of"))
+            case (nil, let text?):
+                guard let position = Int64(text), position >= 0 else {
+                    throw DomainError.invalidInput(field: "--until-position", problem: "\(text.debugDescription) is not a log position (0 or more)")
+                }
+                limit = .position(position)
+            case (nil, nil):
+                throw DomainError.invalidInput(field: "--as-of", problem: "give --as-of TIMESTAMP or --until-position N")
+            case (_?, _?):
+                throw DomainError.invalidInput(field: "--until-position", problem: "give either --as-of or --until-position, not both")
+            }
+            let filter = try filters.filter()
+            do {
+                try await Report.withDatabase(connection) { database in
+                    let (report, point) = try await BudgetReport.replay(EventStore(connection: database), until: limit, filter: filter)
+                    let when = point.recordedAtMicroseconds.map { ", recorded \(Output.timestamp($0))" } ?? ""
+                    Output.message("replay: log folded to position \(point.position)\(when); head is \(point.headPosition)")
+                    try Report.print(report, format: output.format)
+                }
+            } catch let error as ReportError {
+                throw CommandError(error.description)
+            }
+        }
+    }
+}

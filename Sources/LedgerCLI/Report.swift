@@ -1,0 +1,165 @@
+import ArgumentParser
+import EventStore
+import Ledger
+import Postgres
+import Projections
+
+/// `--format table|json|csv` of the report and replay commands.
+enum ReportFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+struct ReportOutputOptions: ParsableArguments {
+    @Option(help: "Output format: table (amounts grouped), json or csv (exact integer đồng).")
+    var format: ReportFormatOption = .table
+}
+
+/// `ledger report budget|beneficiary|loans`: thin over `Projections/Reports`.
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reports: budget usage, a beneficiary's statement, the loan book.",
+        subcommands: [BudgetReportCommand.self, BeneficiaryReportCommand.self, LoansReportCommand.self]
+    )
+
+    /// Budget filters shared with `ledger replay`.
+    struct BudgetFilterOptions: ParsableArguments {
+        @Option(help: "Only this fiscal year.") var year: Int?
+        @Option(help: "Only this programme code.") var program: String?
+        @Option(help: "Only this district, with or without diacritics (Ninh Kiều, ninh kieu).") var district: String?
+
+        func filter() throws -> BudgetReportFilter {
+            BudgetReportFilter(
+                fiscalYear: try year.map { try Recording.year($0) },
+                program: try program.map { try Identifier.validated($0, field: "--program") },
+                district: try district.map { try District(parsing: $0, field: "--district") }
+            )
+        }
+    }
+
+    static func print(_ report: BudgetReport, format: ReportFormatOption) throws {
+        switch format {
+        case .table: Output.data(report.tables.map { Output.table($0.header, $0.rows) }.joined(separator: "\n\n"))
+        case .json: Output.data(try Output.json(report.document))
+        case .csv: Output.data(report.csv)
+        }
+    }
+
+    /// Runs `body` with a connection, closed afterwards.
+    static func withDatabase<T>(_ options: ConnectionOptions, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let database = try await options.connect()
+        do {
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    static func businessDate(_ text: String?, field: String) throws -> LocalDate? {
+        try text.map { try LocalDate(parsing: $0, field: field) }
+    }
+}
+
+struct BudgetReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "budget",
+        abstract: "Allocated, reserved, paid, released and available per programme × year × district, with totals.",
+        discussion: """
+            Without --as-of: the budget_usage read model (a line on stderr says how far it is behind the log). \
+            With --as-of DATE: the log folded by business date — allocations and adjustments in full (they carry no date), \
+            reservations by the approval's decided_on, payments by paid_on less reversals by reversed_on, loan principal by \
+            disbursed_on, releases by the withdrawal's or closure's date. For the figures as they were recorded at a \
+            past moment, use `ledger replay`.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: ReportOutputOptions
+    @OptionGroup var filters: Report.BudgetFilterOptions
+    @Option(name: .customLong("as-of"), help: "Business date YYYY-MM-DD: count only what happened by then.")
+    var asOf: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let filter = try filters.filter()
+            let date = try Report.businessDate(asOf, field: "--as-of")
+            try await Report.withDatabase(connection) { database in
+                let report: BudgetReport
+                if let date {
+                    report = try await BudgetReport.asOfBusinessDate(date, EventStore(connection: database), filter: filter)
+                    Output.message("report budget: business dates up to \(date), log folded to position \(report.position)")
+                } else {
+                    let (fromTable, lag) = try await BudgetReport.fromReadModel(database, filter: filter)
+                    report = fromTable
+                    if let warning = lag.warning { Output.message("report budget: \(warning)") }
+                }
+                try Report.print(report, format: output.format)
+            }
+        }
+    }
+}
+
+struct BeneficiaryReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "beneficiary",
+        abstract: "A beneficiary's statement: every application, decision, payment, reversal, loan and repayment, with running balances.",
+        discussion: """
+            In the order recorded; each line has its business date and recording time (UTC), and the balances after its \
+            command: payable (approved and not yet paid on open applications) and outstanding (loan principal not repaid).
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: ReportOutputOptions
+    @Argument(help: "The beneficiary id.") var id: String
+
+    func run() async throws {
+        try await reportingErrors {
+            _ = try Identifier.validated(id, field: "ID")
+            try await Report.withDatabase(connection) { database in
+                let statement = try await BeneficiaryStatement.load(id, database)
+                switch output.format {
+                case .table:
+                    Output.data(Output.keyValues(statement.summary) + "\n\n" + Output.table(statement.table.header, statement.table.rows))
+                case .json: Output.data(try Output.json(statement.document))
+                case .csv: Output.data(statement.csv)
+                }
+            }
+        }
+    }
+}
+
+struct LoansReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loans",
+        abstract: "Each loan on a business date: outstanding principal, accrued interest, days past due, arrears bucket.",
+        discussion: """
+            From the loan_book read model through the domain's LoanPosition. A loan with a repayment, settlement or \
+            write-off dated after --as-of is folded again from its stream up to that date; loans disbursed after it \
+            are not listed.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: ReportOutputOptions
+    @Option(name: .customLong("as-of"), help: "Business date YYYY-MM-DD (default: today in Vietnam).")
+    var asOf: String?
+    @Flag(help: "Only loans past due on that date.") var overdue = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let date = try Report.businessDate(asOf, field: "--as-of") ?? LocalDate.today()
+            try await Report.withDatabase(connection) { database in
+                let (report, lag) = try await LoanReport.load(asOf: date, overdueOnly: overdue, database)
+                if let warning = lag.warning { Output.message("report loans: \(warning)") }
+                switch output.format {
+                case .table: Output.data("loans as of \(date)\n\n" + Output.table(report.table.header, report.table.rows))
+                case .json: Output.data(try Output.json(report.document))
+                case .csv: Output.data(report.csv)
+                }
+            }
+        }
+    }
+}

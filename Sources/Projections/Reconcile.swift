@@ -1,0 +1,353 @@
+import EventStore
+import Postgres
+
+/// Folds the log in memory into fresh projection states: the read models as they must be
+/// (DESIGN.md §2.9). Streaming: pages of the log, never the whole log in memory.
+public enum InMemoryFold {
+    /// A fresh state of each of `types`, folded through its own position in `positions` (events
+    /// after it are not applied; `Int64.max` folds the whole log). Reads the log once, up to the
+    /// largest position; `progress` gets (position, last position to fold) now and then.
+    public static func ofLog(
+        _ types: [any Projection.Type], through positions: [Int64], store: EventStore, pageSize: Int = EventStore.defaultPageSize,
+        progress: ((Int64, Int64) -> Void)? = nil
+    ) async throws -> [any Projection] {
+        precondition(types.count == positions.count, "one position per projection")
+        var projections: [any Projection] = types.map { $0.init() }
+        guard let last = positions.max(), last > 0 else { return projections }
+        var read: Int64 = 0
+        for try await recorded in store.readAll(after: 0, pageSize: pageSize) {
+            guard recorded.position <= last else { break }
+            if let event = try ProjectedEvent(recorded: recorded) {
+                for index in projections.indices where recorded.position <= positions[index] {
+                    projections[index].apply(event)
+                }
+            }
+            read += 1
+            if read % 10_000 == 0 { progress?(recorded.position, last) }
+            if recorded.position == last { break }
+        }
+        for index in projections.indices { _ = projections[index].takeChangedRows() }
+        return projections
+    }
+
+    /// Every projection of the catalog folded through the whole log.
+    public static func wholeLog(store: EventStore, pageSize: Int = EventStore.defaultPageSize) async throws -> [any Projection] {
+        try await ofLog(ProjectionCatalog.all, through: ProjectionCatalog.all.map { _ in Int64.max }, store: store, pageSize: pageSize)
+    }
+}
+
+/// One way a read-model table differs from the fold of the log.
+public struct ReconcileDifference: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// The row is in both; `column` differs.
+        case valueDiffers = "value_differs"
+        /// The fold has the row; the table does not.
+        case missingFromTable = "missing_from_table"
+        /// The table has a row the fold does not.
+        case notInFold = "not_in_fold"
+    }
+
+    public let table: String
+    public let kind: Kind
+    /// The row's key, column → text, in the table's key order when rendered by `keyDescription`.
+    public let key: [String: String]
+    /// `column=value, …` in key-column order.
+    public let keyDescription: String
+    /// The differing column (value differences only).
+    public let column: String?
+    /// PostgreSQL's text of the table's value (nil: NULL, or no row).
+    public let tableValue: String?
+    /// PostgreSQL's text of the fold's value (nil: NULL, or no row).
+    public let foldValue: String?
+
+    enum CodingKeys: String, CodingKey {
+        case table, kind, key, keyDescription = "key_text", column, tableValue = "table_value", foldValue = "fold_value"
+    }
+}
+
+/// One table of a projection against its fold.
+public struct TableReconciliation: Sendable, Codable, Equatable {
+    public let table: String
+    public let tableRows: Int64
+    public let foldRows: Int64
+    /// Keys on either side.
+    public let rowsCompared: Int64
+    /// Rows with at least one difference (or missing on one side).
+    public let rowsDiffering: Int64
+    /// Differing values, plus one per row missing on either side.
+    public let differences: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case table, tableRows = "table_rows", foldRows = "fold_rows", rowsCompared = "rows_compared"
+        case rowsDiffering = "rows_differing", differences
+    }
+}
+
+/// One projection's tables against a fold of the log through its checkpoint.
+public struct ProjectionReconciliation: Sendable, Codable, Equatable {
+    public let projection: String
+    /// The checkpoint the tables were read at: the fold went through exactly this position.
+    public let checkpoint: Int64
+    public let generation: Int64
+    /// The head of the log in the same snapshot.
+    public let headPosition: Int64
+    /// Events after the checkpoint (not yet applied by a runner; not compared).
+    public let behindHead: Int64
+    public let tables: [TableReconciliation]
+    public let rowsCompared: Int64
+    public let differenceCount: Int64
+    /// The first differences (at most the limit asked for), by table then key.
+    public let differences: [ReconcileDifference]
+    public var isEqual: Bool { differenceCount == 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case projection, checkpoint, generation, headPosition = "head_position", behindHead = "behind_head", tables
+        case rowsCompared = "rows_compared", differenceCount = "difference_count", differences, equal
+    }
+
+    init(projection: String, checkpoint: Int64, generation: Int64, headPosition: Int64, tables: [TableReconciliation], differences: [ReconcileDifference]) {
+        self.projection = projection
+        self.checkpoint = checkpoint
+        self.generation = generation
+        self.headPosition = headPosition
+        behindHead = headPosition - checkpoint
+        self.tables = tables
+        rowsCompared = tables.map(\.rowsCompared).reduce(0, +)
+        differenceCount = tables.map(\.differences).reduce(0, +)
+        self.differences = differences
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            projection: try container.decode(String.self, forKey: .projection), checkpoint: try container.decode(Int64.self, forKey: .checkpoint),
+            generation: try container.decode(Int64.self, forKey: .generation), headPosition: try container.decode(Int64.self, forKey: .headPosition),
+            tables: try container.decode([TableReconciliation].self, forKey: .tables),
+            differences: try container.decode([ReconcileDifference].self, forKey: .differences)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(projection, forKey: .projection)
+        try container.encode(checkpoint, forKey: .checkpoint)
+        try container.encode(generation, forKey: .generation)
+        try container.encode(headPosition, forKey: .headPosition)
+        try container.encode(behindHead, forKey: .behindHead)
+        try container.encode(tables, forKey: .tables)
+        try container.encode(rowsCompared, forKey: .rowsCompared)
+        try container.encode(differenceCount, forKey: .differenceCount)
+        try container.encode(differences, forKey: .differences)
+        try container.encode(isEqual, forKey: .equal)
+    }
+}
+
+/// What `audit reconcile` found.
+public struct Reconciliation: Sendable, Codable, Equatable {
+    public let projections: [ProjectionReconciliation]
+    /// Events read from the log to fold (up to the furthest checkpoint).
+    public let eventsFolded: Int64
+    public var isEqual: Bool { projections.allSatisfy(\.isEqual) }
+
+    enum CodingKeys: String, CodingKey {
+        case projections, eventsFolded = "events_folded"
+    }
+}
+
+/// Reconcile could not run (not an integrity problem: nothing was compared).
+public struct ReconcileError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// `ledger audit reconcile`: each projection's tables, compared row by row (by key, column by
+/// column) with a fold of the log in memory through the projection's checkpoint.
+///
+/// Consistency: the checkpoints and the tables are read in one REPEATABLE READ, READ ONLY
+/// snapshot, taken after an ACCESS SHARE lock on the tables (so a rebuild's swap is either wholly
+/// before the snapshot or waits for the copy), and copied into temporary tables; the log is then
+/// folded through each checkpoint (events at or before a checkpoint never change). A runner
+/// working meanwhile therefore never causes a false difference, and the lock is held only for the
+/// copy, not for the fold. The comparison runs in PostgreSQL on typed values (`IS DISTINCT FROM`),
+/// so a `jsonb` or `timestamptz` written in another text form is not a difference.
+///
+/// Writes nothing but temporary tables of its own session: an auditor (`ledger_auditor`: SELECT on
+/// `ledger_read` and `ledger`, and the database's default TEMPORARY privilege) may run it.
+public enum Reconcile {
+    /// Reconciles the projections called `names` (all when empty) on `connection` (left open; its
+    /// temporary tables are dropped). At most `listLimit` differences are listed per projection;
+    /// all are counted.
+    public static func run(
+        connection: PostgresConnection, projections names: [String] = [], listLimit: Int = 1_000,
+        pageSize: Int = EventStore.defaultPageSize, progress: ((Int64, Int64) -> Void)? = nil
+    ) async throws -> Reconciliation {
+        let types = try ProjectionCatalog.projections(named: names)
+        let tables = types.flatMap { $0.tables }
+        do {
+            try await createScratchTables(tables, connection)
+            let snapshot = try await readSnapshot(types, tables, connection)
+            let positions = types.map { snapshot.checkpoints[$0.name]?.position ?? 0 }
+            let projections = try await InMemoryFold.ofLog(
+                types, through: positions, store: EventStore(connection: connection), pageSize: pageSize, progress: progress
+            )
+            var results: [ProjectionReconciliation] = []
+            for (type, projection) in zip(types, projections) {
+                let rows = projection.allRows()
+                try await connection.transaction { connection in
+                    for (table, tableRows) in zip(type.tables, rows) where !tableRows.isEmpty {
+                        try connection.copyFrom("COPY pg_temp.\(foldName(table)) (\(table.columns.joined(separator: ", "))) FROM STDIN") { writer in
+                            for row in tableRows { try writer.writeRow(row) }
+                        }
+                    }
+                }
+                var summaries: [TableReconciliation] = []
+                var listed: [ReconcileDifference] = []
+                for table in type.tables {
+                    summaries.append(try await summary(table, connection))
+                    if listed.count < listLimit, summaries.last?.differences ?? 0 > 0 {
+                        listed += try await differences(table, limit: listLimit - listed.count, connection)
+                    }
+                }
+                let checkpoint = snapshot.checkpoints[type.name] ?? (0, 0)
+                results.append(ProjectionReconciliation(
+                    projection: type.name, checkpoint: checkpoint.position, generation: checkpoint.generation,
+                    headPosition: snapshot.head, tables: summaries, differences: Array(listed.prefix(listLimit))
+                ))
+            }
+            try await dropScratchTables(tables, connection)
+            return Reconciliation(projections: results, eventsFolded: positions.max() ?? 0)
+        } catch let error as PostgresError where error.code == .insufficientPrivilege {
+            try? await dropScratchTables(tables, connection)
+            let who = (try? await connection.queryOne("SELECT session_user::text") { try $0.string(0) }) ?? "this role"
+            throw ReconcileError(message: """
+                audit reconcile reads the log and the read models: \(who) may not (\(error.message)); \
+                connect as an auditor (a member of ledger_auditor) or an admin
+                """)
+        } catch {
+            try? await dropScratchTables(tables, connection)
+            throw error
+        }
+    }
+
+    static func liveName(_ table: ReadModelTable) -> String { "ledger_reconcile_live_\(table.name)" }
+    static func foldName(_ table: ReadModelTable) -> String { "ledger_reconcile_fold_\(table.name)" }
+
+    /// Empty temporary tables shaped like the live ones: the live rows as read in the snapshot,
+    /// and the fold's rows. Created before the snapshot's transaction, which is READ ONLY.
+    static func createScratchTables(_ tables: [ReadModelTable], _ connection: PostgresConnection) async throws {
+        for table in tables {
+            try await connection.simpleQuery("""
+                DROP TABLE IF EXISTS pg_temp.\(liveName(table)), pg_temp.\(foldName(table));
+                CREATE TEMP TABLE \(liveName(table)) (LIKE \(ProjectionStore.liveSchema).\(table.name));
+                CREATE TEMP TABLE \(foldName(table)) (LIKE \(ProjectionStore.liveSchema).\(table.name))
+                """)
+        }
+    }
+
+    static func dropScratchTables(_ tables: [ReadModelTable], _ connection: PostgresConnection) async throws {
+        guard await connection.isOpen else { return }
+        for table in tables {
+            try await connection.simpleQuery("DROP TABLE IF EXISTS pg_temp.\(liveName(table)), pg_temp.\(foldName(table))")
+        }
+    }
+
+    struct Snapshot: Sendable {
+        var checkpoints: [String: (position: Int64, generation: Int64)]
+        var head: Int64
+    }
+
+    /// Checkpoints, head and a copy of every table, in one snapshot.
+    static func readSnapshot(_ types: [any Projection.Type], _ tables: [ReadModelTable], _ connection: PostgresConnection) async throws -> Snapshot {
+        let names = types.map { $0.name }
+        // LOCK before the first query: a REPEATABLE READ snapshot is taken by the first query, so
+        // a swap is either committed before it (new tables, new checkpoint) or waits for the copy.
+        let live = tables.map { "\(ProjectionStore.liveSchema).\($0.name)" }.joined(separator: ", ")
+        return try await connection.transaction(isolation: .repeatableRead) { connection in
+            try connection.simpleQuery("SET TRANSACTION READ ONLY; LOCK TABLE \(live) IN ACCESS SHARE MODE")
+            let rows = try connection.query(
+                "SELECT projection, position, generation FROM ledger_read.checkpoints WHERE projection = ANY($1::text[])",
+                [PostgresValue.textArray(names)]
+            ) { (try $0.string(0), try $0.int64(1), try $0.int64(2)) }
+            var checkpoints: [String: (position: Int64, generation: Int64)] = [:]
+            for (name, position, generation) in rows { checkpoints[name] = (position, generation) }
+            let head = try connection.queryOne("SELECT last_position FROM ledger.head") { try $0.int64(0) }
+            for table in tables {
+                let columns = table.columns.joined(separator: ", ")
+                try connection.execute(
+                    "INSERT INTO pg_temp.\(liveName(table)) (\(columns)) SELECT \(columns) FROM \(ProjectionStore.liveSchema).\(table.name)"
+                )
+            }
+            for name in names where checkpoints[name] == nil {
+                throw ReconcileError(message: "projection \(name) has no checkpoint row in ledger_read.checkpoints (migrations not applied?)")
+            }
+            return Snapshot(checkpoints: checkpoints, head: head)
+        }
+    }
+
+    /// `FROM live t FULL JOIN fold f USING (key)`: every key on either side.
+    static func join(_ table: ReadModelTable) -> String {
+        "pg_temp.\(liveName(table)) t FULL JOIN pg_temp.\(foldName(table)) f USING (\(table.keyColumns.joined(separator: ", ")))"
+    }
+
+    static func valueColumns(_ table: ReadModelTable) -> ArraySlice<String> { table.columns.dropFirst(table.keyCount) }
+
+    static func summary(_ table: ReadModelTable, _ connection: PostgresConnection) async throws -> TableReconciliation {
+        let firstKey = table.columns[0]
+        let differing = valueColumns(table).map { "(t.\($0) IS DISTINCT FROM f.\($0))::int" }
+        let valueDifferences = differing.isEmpty ? "0" : differing.joined(separator: " + ")
+        return try await connection.queryOne("""
+            SELECT count(t.\(firstKey)), count(f.\(firstKey)), count(*),
+                   count(*) FILTER (WHERE t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL OR (\(valueDifferences)) > 0),
+                   coalesce(sum(CASE WHEN t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL THEN 1 ELSE \(valueDifferences) END), 0)
+            FROM \(join(table))
+            """) { row in
+            TableReconciliation(
+                table: table.name, tableRows: try row.int64(0), foldRows: try row.int64(1), rowsCompared: try row.int64(2),
+                rowsDiffering: try row.int64(3), differences: try row.int64(4)
+            )
+        }
+    }
+
+    /// The first differences of `table` by key, at most `limit`.
+    static func differences(_ table: ReadModelTable, limit: Int, _ connection: PostgresConnection) async throws -> [ReconcileDifference] {
+        let firstKey = table.columns[0]
+        let keys = Array(table.keyColumns)
+        let values = Array(valueColumns(table))
+        var select = keys.map { "\($0)::text" }
+        select += ["t.\(firstKey) IS NULL", "f.\(firstKey) IS NULL"]
+        for column in values {
+            select += ["t.\(column) IS DISTINCT FROM f.\(column)", "t.\(column)::text", "f.\(column)::text"]
+        }
+        let condition = (["t.\(firstKey) IS NULL", "f.\(firstKey) IS NULL"] + values.map { "t.\($0) IS DISTINCT FROM f.\($0)" })
+            .joined(separator: " OR ")
+        let rows = try await connection.query("""
+            SELECT \(select.joined(separator: ", ")) FROM \(join(table))
+            WHERE \(condition) ORDER BY \(keys.joined(separator: ", ")) LIMIT $1
+            """, [limit]) { row -> [ReconcileDifference] in
+            var key: [String: String] = [:]
+            var parts: [String] = []
+            for (index, column) in keys.enumerated() {
+                let value = try row.string(index)
+                key[column] = value
+                parts.append("\(column)=\(value)")
+            }
+            let keyDescription = parts.joined(separator: ", ")
+            func difference(_ kind: ReconcileDifference.Kind, _ column: String?, _ tableValue: String?, _ foldValue: String?) -> ReconcileDifference {
+                ReconcileDifference(table: table.name, kind: kind, key: key, keyDescription: keyDescription, column: column,
+                                    tableValue: tableValue, foldValue: foldValue)
+            }
+            if try row.bool(keys.count) { return [difference(.missingFromTable, nil, nil, nil)] }
+            if try row.bool(keys.count + 1) { return [difference(.notInFold, nil, nil, nil)] }
+            var found: [ReconcileDifference] = []
+            for (offset, column) in values.enumerated() {
+                let base = keys.count + 2 + offset * 3
+                guard try row.bool(base) else { continue }
+                found.append(difference(
+                    .valueDiffers, column, row.isNull(base + 1) ? nil : try row.string(base + 1), row.isNull(base + 2) ? nil : try row.string(base + 2)
+                ))
+            }
+            return found
+        }
+        return Array(rows.joined().prefix(limit))
+    }
+}

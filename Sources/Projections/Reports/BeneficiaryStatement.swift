@@ -1,0 +1,283 @@
+import EventStore
+import Foundation
+import Ledger
+import Postgres
+
+/// `ledger report beneficiary ID`: a statement of everything the ledger recorded for one
+/// beneficiary — registration, applications, decisions, payments and reversals, closures, loan
+/// disbursements and repayments — in the order recorded, each with its business date and its
+/// recording time, and two running balances after each command:
+///
+/// - **payable**: what approved, open applications may still be paid (approved − payments net
+///   of reversals − loan principal disbursed), summed (`ApplicationState.remainingPayable`);
+/// - **outstanding**: loan principal not yet repaid, of loans neither settled nor written off.
+///
+/// Folded from the beneficiary's streams with the domain's own `ApplicationState` and
+/// `LoanState`, so the balances are the ones decisions see.
+public struct BeneficiaryStatement: Sendable, Equatable {
+    public struct Line: Sendable, Equatable, Encodable {
+        public let position: Int64
+        public let recordedAtMicroseconds: Int64
+        /// The business date the event states (nil for a registration, which has none).
+        public let businessDate: LocalDate?
+        /// `registered`, `submitted`, `approved`, `rejected`, `withdrawn`, `payment`,
+        /// `payment reversed`, `closed`, `loan disbursed`, `loan repayment`, `loan settled`,
+        /// `loan written off`.
+        public let event: String
+        public let applicationID: String?
+        public let loanID: String?
+        public let program: String?
+        /// The event's own amount: requested, approved, paid, reversed, released, principal, repaid.
+        public let amount: VND?
+        public let detail: String?
+        /// Running balances after the command that recorded this event.
+        public let payable: VND
+        public let outstanding: VND
+
+        enum CodingKeys: String, CodingKey {
+            case position, recordedAt = "recorded_at", businessDate = "business_date", event, applicationID = "application_id"
+            case loanID = "loan_id", program, amount = "amount_vnd", detail, payable = "payable_vnd", outstanding = "outstanding_vnd"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(position, forKey: .position)
+            try container.encode(PostgresTimestamp.isoString(microsecondsSinceEpoch: recordedAtMicroseconds), forKey: .recordedAt)
+            try container.encode(businessDate?.description, forKey: .businessDate)
+            try container.encode(event, forKey: .event)
+            try container.encode(applicationID, forKey: .applicationID)
+            try container.encode(loanID, forKey: .loanID)
+            try container.encode(program, forKey: .program)
+            try container.encode(amount, forKey: .amount)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(payable, forKey: .payable)
+            try container.encode(outstanding, forKey: .outstanding)
+        }
+    }
+
+    /// Totals at the end of the statement.
+    public struct Totals: Sendable, Equatable, Encodable {
+        public var approved = VND.zero
+        /// Payments recorded (gross).
+        public var paid = VND.zero
+        public var reversed = VND.zero
+        public var released = VND.zero
+        public var loanPrincipal = VND.zero
+        public var principalRepaid = VND.zero
+        public var interestRepaid = VND.zero
+        public var payable = VND.zero
+        public var outstanding = VND.zero
+
+        enum CodingKeys: String, CodingKey {
+            case approved = "approved_vnd", paid = "paid_vnd", reversed = "reversed_vnd", released = "released_vnd"
+            case loanPrincipal = "loan_principal_vnd", principalRepaid = "principal_repaid_vnd", interestRepaid = "interest_repaid_vnd"
+            case payable = "payable_vnd", outstanding = "outstanding_vnd"
+        }
+    }
+
+    public let beneficiaryID: String
+    public private(set) var name: String?
+    public private(set) var district: District?
+    public private(set) var lines: [Line] = []
+    public private(set) var totals = Totals()
+
+    /// Reads the beneficiary's own stream, every application submitted for them and every loan
+    /// disbursed to them (one query finds the streams, one reads them in position order), and
+    /// folds them. Refuses an id no event names.
+    public static func load(_ beneficiaryID: String, _ connection: PostgresConnection) async throws -> BeneficiaryStatement {
+        let id = try Identifier.validated(beneficiaryID, field: "ID")
+        let streams = try await connection.query("""
+            SELECT DISTINCT stream_id FROM ledger.events
+            WHERE event_type IN ('ApplicationSubmitted', 'LoanDisbursed') AND payload ->> 'beneficiary_id' = $1
+            """, [id]) { try $0.string(0) }
+        let events = try await EventStore(connection: connection).readEvents(
+            ofStreams: ([Streams.beneficiary(id)] + streams).map { StreamID($0) }
+        )
+        guard !events.isEmpty else {
+            throw DomainError(.unknownBeneficiary, "there is no beneficiary \(id)", field: "ID")
+        }
+        return try BeneficiaryStatement(beneficiaryID: id, events: events)
+    }
+
+    /// Folds `events` (in position order). Events of one command are applied together; the
+    /// balances on their lines are those after the whole command.
+    public init(beneficiaryID: String, events: [RecordedEvent]) throws {
+        self.beneficiaryID = beneficiaryID
+        var applications: [String: ApplicationState] = [:]
+        var loans: [String: LoanState] = [:]
+        var pending: [ProjectedEvent] = []
+        var index = 0
+        while index < events.count {
+            let command = events[index].commandID
+            pending.removeAll()
+            while index < events.count, events[index].commandID == command {
+                if let event = try ProjectedEvent(recorded: events[index]) {
+                    pending.append(event)
+                }
+                index += 1
+            }
+            for event in pending {
+                fold(event, &applications, &loans)
+            }
+            let payable = applications.values.reduce(VND.zero) { $0 + $1.remainingPayable }
+            let outstanding = loans.values.reduce(VND.zero) { $0 + ($1.status == .active ? $1.outstandingPrincipalVND : .zero) }
+            for event in pending {
+                if let line = Self.line(event, applications: applications, loans: loans, payable: payable, outstanding: outstanding) {
+                    lines.append(line)
+                }
+            }
+            totals.payable = payable
+            totals.outstanding = outstanding
+        }
+    }
+
+    private mutating func fold(_ event: ProjectedEvent, _ applications: inout [String: ApplicationState], _ loans: inout [String: LoanState]) {
+        let stream = event.streamID
+        switch event.event {
+        case .beneficiaryRegistered(let registration):
+            guard registration.beneficiaryID == beneficiaryID else { return }
+            name = registration.name
+            district = registration.district
+        case .applicationSubmitted, .applicationApproved, .applicationRejected, .applicationWithdrawn, .paymentRecorded,
+             .paymentReversed, .loanOpened, .applicationClosed:
+            let prefix = Streams.application("")
+            guard stream.hasPrefix(prefix) else { return }
+            let id = String(stream.dropFirst(prefix.count))
+            var state = applications[id] ?? ApplicationState(streamID: stream)
+            state.apply(event.event, context: event.context)
+            applications[id] = state
+            switch event.event {
+            case .applicationApproved(let approval): totals.approved += approval.approvedVND
+            case .paymentRecorded(let payment): totals.paid += payment.amountVND
+            case .paymentReversed(let reversal): totals.reversed += reversal.amountVND
+            case .applicationWithdrawn(let withdrawal):
+                totals.released += withdrawal.releasedVND
+                if let approval = state.approval { totals.approved -= approval.approvedVND }
+            case .applicationClosed(let closure): totals.released += closure.releasedVND
+            default: break
+            }
+        case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
+            let prefix = Streams.loan("")
+            guard stream.hasPrefix(prefix) else { return }
+            let id = String(stream.dropFirst(prefix.count))
+            var state = loans[id] ?? LoanState(streamID: stream)
+            state.apply(event.event)
+            loans[id] = state
+            switch event.event {
+            case .loanDisbursed(let disbursement): totals.loanPrincipal += disbursement.principalVND
+            case .loanRepaid(let repayment):
+                totals.principalRepaid += repayment.overduePrincipalVND + repayment.principalDueVND + repayment.prepaidPrincipalVND
+                totals.interestRepaid += repayment.overdueInterestVND + repayment.interestVND
+            default: break
+            }
+        default:
+            break
+        }
+    }
+
+    static func line(
+        _ event: ProjectedEvent, applications: [String: ApplicationState], loans: [String: LoanState], payable: VND, outstanding: VND
+    ) -> Line? {
+        let applicationPrefix = Streams.application(""), loanPrefix = Streams.loan("")
+        let applicationID = event.streamID.hasPrefix(applicationPrefix) ? String(event.streamID.dropFirst(applicationPrefix.count)) : nil
+        let loanID = event.streamID.hasPrefix(loanPrefix) ? String(event.streamID.dropFirst(loanPrefix.count)) : nil
+        let application = applicationID.flatMap { applications[$0] }
+        let loan = loanID.flatMap { loans[$0] }
+        var program = application?.submission?.program ?? loan?.disbursement?.program
+        let what: (String, LocalDate?, VND?, String?)
+        switch event.event {
+        case .beneficiaryRegistered(let registration):
+            program = nil
+            what = ("registered", nil, nil, "\(registration.kind.rawValue), \(registration.district.name)")
+        case .applicationSubmitted(let submission):
+            what = ("submitted", submission.submittedOn, submission.requestedVND, "requested, fiscal year \(submission.fiscalYear)")
+        case .applicationApproved(let approval):
+            what = ("approved", approval.decidedOn, approval.approvedVND, approval.decisionReference)
+        case .applicationRejected(let rejection):
+            what = ("rejected", rejection.decidedOn, nil, rejection.reason)
+        case .applicationWithdrawn(let withdrawal):
+            what = ("withdrawn", withdrawal.withdrawnOn, withdrawal.releasedVND, "released; \(withdrawal.reason)")
+        case .paymentRecorded(let payment):
+            what = ("payment", payment.paidOn, payment.amountVND, "\(payment.paymentID), \(payment.method.rawValue), \(payment.voucher)")
+        case .paymentReversed(let reversal):
+            what = ("payment reversed", reversal.reversedOn, reversal.amountVND, "\(reversal.paymentID); \(reversal.reason)")
+        case .applicationClosed(let closure):
+            what = ("closed", closure.closedOn, closure.releasedVND, "released; \(closure.paidVND.amount) paid in all")
+        case .loanDisbursed(let disbursement):
+            what = ("loan disbursed", disbursement.disbursedOn, disbursement.principalVND,
+                    "application \(disbursement.applicationID), \(disbursement.termMonths) months")
+        case .loanRepaid(let repayment):
+            let principal = repayment.overduePrincipalVND + repayment.principalDueVND + repayment.prepaidPrincipalVND
+            what = ("loan repayment", repayment.paidOn, repayment.amountVND,
+                    "principal \(principal.amount), interest \((repayment.interestVND + repayment.overdueInterestVND).amount)")
+        case .loanSettled(let settlement):
+            what = ("loan settled", settlement.settledOn, nil, nil)
+        case .loanWrittenOff(let writeOff):
+            what = ("loan written off", writeOff.writtenOffOn, writeOff.outstandingPrincipalVND, writeOff.reason)
+        default:
+            // LoanOpened repeats the loan's disbursement on the application; BenefitCommitted and
+            // BenefitReleased repeat the approval and the release on the beneficiary.
+            return nil
+        }
+        return Line(
+            position: event.position, recordedAtMicroseconds: event.context.recordedAtMicroseconds, businessDate: what.1,
+            event: what.0, applicationID: applicationID ?? loan?.disbursement?.applicationID, loanID: loanID, program: program,
+            amount: what.2, detail: what.3, payable: payable, outstanding: outstanding
+        )
+    }
+
+    // MARK: Forms
+
+    public var table: ReportTable {
+        ReportTable(
+            header: ["position", "recorded at", "date", "event", "application", "loan", "programme", "amount", "payable", "outstanding", "detail"],
+            rows: lines.map { line in
+                [String(line.position), PostgresTimestamp.isoString(microsecondsSinceEpoch: line.recordedAtMicroseconds).prefix(19).description,
+                 line.businessDate?.description ?? "-", line.event, line.applicationID ?? "-", line.loanID ?? "-", line.program ?? "-",
+                 line.amount.map(Cell.grouped) ?? "-", Cell.grouped(line.payable), Cell.grouped(line.outstanding), line.detail ?? ""]
+            }
+        )
+    }
+
+    /// The heading and totals, as key/value pairs (amounts grouped).
+    public var summary: [(String, String)] {
+        [
+            ("beneficiary", beneficiaryID + (name.map { " — \($0)" } ?? "")),
+            ("district", district?.name ?? "-"),
+            ("approved", Cell.grouped(totals.approved)), ("paid (before reversals)", Cell.grouped(totals.paid)),
+            ("reversed", Cell.grouped(totals.reversed)), ("released", Cell.grouped(totals.released)),
+            ("still payable", Cell.grouped(totals.payable)), ("loan principal", Cell.grouped(totals.loanPrincipal)),
+            ("principal repaid", Cell.grouped(totals.principalRepaid)), ("interest repaid", Cell.grouped(totals.interestRepaid)),
+            ("outstanding principal", Cell.grouped(totals.outstanding)),
+        ]
+    }
+
+    public var csv: String {
+        ReportCSV.text(
+            header: ["position", "recorded_at", "business_date", "event", "application_id", "loan_id", "program", "amount_vnd",
+                     "payable_vnd", "outstanding_vnd", "detail"],
+            rows: lines.map { line in
+                [String(line.position), PostgresTimestamp.isoString(microsecondsSinceEpoch: line.recordedAtMicroseconds),
+                 line.businessDate?.description ?? "", line.event, line.applicationID ?? "", line.loanID ?? "", line.program ?? "",
+                 line.amount.map(Cell.exact) ?? "", Cell.exact(line.payable), Cell.exact(line.outstanding), line.detail ?? ""]
+            }
+        )
+    }
+
+    public var document: Document { Document(statement: self) }
+
+    public struct Document: Encodable, Sendable {
+        let statement: BeneficiaryStatement
+
+        enum CodingKeys: String, CodingKey { case beneficiaryID = "beneficiary_id", name, district, lines, totals }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(statement.beneficiaryID, forKey: .beneficiaryID)
+            try container.encode(statement.name, forKey: .name)
+            try container.encode(statement.district?.code, forKey: .district)
+            try container.encode(statement.lines, forKey: .lines)
+            try container.encode(statement.totals, forKey: .totals)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Ledger
+
+/// The five figures of a budget (or of a sum of budgets).
+///
+/// - `allocated`: allocations plus adjustments;
+/// - `reserved`: reserved by approvals (gross, as approved);
+/// - `paid`: payments net of reversals, plus loan principal disbursed;
+/// - `released`: reservations given back by withdrawals and closures;
+/// - `available`: what approvals may still reserve, `allocated − reserved + released`.
+public struct BudgetFigures: Sendable, Equatable, Encodable {
+    public var allocated: VND
+    public var reserved: VND
+    public var paid: VND
+    public var released: VND
+
+    public init(allocated: VND = .zero, reserved: VND = .zero, paid: VND = .zero, released: VND = .zero) {
+        self.allocated = allocated
+        self.reserved = reserved
+        self.paid = paid
+        self.released = released
+    }
+
+    public static let zero = BudgetFigures()
+
+    public var available: VND { allocated - reserved + released }
+
+    public static func + (lhs: BudgetFigures, rhs: BudgetFigures) -> BudgetFigures {
+        BudgetFigures(
+            allocated: lhs.allocated + rhs.allocated, reserved: lhs.reserved + rhs.reserved,
+            paid: lhs.paid + rhs.paid, released: lhs.released + rhs.released
+        )
+    }
+
+    /// allocated, reserved, paid, released, available — the column order of every form.
+    var amounts: [VND] { [allocated, reserved, paid, released, available] }
+    static let columnNames = ["allocated", "reserved", "paid", "released", "available"]
+    static let exactColumnNames = columnNames.map { $0 + "_vnd" }
+
+    enum CodingKeys: String, CodingKey {
+        case allocated = "allocated_vnd", reserved = "reserved_vnd", paid = "paid_vnd", released = "released_vnd"
+        case available = "available_vnd"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(allocated, forKey: .allocated)
+        try container.encode(reserved, forKey: .reserved)
+        try container.encode(paid, forKey: .paid)
+        try container.encode(released, forKey: .released)
+        try container.encode(available, forKey: .available)
+    }
+}
+
+/// One budget: programme × fiscal year × district.
+public struct BudgetReportLine: Sendable, Equatable {
+    public let program: String
+    public let fiscalYear: Int
+    public let district: District
+    public let figures: BudgetFigures
+
+    public init(program: String, fiscalYear: Int, district: District, figures: BudgetFigures) {
+        self.program = program
+        self.fiscalYear = fiscalYear
+        self.district = district
+        self.figures = figures
+    }
+
+    /// Sorted by programme code, fiscal year, district code (as the read model's key).
+    static func ordered(_ lhs: BudgetReportLine, _ rhs: BudgetReportLine) -> Bool {
+        (lhs.program, lhs.fiscalYear, lhs.district.code) < (rhs.program, rhs.fiscalYear, rhs.district.code)
+    }
+}
+
+/// Which budgets a report shows (nil: all).
+public struct BudgetReportFilter: Sendable, Equatable {
+    public var fiscalYear: Int?
+    public var program: String?
+    public var district: District?
+
+    public init(fiscalYear: Int? = nil, program: String? = nil, district: District? = nil) {
+        self.fiscalYear = fiscalYear
+        self.program = program
+        self.district = district
+    }
+
+    public func includes(_ line: BudgetReportLine) -> Bool {
+        (fiscalYear.map { $0 == line.fiscalYear } ?? true) && (program.map { $0 == line.program } ?? true)
+            && (district.map { $0 == line.district } ?? true)
+    }
+}
+
+/// `ledger report budget` and `ledger replay`: each budget's figures, with totals per programme,
+/// per district and overall. The same document whatever the source (the `budget_usage` read
+/// model, a fold of the log up to a position or a recording time, or a fold by business date),
+/// so two reports of the same moment print the same bytes.
+public struct BudgetReport: Sendable, Equatable {
+    /// The budgets shown, in programme, year, district order.
+    public let lines: [BudgetReportLine]
+    /// The last log position the figures include.
+    public let position: Int64
+    /// For a business-date view (`report budget --as-of DATE`): the date.
+    public let businessDate: LocalDate?
+
+    public init(lines: [BudgetReportLine], filter: BudgetReportFilter = .init(), position: Int64, businessDate: LocalDate? = nil) {
+        self.lines = lines.filter(filter.includes).sorted(by: BudgetReportLine.ordered)
+        self.position = position
+        self.businessDate = businessDate
+    }
+
+    /// Per programme (across years and districts), in programme order.
+    public var programTotals: [(program: String, figures: BudgetFigures)] {
+        var totals: [String: BudgetFigures] = [:]
+        for line in lines { totals[line.program, default: .zero] = totals[line.program, default: .zero] + line.figures }
+        return totals.keys.sorted().map { ($0, totals[$0]!) }
+    }
+
+    /// Per district (across programmes and years), in district code order.
+    public var districtTotals: [(district: District, figures: BudgetFigures)] {
+        var totals: [District: BudgetFigures] = [:]
+        for line in lines { totals[line.district, default: .zero] = totals[line.district, default: .zero] + line.figures }
+        return totals.keys.sorted { $0.code < $1.code }.map { ($0, totals[$0]!) }
+    }
+
+    public var total: BudgetFigures { lines.reduce(.zero) { $0 + $1.figures } }
+
+    // MARK: Forms
+
+    /// Two tables: the budgets with a total after each programme and a grand total; then the
+    /// totals per district.
+    public var tables: [ReportTable] {
+        var rows: [[String]] = []
+        let byProgram = Dictionary(grouping: lines, by: \.program)
+        for (program, total) in programTotals {
+            for line in byProgram[program] ?? [] {
+                rows.append([line.program, String(line.fiscalYear), line.district.name] + line.figures.amounts.map(Cell.grouped))
+            }
+            rows.append([program, "", "total"] + total.amounts.map(Cell.grouped))
+        }
+        rows.append(["all programmes", "", "total"] + total.amounts.map(Cell.grouped))
+        var districtRows = districtTotals.map { [$0.district.name] + $0.figures.amounts.map(Cell.grouped) }
+        districtRows.append(["all districts"] + total.amounts.map(Cell.grouped))
+        return [
+            ReportTable(header: ["programme", "year", "district"] + BudgetFigures.columnNames, rows: rows),
+            ReportTable(header: ["district"] + BudgetFigures.columnNames, rows: districtRows),
+        ]
+    }
+
+    /// One CSV: `level` is `budget` for a budget, `programme` / `district` for their totals,
+    /// `total` for the grand total; columns that do not apply are empty.
+    public var csv: String {
+        var rows: [[String]] = lines.map {
+            ["budget", $0.program, String($0.fiscalYear), $0.district.code, $0.district.name] + $0.figures.amounts.map(Cell.exact)
+        }
+        rows += programTotals.map { ["programme", $0.program, "", "", ""] + $0.figures.amounts.map(Cell.exact) }
+        rows += districtTotals.map { ["district", "", "", $0.district.code, $0.district.name] + $0.figures.amounts.map(Cell.exact) }
+        rows.append(["total", "", "", "", ""] + total.amounts.map(Cell.exact))
+        return ReportCSV.text(
+            header: ["level", "program", "fiscal_year", "district", "district_name"] + BudgetFigures.exactColumnNames, rows: rows
+        )
+    }
+
+    /// The JSON document: amounts as exact integers.
+    public var document: Document { Document(self) }
+
+    public struct Document: Encodable, Sendable {
+        struct Line: Encodable {
+            let program: String?
+            let fiscalYear: Int?
+            let district: String?
+            let districtName: String?
+            let figures: BudgetFigures
+
+            enum CodingKeys: String, CodingKey {
+                case program, fiscalYear = "fiscal_year", district, districtName = "district_name"
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encodeIfPresent(program, forKey: .program)
+                try container.encodeIfPresent(fiscalYear, forKey: .fiscalYear)
+                try container.encodeIfPresent(district, forKey: .district)
+                try container.encodeIfPresent(districtName, forKey: .districtName)
+                try figures.encode(to: encoder)
+            }
+        }
+
+        let position: Int64
+        let businessDate: String?
+        let budgets: [Line]
+        let programTotals: [Line]
+        let districtTotals: [Line]
+        let total: BudgetFigures
+
+        init(_ report: BudgetReport) {
+            position = report.position
+            businessDate = report.businessDate?.description
+            budgets = report.lines.map {
+                Line(program: $0.program, fiscalYear: $0.fiscalYear, district: $0.district.code, districtName: $0.district.name, figures: $0.figures)
+            }
+            programTotals = report.programTotals.map { Line(program: $0.program, fiscalYear: nil, district: nil, districtName: nil, figures: $0.figures) }
+            districtTotals = report.districtTotals.map {
+                Line(program: nil, fiscalYear: nil, district: $0.district.code, districtName: $0.district.name, figures: $0.figures)
+            }
+            total = report.total
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case position, businessDate = "business_date_as_of", budgets, programTotals = "program_totals"
+            case districtTotals = "district_totals", total
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import EventStore
+import Foundation
+import Ledger
+import Postgres
+
+/// Where a report read from the read models stands against the log.
+public struct ReadModelLag: Sendable, Equatable {
+    public let projection: String
+    /// The projection's checkpoint: the last position its tables include.
+    public let position: Int64
+    public let headPosition: Int64
+    public var events: Int64 { headPosition - position }
+
+    /// A line for stderr when the tables are behind the log; nil when they are not.
+    public var warning: String? {
+        guard events > 0 else { return nil }
+        return "the \(projection) read model is at position \(position), \(VND.grouped(events)) event\(events == 1 ? "" : "s") "
+            + "behind the log (head \(headPosition)); run `ledger projections run` to catch up"
+    }
+}
+
+extension BudgetReport {
+    /// From the `budget_usage` read model, with its checkpoint, read in one statement (one
+    /// snapshot: the rows and the checkpoint the runner committed together).
+    public static func fromReadModel(
+        _ connection: PostgresConnection, filter: BudgetReportFilter = .init()
+    ) async throws -> (report: BudgetReport, lag: ReadModelLag) {
+        typealias Row = (line: BudgetReportLine?, position: Int64, head: Int64)
+        let rows: [Row] = try await connection.query("""
+            SELECT u.program, u.fiscal_year, u.district, u.allocated_vnd, u.reserved_vnd, u.paid_vnd, u.released_vnd,
+                   c.position, h.last_position
+            FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
+            LEFT JOIN ledger_read.budget_usage u ON true
+            WHERE c.projection = $1
+            """, [BudgetUsageProjection.name]) { row in
+            let line: BudgetReportLine? = row.isNull(0) ? nil : BudgetReportLine(
+                program: try row.string(0), fiscalYear: try row.int(1), district: try district(code: try row.string(2)),
+                figures: BudgetFigures(
+                    allocated: VND(try row.int64(3)), reserved: VND(try row.int64(4)), paid: VND(try row.int64(5)),
+                    released: VND(try row.int64(6))
+                )
+            )
+            return (line, try row.int64(7), try row.int64(8))
+        }
+        guard let first = rows.first else {
+            throw ReportError("the read models have no checkpoint for \(BudgetUsageProjection.name): run `ledger migrate`")
+        }
+        let lag = ReadModelLag(projection: BudgetUsageProjection.name, position: first.position, headPosition: first.head)
+        return (BudgetReport(lines: rows.compactMap(\.line), filter: filter, position: first.position), lag)
+    }
+
+    /// The log folded in memory up to `limit` (recording order): the `budget_usage` projection
+    /// itself applied to that prefix, so the figures are exactly what its table held at that
+    /// position.
+    public static func replay(
+        _ store: EventStore, until limit: ReplayLimit, filter: BudgetReportFilter = .init(), pageSize: Int = LogReplay.defaultPageSize
+    ) async throws -> (report: BudgetReport, point: ReplayPoint) {
+        var projection = BudgetUsageProjection()
+        let point = try await LogReplay.fold(store, until: limit, pageSize: pageSize) { projection.apply($0) }
+        let lines = try lines(fromBudgetUsageRows: projection.allRows()[0])
+        return (BudgetReport(lines: lines, filter: filter, position: point.position), point)
+    }
+
+    /// The whole log folded by business date: only what happened by `date` counts (see
+    /// `BusinessDateBudgetFold` for each figure's rule).
+    public static func asOfBusinessDate(
+        _ date: LocalDate, _ store: EventStore, filter: BudgetReportFilter = .init(), pageSize: Int = LogReplay.defaultPageSize
+    ) async throws -> BudgetReport {
+        var fold = BusinessDateBudgetFold(asOf: date)
+        let point = try await LogReplay.fold(store, until: .head, pageSize: pageSize) { fold.apply($0) }
+        return BudgetReport(lines: fold.lines(), filter: filter, position: point.position, businessDate: date)
+    }
+
+    /// Lines from rows of the `budget_usage` table as the projection produces them (columns
+    /// found by name).
+    static func lines(fromBudgetUsageRows rows: [ReadModelRow]) throws -> [BudgetReportLine] {
+        let columns = BudgetUsageProjection.tables[0].columns
+        func index(_ name: String) -> Int {
+            guard let index = columns.firstIndex(of: name) else { preconditionFailure("budget_usage has no column \(name)") }
+            return index
+        }
+        let (program, year, district) = (index("program"), index("fiscal_year"), index("district"))
+        let (allocated, reserved, paid, released) = (index("allocated_vnd"), index("reserved_vnd"), index("paid_vnd"), index("released_vnd"))
+        func amount(_ row: ReadModelRow, _ column: Int) throws -> VND {
+            guard let text = row[column], let value = Int64(text) else { throw ReportError("budget_usage: \(columns[column]) is not an integer") }
+            return VND(value)
+        }
+        return try rows.map { row in
+            guard let code = row[program], let yearText = row[year], let fiscalYear = Int(yearText), let districtCode = row[district] else {
+                throw ReportError("budget_usage: a row without its key")
+            }
+            return BudgetReportLine(
+                program: code, fiscalYear: fiscalYear, district: try Self.district(code: districtCode),
+                figures: BudgetFigures(
+                    allocated: try amount(row, allocated), reserved: try amount(row, reserved), paid: try amount(row, paid),
+                    released: try amount(row, released)
+                )
+            )
+        }
+    }
+
+    static func district(code: String) throws -> District {
+        guard let district = District(rawValue: code) else { throw ReportError("\(code.debugDescription) is not a district code") }
+        return district
+    }
+}
+
+/// The budgets as of a business date: the whole log folded, counting only what had happened by
+/// that date in the ledger's own business dates — never by when it was recorded.
+///
+/// - **allocated**: every allocation and adjustment. They carry no business date (a budget is
+///   the fiscal year's appropriation, identified by its decision reference), so they count in
+///   full; to see allocations as they stood at an earlier moment, replay by recording time
+///   (`ledger replay --as-of`).
+/// - **reserved**: an approval's reservation when its `decided_on` ≤ the date.
+/// - **paid**: payments with `paid_on` ≤ the date, less reversals with `reversed_on` ≤ the date,
+///   plus loan principal with `disbursed_on` ≤ the date.
+/// - **released**: a reservation given back, when the withdrawal's `withdrawn_on` or the
+///   closure's `closed_on` ≤ the date.
+/// - **available**: allocated − reserved + released, from those figures.
+///
+/// With a date on or after every business date in the log, the figures are those of the
+/// `budget_usage` read model.
+public struct BusinessDateBudgetFold: Sendable {
+    public let asOf: LocalDate
+
+    struct Budget {
+        var program: String?
+        var fiscalYear = 0
+        var district: District?
+        var allocated = VND.zero
+    }
+
+    /// What one application did to its budget, dated; resolved against `asOf` at the end (a
+    /// reservation and its approval are appended together, in either order).
+    struct Application {
+        var budget: String?
+        var reserved = VND.zero
+        var decidedOn: LocalDate?
+        var released = VND.zero
+        var releasedOn: LocalDate?
+        /// Already filtered by date: payments − reversals + loan principal dated ≤ `asOf`.
+        var paid = VND.zero
+    }
+
+    var budgets: [String: Budget] = [:]
+    var applications: [String: Application] = [:]
+
+    public init(asOf: LocalDate) {
+        self.asOf = asOf
+    }
+
+    static let budgetPrefix = "budget-"
+    static let applicationPrefix = Streams.application("")
+
+    public mutating func apply(_ event: ProjectedEvent) {
+        let stream = event.streamID
+        switch event.event {
+        case .budgetAllocated(let allocation):
+            guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            identify(stream, allocation.program, allocation.fiscalYear, allocation.district)
+            budgets[stream, default: Budget()].allocated += allocation.amountVND
+        case .budgetAdjusted(let adjustment):
+            guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            identify(stream, adjustment.program, adjustment.fiscalYear, adjustment.district)
+            budgets[stream, default: Budget()].allocated += adjustment.deltaVND
+        case .fundsReserved(let reservation):
+            guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            applications[reservation.applicationID, default: Application()].budget = stream
+            applications[reservation.applicationID, default: Application()].reserved += reservation.amountVND
+        case .fundsReleased(let release):
+            guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            applications[release.applicationID, default: Application()].released += release.amountVND
+        case .applicationApproved(let approval):
+            update(application: stream) { $0.decidedOn = approval.decidedOn }
+        case .applicationWithdrawn(let withdrawal):
+            update(application: stream) { $0.releasedOn = withdrawal.withdrawnOn }
+        case .applicationClosed(let closure):
+            update(application: stream) { $0.releasedOn = closure.closedOn }
+        case .paymentRecorded(let payment):
+            guard payment.paidOn <= asOf else { return }
+            update(application: stream) { $0.paid += payment.amountVND }
+        case .paymentReversed(let reversal):
+            guard reversal.reversedOn <= asOf else { return }
+            update(application: stream) { $0.paid -= reversal.amountVND }
+        case .loanOpened(let loan):
+            guard loan.disbursedOn <= asOf else { return }
+            update(application: stream) { $0.paid += loan.principalVND }
+        default:
+            break
+        }
+    }
+
+    private mutating func identify(_ stream: String, _ program: String, _ fiscalYear: Int, _ district: District) {
+        guard budgets[stream]?.program == nil else { return }
+        budgets[stream, default: Budget()].program = program
+        budgets[stream, default: Budget()].fiscalYear = fiscalYear
+        budgets[stream, default: Budget()].district = district
+    }
+
+    private mutating func update(application stream: String, _ change: (inout Application) -> Void) {
+        guard stream.hasPrefix(Self.applicationPrefix) else { return }
+        change(&applications[String(stream.dropFirst(Self.applicationPrefix.count)), default: Application()])
+    }
+
+    /// One line per budget with an allocation (as the read model: a budget is known by it).
+    public func lines() -> [BudgetReportLine] {
+        var figures: [String: BudgetFigures] = [:]
+        for budget in budgets.keys { figures[budget] = BudgetFigures(allocated: budgets[budget]!.allocated) }
+        for application in applications.values {
+            guard let budget = application.budget, figures[budget] != nil else { continue }
+            if let decided = application.decidedOn, decided <= asOf { figures[budget]!.reserved += application.reserved }
+            if let releasedOn = application.releasedOn, releasedOn <= asOf { figures[budget]!.released += application.released }
+            figures[budget]!.paid += application.paid
+        }
+        return budgets.compactMap { stream, budget in
+            guard let program = budget.program, let district = budget.district, let figures = figures[stream] else { return nil }
+            return BudgetReportLine(program: program, fiscalYear: budget.fiscalYear, district: district, figures: figures)
+        }.sorted(by: BudgetReportLine.ordered)
+    }
+}

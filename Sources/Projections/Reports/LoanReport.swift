@@ -1,0 +1,238 @@
+import EventStore
+import Foundation
+import Ledger
+import Postgres
+
+/// `ledger report loans [--as-of DATE] [--overdue]`: each loan as it stood on a business date —
+/// principal, outstanding principal, interest accrued and unpaid, overdue principal, days past
+/// due, arrears bucket.
+///
+/// Figures come from the loan book (`ledger_read.loan_book`: the domain's `LoanState` and the
+/// programme's rate periods) through `LoanPosition`, the domain's one computation of interest
+/// and arrears. A loan with an event dated after the date (a repayment, settlement or write-off
+/// later than it) is folded again from its own stream with only the events dated on or before
+/// it, so the figures are those of that date; a loan disbursed after the date is not listed.
+public struct LoanReport: Sendable, Equatable {
+    public struct Line: Sendable, Equatable, Encodable {
+        public let loanID: String
+        public let applicationID: String
+        public let beneficiaryID: String
+        public let program: String
+        /// `active`, `settled` or `written off`, as of the date.
+        public let status: LoanStatus
+        public let principal: VND
+        public let disbursedOn: LocalDate
+        public let outstandingPrincipal: VND
+        /// Interest and overdue interest owed on the date: carried unpaid plus accrued since the
+        /// last repayment (rounded half up, as a repayment on that date would be charged).
+        public let accruedInterest: VND
+        public let overduePrincipal: VND
+        public let daysPastDue: Int
+        public let arrearsBucket: ArrearsBucket
+        /// For a loan written off by the date: the principal and interest written off.
+        public let writtenOff: VND?
+
+        enum CodingKeys: String, CodingKey {
+            case loanID = "loan_id", applicationID = "application_id", beneficiaryID = "beneficiary_id", program, status
+            case principal = "principal_vnd", disbursedOn = "disbursed_on", outstandingPrincipal = "outstanding_principal_vnd"
+            case accruedInterest = "accrued_interest_vnd", overduePrincipal = "overdue_principal_vnd", daysPastDue = "days_past_due"
+            case arrearsBucket = "arrears_bucket", writtenOff = "written_off_vnd"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(loanID, forKey: .loanID)
+            try container.encode(applicationID, forKey: .applicationID)
+            try container.encode(beneficiaryID, forKey: .beneficiaryID)
+            try container.encode(program, forKey: .program)
+            try container.encode(status.rawValue, forKey: .status)
+            try container.encode(principal, forKey: .principal)
+            try container.encode(disbursedOn, forKey: .disbursedOn)
+            try container.encode(outstandingPrincipal, forKey: .outstandingPrincipal)
+            try container.encode(accruedInterest, forKey: .accruedInterest)
+            try container.encode(overduePrincipal, forKey: .overduePrincipal)
+            try container.encode(daysPastDue, forKey: .daysPastDue)
+            try container.encode(arrearsBucket.rawValue, forKey: .arrearsBucket)
+            try container.encode(writtenOff, forKey: .writtenOff)
+        }
+
+        /// The line of `loan` (folded up to `asOf`) on `asOf`.
+        init(loan: LoanState, ratePeriods: [RatePeriod], asOf: LocalDate) throws {
+            guard let disbursement = loan.disbursement else {
+                throw ReportError("loan \(loan.loanID) has no disbursement")
+            }
+            loanID = loan.loanID
+            applicationID = disbursement.applicationID
+            beneficiaryID = disbursement.beneficiaryID
+            program = disbursement.program
+            status = loan.status
+            principal = disbursement.principalVND
+            disbursedOn = disbursement.disbursedOn
+            if let writeOff = loan.writeOff {
+                outstandingPrincipal = .zero
+                accruedInterest = .zero
+                overduePrincipal = .zero
+                daysPastDue = 0
+                arrearsBucket = .current
+                writtenOff = writeOff.outstandingPrincipalVND + writeOff.unpaidInterestVND
+            } else {
+                let position = try LoanPosition(loan: loan, ratePeriods: ratePeriods, asOf: asOf)
+                outstandingPrincipal = position.outstandingPrincipalVND
+                accruedInterest = position.interestVND + position.overdueInterestVND
+                overduePrincipal = position.overduePrincipalVND
+                daysPastDue = position.daysPastDue
+                arrearsBucket = position.arrearsBucket
+                writtenOff = nil
+            }
+        }
+    }
+
+    public let asOf: LocalDate
+    public let lines: [Line]
+
+    public init(asOf: LocalDate, lines: [Line]) {
+        self.asOf = asOf
+        self.lines = lines
+    }
+
+    /// The loan book as of `asOf` (only loans past due on it when `overdueOnly`), with how far
+    /// the loan book is behind the log.
+    public static func load(
+        asOf: LocalDate, overdueOnly: Bool, _ connection: PostgresConnection
+    ) async throws -> (report: LoanReport, lag: ReadModelLag) {
+        typealias Row = (loanID: String?, state: String?, periods: String?, position: Int64, head: Int64)
+        let rows: [Row] = try await connection.query("""
+            SELECT b.loan_id, b.state::text, t.rate_periods::text, c.position, h.last_position
+            FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
+            LEFT JOIN ledger_read.loan_book b ON true
+            LEFT JOIN ledger_read.loan_terms t ON t.program = b.program
+            WHERE c.projection = $1
+            ORDER BY b.loan_id
+            """, [LoanBookProjection.name]) { row in
+            (row.isNull(0) ? nil : try row.string(0), row.isNull(1) ? nil : try row.string(1),
+             row.isNull(2) ? nil : try row.string(2), try row.int64(3), try row.int64(4))
+        }
+        guard let first = rows.first else {
+            throw ReportError("the read models have no checkpoint for \(LoanBookProjection.name): run `ledger migrate`")
+        }
+        let lag = ReadModelLag(projection: LoanBookProjection.name, position: first.position, headPosition: first.head)
+        let store = EventStore(connection: connection)
+        var lines: [Line] = []
+        for row in rows {
+            guard let loanID = row.loanID, let stateText = row.state else { continue }
+            guard let periodsText = row.periods else {
+                throw ReportError("loan \(loanID): the loan book has no rate periods for its programme")
+            }
+            var loan = try LoanBookJSON.decode(LoanState.self, stateText)
+            guard let disbursement = loan.disbursement, disbursement.disbursedOn <= asOf else { continue }
+            if Self.hasEventAfter(asOf, loan) {
+                loan = try await Self.fold(loanID: loanID, asOf: asOf, store)
+            }
+            let line = try Line(loan: loan, ratePeriods: try LoanBookJSON.decode([RatePeriod].self, periodsText), asOf: asOf)
+            if !overdueOnly || line.daysPastDue > 0 { lines.append(line) }
+        }
+        return (LoanReport(asOf: asOf, lines: lines), lag)
+    }
+
+    /// True when the loan has a repayment, settlement or write-off dated after `date`.
+    static func hasEventAfter(_ date: LocalDate, _ loan: LoanState) -> Bool {
+        (loan.lastAccrualDate.map { $0 > date } ?? false) || (loan.settledOn.map { $0 > date } ?? false)
+            || (loan.writeOff.map { $0.writtenOffOn > date } ?? false)
+    }
+
+    /// The loan's stream folded with only the events dated on or before `date`. Repayments are
+    /// dated in order (a repayment is never dated before the previous one), so these are a
+    /// prefix of the stream.
+    static func fold(loanID: String, asOf date: LocalDate, _ store: EventStore) async throws -> LoanState {
+        var loan = LoanState(loanID: loanID)
+        var fromVersion: Int64 = 1
+        while true {
+            let page = try await store.readStream(StreamID(Streams.loan(loanID)), from: fromVersion, limit: 1_000)
+            for recorded in page {
+                guard let event = try ProjectedEvent(recorded: recorded) else { continue }
+                if let eventDate = Self.businessDate(event.event), eventDate > date { return loan }
+                loan.apply(event.event)
+            }
+            guard page.count == 1_000, let last = page.last else { return loan }
+            fromVersion = last.streamVersion + 1
+        }
+    }
+
+    static func businessDate(_ event: LedgerEvent) -> LocalDate? {
+        switch event {
+        case .loanDisbursed(let disbursement): disbursement.disbursedOn
+        case .loanRepaid(let repayment): repayment.paidOn
+        case .loanSettled(let settlement): settlement.settledOn
+        case .loanWrittenOff(let writeOff): writeOff.writtenOffOn
+        default: nil
+        }
+    }
+
+    // MARK: Totals and forms
+
+    public struct Totals: Sendable, Equatable, Encodable {
+        public var loans = 0
+        public var principal = VND.zero
+        public var outstandingPrincipal = VND.zero
+        public var accruedInterest = VND.zero
+        public var overduePrincipal = VND.zero
+        public var pastDue = 0
+
+        enum CodingKeys: String, CodingKey {
+            case loans, principal = "principal_vnd", outstandingPrincipal = "outstanding_principal_vnd"
+            case accruedInterest = "accrued_interest_vnd", overduePrincipal = "overdue_principal_vnd", pastDue = "loans_past_due"
+        }
+    }
+
+    public var totals: Totals {
+        var totals = Totals()
+        for line in lines {
+            totals.loans += 1
+            totals.principal += line.principal
+            totals.outstandingPrincipal += line.outstandingPrincipal
+            totals.accruedInterest += line.accruedInterest
+            totals.overduePrincipal += line.overduePrincipal
+            if line.daysPastDue > 0 { totals.pastDue += 1 }
+        }
+        return totals
+    }
+
+    public var table: ReportTable {
+        var rows = lines.map { line in
+            [line.loanID, line.beneficiaryID, line.program, line.status.rawValue, Cell.grouped(line.principal),
+             Cell.grouped(line.outstandingPrincipal), Cell.grouped(line.accruedInterest), Cell.grouped(line.overduePrincipal),
+             line.status == .writtenOff ? "-" : String(line.daysPastDue), line.status == .writtenOff ? "-" : line.arrearsBucket.rawValue]
+        }
+        let totals = totals
+        rows.append(["total (\(totals.loans) loans)", "", "", "", Cell.grouped(totals.principal), Cell.grouped(totals.outstandingPrincipal),
+                     Cell.grouped(totals.accruedInterest), Cell.grouped(totals.overduePrincipal), "", "\(totals.pastDue) past due"])
+        return ReportTable(
+            header: ["loan", "beneficiary", "programme", "status", "principal", "outstanding", "interest", "overdue principal",
+                     "days past due", "arrears"],
+            rows: rows
+        )
+    }
+
+    public var csv: String {
+        ReportCSV.text(
+            header: ["loan_id", "application_id", "beneficiary_id", "program", "status", "principal_vnd", "disbursed_on",
+                     "outstanding_principal_vnd", "accrued_interest_vnd", "overdue_principal_vnd", "days_past_due", "arrears_bucket",
+                     "written_off_vnd"],
+            rows: lines.map { line in
+                [line.loanID, line.applicationID, line.beneficiaryID, line.program, line.status.rawValue, Cell.exact(line.principal),
+                 line.disbursedOn.description, Cell.exact(line.outstandingPrincipal), Cell.exact(line.accruedInterest),
+                 Cell.exact(line.overduePrincipal), String(line.daysPastDue), line.arrearsBucket.rawValue,
+                 line.writtenOff.map(Cell.exact) ?? ""]
+            }
+        )
+    }
+
+    public var document: Document { Document(asOf: asOf.description, loans: lines, totals: totals) }
+
+    public struct Document: Encodable, Sendable {
+        let asOf: String
+        let loans: [Line]
+        let totals: Totals
+        enum CodingKeys: String, CodingKey { case asOf = "as_of", loans, totals }
+    }
+}
