@@ -83,7 +83,8 @@ struct ReadSide: AsyncParsableCommand {
             try await admin.store.connection.simpleQuery("VACUUM ANALYZE")
 
             let (rawCount, rawSeconds) = try await timed { try await Reads.rawRead(admin.store.connection) }
-            rows.append([Format.grouped(head), "raw paged SELECT (in process)", Format.fixed(rawSeconds, 2), Format.rate(Double(rawCount) / rawSeconds), "-", "1.00×"])
+            rows.append([Format.grouped(head), "raw paged SELECT (in process)", Format.fixed(rawSeconds, 2), "-",
+                         Format.rate(Double(rawCount) / rawSeconds), "-", "1.00×"])
             let rawRate = Double(rawCount) / rawSeconds
             for (label, arguments) in [
                 ("ledger projections rebuild", ["projections", "rebuild"]),
@@ -95,15 +96,15 @@ struct ReadSide: AsyncParsableCommand {
                 let result = try await ChildProcess.run(Self.ledgerBinary, arguments, environment: childEnvironment(database))
                 guard result.status == 0 else {
                     Console.progress("\(label) exited \(result.status): \(result.stderrTail)")
-                    rows.append([Format.grouped(head), label, "-", "-", "-", "exit \(result.status)"])
+                    rows.append([Format.grouped(head), label, "-", "-", "-", "-", "exit \(result.status)"])
                     continue
                 }
                 let rate = Double(head) / result.seconds
-                rows.append([Format.grouped(head), label, Format.fixed(result.seconds, 2), Format.rate(rate),
+                rows.append([Format.grouped(head), label, Format.fixed(result.seconds, 2), Format.fixed(result.cpuSeconds, 2), Format.rate(rate),
                              Format.fixed(Double(result.maxResidentKilobytes) / 1024, 1), Format.fixed(rate / rawRate, 2) + "×"])
             }
         }
-        Console.data(Format.table(["events", "operation", "seconds", "events/s", "peak RSS MiB", "vs raw read"], rows))
+        Console.data(Format.table(["events", "operation", "seconds", "client CPU s", "events/s", "peak RSS MiB", "vs raw read"], rows))
         Console.data("PostgreSQL \(machine.serverVersion), \(machine.processors) CPUs; each `ledger` command is its own process "
             + "(RSS = its peak resident memory, from wait4); the raw read decodes rows without folding or hashing.")
         for service in [admin, year.officer, year.approver] { await service.store.connection.close() }
@@ -127,6 +128,8 @@ enum ChildProcess {
         let status: Int32
         let seconds: Double
         let maxResidentKilobytes: Int
+        /// User plus system CPU seconds of the child.
+        let cpuSeconds: Double
         let stderrTail: String
     }
 
@@ -166,6 +169,8 @@ enum ChildProcess {
         let seconds = (clock.now - start).seconds
         let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-        return Result(status: exited, seconds: seconds, maxResidentKilobytes: Int(usage.ru_maxrss), stderrTail: String(errors.suffix(400)))
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Result(status: exited, seconds: seconds, maxResidentKilobytes: Int(usage.ru_maxrss), cpuSeconds: cpu,
+                      stderrTail: String(errors.suffix(400)))
     }
 }

@@ -103,9 +103,20 @@ public enum ProjectionRebuild {
             progress?($0, max(head, $0))
         }
         progress?(position, max(head, position))
+        // Every projection's rows at once (each on its own executor), then one COPY per table.
+        let allRows = await withTaskGroup(of: (Int, [[ReadModelRow]]).self) { group in
+            for (index, fold) in folds.enumerated() {
+                group.addTask {
+                    _ = await fold.takeChangedRows()
+                    return (index, await fold.allRows())
+                }
+            }
+            var rows = Array(repeating: [[ReadModelRow]](), count: folds.count)
+            for await (index, projectionRows) in group { rows[index] = projectionRows }
+            return rows
+        }
         for index in folds.indices {
-            _ = await folds[index].takeChangedRows()
-            let (tables, rows) = (types[index].tables, await folds[index].allRows())
+            let (tables, rows) = (types[index].tables, allRows[index])
             try await writer.transaction { connection in
                 try ProjectionStore.createBuildTables(tables, rows: rows, on: connection)
             }

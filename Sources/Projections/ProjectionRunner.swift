@@ -54,8 +54,8 @@ public struct ProjectionRunReport: Sendable, Codable, Equatable {
 /// lives; a second runner of the same projection is refused (`leaseHeld`), or waits as a standby.
 ///
 /// A projection's in-memory state is rebuilt by folding the log from position 0 (without writing
-/// up to its checkpoint): the read models are a fold of the log, so this is the one way to get it
-/// exactly, and it needs no second copy of the state.
+/// up to its checkpoint, on every core with `ConcurrentFold`): the read models are a fold of the
+/// log, so this is the one way to get it exactly, and it needs no second copy of the state.
 public final class ProjectionRunner {
     struct Slot {
         let type: any Projection.Type
@@ -134,7 +134,8 @@ public final class ProjectionRunner {
         await reader.connection.close()
     }
 
-    /// Forgets every state and reads the checkpoints again.
+    /// Forgets every state, reads the checkpoints again, and folds the log (writing nothing) up
+    /// to the lowest checkpoint, on every core; catching up goes on from there.
     func reload() async throws {
         for index in slots.indices {
             let (position, generation) = try await ProjectionStore.checkpoint(slots[index].type.name, writer)
@@ -144,6 +145,19 @@ public final class ProjectionRunner {
             slots[index].startedAt = position
         }
         cursor = 0
+        let lowest = slots.map(\.checkpoint).min() ?? 0
+        guard lowest > 0 else { return }
+        let folds = slots.map { ConcurrentFold($0.type, through: lowest) }
+        let (reached, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, through: lowest, pageSize: options.pageSize)
+        guard reached == lowest else {
+            throw ProjectionError(.checkpointMoved, "the log ends at \(reached), before the checkpoint \(lowest)")
+        }
+        for index in slots.indices {
+            var projection = await folds[index].folded()
+            _ = projection.takeChangedRows()  // already in the tables
+            slots[index].projection = projection
+        }
+        cursor = lowest
     }
 
     /// Folds and writes everything up to the head of the log as it is when the last page is read,

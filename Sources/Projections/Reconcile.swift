@@ -12,21 +12,18 @@ public enum InMemoryFold {
         progress: ((Int64, Int64) -> Void)? = nil
     ) async throws -> [any Projection] {
         precondition(types.count == positions.count, "one position per projection")
-        var projections: [any Projection] = types.map { $0.init() }
-        guard let last = positions.max(), last > 0 else { return projections }
-        var read: Int64 = 0
-        for try await recorded in store.readAll(after: 0, pageSize: pageSize) {
-            guard recorded.position <= last else { break }
-            if let event = try ProjectedEvent(recorded: recorded) {
-                for index in projections.indices where recorded.position <= positions[index] {
-                    projections[index].apply(event)
-                }
-            }
-            read += 1
-            if read % 10_000 == 0 { progress?(recorded.position, last) }
-            if recorded.position == last { break }
+        let folds = zip(types, positions).map { ConcurrentFold($0, through: $1) }
+        guard let last = positions.max(), last > 0 else { return types.map { $0.init() } }
+        let (reached, _) = try await ConcurrentFold.foldLog(into: folds, from: store, after: 0, through: last, pageSize: pageSize) {
+            progress?($0, last)
         }
-        for index in projections.indices { _ = projections[index].takeChangedRows() }
+        progress?(reached, last)
+        var projections: [any Projection] = []
+        for fold in folds {
+            var projection = await fold.folded()
+            _ = projection.takeChangedRows()
+            projections.append(projection)
+        }
         return projections
     }
 
