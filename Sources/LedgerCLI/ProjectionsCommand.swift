@@ -52,15 +52,24 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 let stop = StopSignal()
                 let signals = follow ? ShutdownSignals(stop) : nil
                 defer { signals?.cancel() }
-                let runner = try await ProjectionsCommand.refusals {
-                    try await ProjectionRunner.start(
+                let started: ProjectionRunner
+                do {
+                    started = try await ProjectionRunner.start(
                         configuration: connection.configuration, projections: names, options: options,
                         standby: follow ? stop : nil,
                         onWaiting: { name, pid in
                             Output.message("projections: \(name) is run by another runner\(pid.map { " (server process \($0))" } ?? ""); waiting as a standby")
                         }
                     )
+                } catch let error as ProjectionError where error.code == .leaseHeld && follow && stop.isStopped {
+                    // A standby asked to stop before it took over: a clean stop, not a failure.
+                    Output.message("projections: stopped while waiting as a standby")
+                    return
+                } catch let error as ProjectionError {
+                    _ = try await ProjectionsCommand.refusals { throw error }
+                    return
                 }
+                let runner = started
                 do {
                     let progress = ProgressLine("projections")
                     var reports = try await runner.catchUp(stop: stop) { position, head in progress.update(position, of: head) }
@@ -227,6 +236,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
     /// Turns a projection refusal into one line on stderr and the exit code (1; 64 for a name
     /// that is not a projection).
     static func refusals<T>(_ body: () async throws -> T) async throws -> T {
+        // ProjectionError → one line on stderr and exit 1 (64 for an unknown name).
         do {
             return try await body()
         } catch let error as ProjectionError {

@@ -59,9 +59,13 @@ enum ProjectionStore {
         """
     }
 
-    /// (position, generation) of `name`'s checkpoint.
+    /// (position, generation) of `name`'s checkpoint. A missing row (a restore that left the
+    /// checkpoints out) is created at 0: the projection is then folded from the start.
     static func checkpoint(_ name: String, _ connection: PostgresConnection) async throws -> (Int64, Int64) {
-        try await connection.queryOne(
+        try await connection.execute(
+            "INSERT INTO ledger_read.checkpoints (projection) VALUES ($1) ON CONFLICT (projection) DO NOTHING", [name]
+        )
+        return try await connection.queryOne(
             "SELECT position, generation FROM ledger_read.checkpoints WHERE projection = $1", [name]
         ) { (try $0.int64(0), try $0.int64(1)) }
     }
@@ -157,7 +161,11 @@ enum ProjectionStore {
                 """)
         }
         return try connection.queryOne(
-            "UPDATE ledger_read.checkpoints SET position = $1, generation = generation + 1, updated_at = now() WHERE projection = $2 RETURNING generation",
+            """
+            INSERT INTO ledger_read.checkpoints AS c (projection, position, generation) VALUES ($2, $1, 1)
+            ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, generation = c.generation + 1, updated_at = now()
+            RETURNING generation
+            """,
             [position, name]
         ) { try $0.int64(0) }
     }

@@ -175,6 +175,19 @@ struct MigrateCommandTests {
         }
     }
 
+    @Test func anAdminAndAnAuditorMayListTheAppliedMigrations() async throws {
+        let bundled = try Migration.bundled()
+        try await TestDatabase.withFresh { database in
+            for group in ["ledger_admin", "ledger_auditor"] {
+                let role = try await TestDatabase.loginRole(memberOf: group)
+                let listed = try await LedgerBinary.run(["migrate", "--list", "--format", "json"], environment: childEnvironment(database, user: role))
+                #expect(listed.status == 0, "\(group): \(listed)")
+                let rows = try decode([MigrationOutput].self, from: listed)
+                #expect(rows.map(\.version) == bundled.map(\.version) && rows.allSatisfy { $0.appliedAt != nil }, "\(group)")
+            }
+        }
+    }
+
     @Test func migrateRefusesADatabaseFromANewerBinary() async throws {
         try await TestDatabase.withFresh { database in
             let connection = try await database.connect()

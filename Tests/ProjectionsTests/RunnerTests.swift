@@ -299,3 +299,67 @@ struct RunnerTests {
     }
 }
 
+
+@Suite(.enabled(if: TestDatabase.enabled))
+struct RestoredWithoutCheckpointsTests {
+    /// A restore that left out the checkpoint rows: the runner and a rebuild start the projections
+    /// over from position 0 instead of failing, and end equal to the fold of the log.
+    @Test func missingCheckpointRowsAreRecreatedAtZero() async throws {
+        try await TestDatabase.withFresh { database in
+            let people = try await People.make(database)
+            _ = try await people.admin.allocateBudget(program: People.program, year: 2024, district: .ninhKieu, amount: 50_000_000, reference: "QĐ 1")
+            try await people.approved("A-1", household: "HH-1", amount: 10_000_000)
+            try await people.pay("A-1", "P-1", 4_000_000)
+            let connection = try await database.connect()
+            try await connection.simpleQuery("DELETE FROM ledger_read.checkpoints")
+
+            let runner = try await ProjectionRunner.start(configuration: database.configuration())
+            try await runner.catchUp()
+            await runner.close()
+            let head = try await ReadSide.head(connection)
+            #expect(try await ReadSide.checkpoints(connection) == Dictionary(uniqueKeysWithValues: ProjectionCatalog.names.map { ($0, head) }))
+
+            try await connection.simpleQuery("DELETE FROM ledger_read.checkpoints WHERE projection = 'budget_usage'")
+            _ = try await ProjectionRebuild.run(configuration: database.configuration(), projections: ["budget_usage"])
+            #expect(try await ReadSide.checkpoints(connection)["budget_usage"] == head)
+            #expect(try await ReadSide.contents(connection) == (try await ReadSide.foldOfLog(database)))
+        }
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.enabled))
+struct StandbyStopTests {
+    /// `ledger projections run --follow` waiting as a standby behind another runner stops cleanly
+    /// (exit 0) on SIGTERM, as a service manager expects.
+    @Test func aStandbyStoppedBeforeTakingOverExitsZero() async throws {
+        try await TestDatabase.withFresh { database in
+            let holder = try await ProjectionRunner.start(configuration: database.configuration())
+            guard let binary = LedgerBinary.url else {
+                Issue.record("the ledger binary is built next to the tests")
+                return
+            }
+            try await withScratchFolder { folder in
+                let stderrURL = folder.appendingPathComponent("stderr")
+                _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["projections", "run", "--follow"]
+                process.environment = database.environment(user: nil)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = try FileHandle(forWritingTo: stderrURL)
+                try process.run()
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !(try String(contentsOf: stderrURL, encoding: .utf8)).contains("waiting as a standby"), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                kill(process.processIdentifier, SIGTERM)
+                while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                let messages = try String(contentsOf: stderrURL, encoding: .utf8)
+                #expect(!process.isRunning)
+                #expect(process.terminationStatus == 0, "\(messages)")
+                #expect(messages.contains("stopped while waiting as a standby"), "\(messages)")
+            }
+            await holder.close()
+        }
+    }
+}
