@@ -13,7 +13,7 @@ help:
 	@echo "  make build   debug build (swift build)"
 	@echo "  make test    build the tests and run them against PostgreSQL"
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
-	@echo "  make bench   release build of ledger-bench; run its store and disbursements benchmarks"
+	@echo "  make bench   release build; run the store, disbursements and read-side (projections) benchmarks"
 	@echo "  make clean   remove build products (.build)"
 
 deps:
@@ -33,8 +33,8 @@ demo: deps build
 	scripts/with-postgres scripts/demo
 
 bench: deps
-	$(SWIFT) build -c release --product ledger-bench
-	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements"
+	$(SWIFT) build -c release
+	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections"
 
 clean:
 	rm -rf .build
