@@ -31,7 +31,7 @@ public struct BeneficiaryBalancesProjection: Projection {
         var lastPosition: Int64 = 0
     }
 
-    var applications: [String: ApplicationState] = [:]
+    var applications: [String: BalanceApplication] = [:]
     var loans: [String: LoanState] = [:]
     var balances: [Key: Balance] = [:]
     var programKinds: [String: ProgramKind] = [:]
@@ -51,9 +51,8 @@ public struct BeneficiaryBalancesProjection: Projection {
              .paymentRecorded, .paymentReversed, .loanOpened, .applicationClosed:
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
-            applications[id, default: ApplicationState(streamID: stream)].apply(event.event, context: event.context)
-            guard let submission = applications[id]?.submission else { return }
-            let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
+            applications[id, default: BalanceApplication()].apply(event.event)
+            guard let key = applications[id]?.key else { return }
             if case .applicationSubmitted = event.event { balances[key, default: Balance()].applicationIDs.append(id) }
             touch(key, event)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
@@ -89,10 +88,8 @@ public struct BeneficiaryBalancesProjection: Projection {
         for id in balance.applicationIDs {
             guard let application = applications[id] else { continue }
             if application.status == .approved || application.status == .closed { approved += application.approved }
-            for payment in application.payments.values {
-                paid += payment.amount
-                if let reversal = payment.reversal { reversed += reversal.amountVND }
-            }
+            paid += application.paidGross
+            reversed += application.reversed
             remaining += application.remainingPayable
         }
         var disbursed = VND.zero, principalRepaid = VND.zero, interestRepaid = VND.zero
@@ -122,5 +119,49 @@ public struct BeneficiaryBalancesProjection: Projection {
             Field.vnd(disbursed), Field.vnd(principalRepaid), Field.vnd(interestRepaid), Field.vnd(outstanding),
             Field.vnd(writtenOff), Field.date(earliestUnpaidDueOn), Field.int(balance.lastPosition),
         ]
+    }
+}
+
+/// What a balance needs of an application (kept for every application): whose and which
+/// programme, status, approved amount, payments gross and reversed, loan principal. The same
+/// arithmetic as the domain's `ApplicationState`, without its texts and per-payment records:
+/// a payment's reversal counts once, for the amount paid (FoldTests hold the two to the same
+/// figures).
+struct BalanceApplication: Sendable {
+    var key: BeneficiaryBalancesProjection.Key?
+    var status: ApplicationStatus?
+    var approved: VND = .zero
+    /// Every payment recorded, reversed or not.
+    var paidGross: VND = .zero
+    var reversed: VND = .zero
+    var loanPrincipal: VND = .zero
+    /// Payments not (yet) reversed, by id, with their amounts.
+    var openPayments: [String: VND] = [:]
+
+    /// As `ApplicationState.remainingPayable`: approved less paid out (net) and loan principal, while approved.
+    var remainingPayable: VND { status == .approved ? approved - (paidGross - reversed) - loanPrincipal : .zero }
+
+    mutating func apply(_ event: LedgerEvent) {
+        switch event {
+        case .applicationSubmitted(let submission):
+            key = .init(beneficiaryID: submission.beneficiaryID, program: submission.program)
+            status = .submitted
+        case .applicationApproved(let approval):
+            approved = approval.approvedVND
+            status = .approved
+        case .applicationRejected: status = .rejected
+        case .applicationWithdrawn: status = .withdrawn
+        case .applicationClosed: status = .closed
+        case .paymentRecorded(let payment):
+            openPayments[payment.paymentID] = payment.amountVND
+            paidGross += payment.amountVND
+        case .paymentReversed(let reversal):
+            guard openPayments.removeValue(forKey: reversal.paymentID) != nil else { return }
+            reversed += reversal.amountVND
+        case .loanOpened(let loan):
+            loanPrincipal += loan.principalVND
+        default:
+            break
+        }
     }
 }
