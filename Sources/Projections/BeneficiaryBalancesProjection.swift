@@ -31,7 +31,8 @@ public struct BeneficiaryBalancesProjection: Projection {
         var lastPosition: Int64 = 0
     }
 
-    var applications: [String: BalanceApplication] = [:]
+    /// The same compact record per application as the applications projection keeps.
+    var applications: [String: ApplicationsProjection.Entry] = [:]
     var loans: [String: LoanState] = [:]
     var balances: [Key: Balance] = [:]
     var programKinds: [String: ProgramKind] = [:]
@@ -51,8 +52,9 @@ public struct BeneficiaryBalancesProjection: Projection {
              .paymentRecorded, .paymentReversed, .loanOpened, .applicationClosed:
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
-            applications[id, default: BalanceApplication()].apply(event.event)
-            guard let key = applications[id]?.key else { return }
+            applications[id, default: ApplicationsProjection.Entry()].apply(event.event, actor: event.context.actor)
+            guard let submission = applications[id]?.submission else { return }
+            let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
             if case .applicationSubmitted = event.event { balances[key, default: Balance()].applicationIDs.append(id) }
             touch(key, event)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
@@ -88,7 +90,7 @@ public struct BeneficiaryBalancesProjection: Projection {
         for id in balance.applicationIDs {
             guard let application = applications[id] else { continue }
             if application.status == .approved || application.status == .closed { approved += application.approved }
-            paid += application.paidGross
+            paid += application.paid + application.reversed  // every payment recorded, reversed or not
             reversed += application.reversed
             remaining += application.remainingPayable
         }
@@ -122,46 +124,3 @@ public struct BeneficiaryBalancesProjection: Projection {
     }
 }
 
-/// What a balance needs of an application (kept for every application): whose and which
-/// programme, status, approved amount, payments gross and reversed, loan principal. The same
-/// arithmetic as the domain's `ApplicationState`, without its texts and per-payment records:
-/// a payment's reversal counts once, for the amount paid (FoldTests hold the two to the same
-/// figures).
-struct BalanceApplication: Sendable {
-    var key: BeneficiaryBalancesProjection.Key?
-    var status: ApplicationStatus?
-    var approved: VND = .zero
-    /// Every payment recorded, reversed or not.
-    var paidGross: VND = .zero
-    var reversed: VND = .zero
-    var loanPrincipal: VND = .zero
-    /// Payments not (yet) reversed, by id, with their amounts.
-    var openPayments: [String: VND] = [:]
-
-    /// As `ApplicationState.remainingPayable`: approved less paid out (net) and loan principal, while approved.
-    var remainingPayable: VND { status == .approved ? approved - (paidGross - reversed) - loanPrincipal : .zero }
-
-    mutating func apply(_ event: LedgerEvent) {
-        switch event {
-        case .applicationSubmitted(let submission):
-            key = .init(beneficiaryID: submission.beneficiaryID, program: submission.program)
-            status = .submitted
-        case .applicationApproved(let approval):
-            approved = approval.approvedVND
-            status = .approved
-        case .applicationRejected: status = .rejected
-        case .applicationWithdrawn: status = .withdrawn
-        case .applicationClosed: status = .closed
-        case .paymentRecorded(let payment):
-            openPayments[payment.paymentID] = payment.amountVND
-            paidGross += payment.amountVND
-        case .paymentReversed(let reversal):
-            guard openPayments.removeValue(forKey: reversal.paymentID) != nil else { return }
-            reversed += reversal.amountVND
-        case .loanOpened(let loan):
-            loanPrincipal += loan.principalVND
-        default:
-            break
-        }
-    }
-}
