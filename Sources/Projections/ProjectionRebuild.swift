@@ -103,22 +103,23 @@ public enum ProjectionRebuild {
             progress?($0, max(head, $0))
         }
         progress?(position, max(head, position))
-        // Every projection's rows at once (each on its own executor), then one COPY per table.
-        let allRows = await withTaskGroup(of: (Int, [[ReadModelRow]]).self) { group in
-            for (index, fold) in folds.enumerated() {
-                group.addTask {
-                    _ = await fold.takeChangedRows()
-                    return (index, await fold.allRows())
-                }
+        // One projection's rows are built (on its own executor) while the previous one's are
+        // copied in: never more than two projections' rows in memory at once.
+        func rows(_ index: Int) -> Task<[[ReadModelRow]], Never> {
+            let fold = folds[index]
+            return Task {
+                _ = await fold.takeChangedRows()
+                return await fold.allRows()
             }
-            var rows = Array(repeating: [[ReadModelRow]](), count: folds.count)
-            for await (index, projectionRows) in group { rows[index] = projectionRows }
-            return rows
         }
+        var next: Task<[[ReadModelRow]], Never>? = folds.isEmpty ? nil : rows(0)
         for index in folds.indices {
-            let (tables, rows) = (types[index].tables, allRows[index])
+            guard let building = next else { break }
+            let projectionRows = await building.value
+            next = index + 1 < folds.count ? rows(index + 1) : nil
+            let tables = types[index].tables
             try await writer.transaction { connection in
-                try ProjectionStore.createBuildTables(tables, rows: rows, on: connection)
+                try ProjectionStore.createBuildTables(tables, rows: projectionRows, on: connection)
             }
         }
         try await ProjectionStore.prepareStaging(types.flatMap { $0.tables }, writer)
