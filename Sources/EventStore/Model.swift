@@ -179,12 +179,7 @@ public struct RecordedEvent: Sendable, Equatable {
     public var actor: String? {
         // Read on every event of a replay: the small parser, not JSONSerialization; a top-level
         // key only (client metadata may nest other "actor" keys, never at the top).
-        var text = metadataJSON
-        let document = text.withUTF8 { bytes -> MiniJSON.Value? in
-            var parser = MiniJSON(bytes)
-            return parser.document()
-        }
-        guard case .object(let fields)? = document else {
+        guard case .object(let fields)? = MiniJSON.parse(metadataJSON) else {
             // Something the small parser does not read (a fraction in client metadata, say).
             guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) as? [String: Any] else { return nil }
             return object["actor"] as? String

@@ -1,29 +1,27 @@
+import EventStore
+
 /// The fast path for reading stored payloads. Nearly every event is a flat JSON object of
 /// strings and integers (PostgreSQL's jsonb text of what `newEvent()` wrote); reading those with
-/// a small scanner is several times cheaper than `JSONDecoder`, and replays, rebuilds and audits
-/// read every event. Anything the scanner does not expect — an escape in a string, a fraction, a
-/// nested object, a missing or mistyped field — makes it answer nil, and the caller decodes with
-/// `JSONDecoder` as before, so results and error messages never depend on which path ran.
+/// the event store's small reader (`MiniJSON`) is several times cheaper than `JSONDecoder`, and
+/// replays, rebuilds and audits read every event. Anything it does not expect — a fraction, a
+/// missing or mistyped field, a programme's nested terms — makes it answer nil, and the caller
+/// decodes with `JSONDecoder` as before, so results and error messages never depend on which path
+/// ran.
 /// (`EventWireFormTests` and `FlatPayloadTests` hold the two paths to the same answers.)
 struct FlatPayload {
-    enum Value {
-        case string(String), integer(Int64), bool(Bool), null, strings([String])
-    }
+    typealias Value = MiniJSON.Value
 
     /// Fields in the order they appear; a payload has at most a dozen, so a linear search wins.
-    private(set) var fields: [(key: String, value: Value)] = []
+    private(set) var fields: [(String, Value)] = []
 
+    /// Read with the event store's small JSON reader (`MiniJSON`); nil unless one object.
     init?(_ text: String) {
-        var text = text
-        guard let fields = text.withUTF8({ bytes -> [(key: String, value: Value)]? in
-            var scanner = Scanner(bytes: bytes)
-            return scanner.object()
-        }) else { return nil }
+        guard case .object(let fields)? = MiniJSON.parse(text) else { return nil }
         self.fields = fields
     }
 
     func value(_ key: String) -> Value? {
-        for field in fields where field.key == key { return field.value }
+        for (name, value) in fields where name == key { return value }
         return nil
     }
 
@@ -70,10 +68,14 @@ struct FlatPayload {
     }
 
     func strings(_ key: String) -> [String]? {
-        switch value(key) {
-        case .strings(let items)?: return items
-        default: return nil
+        guard case .array(let items)? = value(key) else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let text) = item else { return nil }
+            strings.append(text)
         }
+        return strings
     }
 
     /// The event, when the payload is one this path reads; nil otherwise (decode it the slow way).
@@ -175,126 +177,5 @@ struct FlatPayload {
 
     private func district() -> District? {
         string("district").flatMap(District.init(rawValue:))
-    }
-
-    /// A strict scanner for one object of plain values: whitespace, `{`, `"key": value`, `,`, `}`.
-    private struct Scanner {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
-
-        init(bytes: UnsafeBufferPointer<UInt8>) {
-            self.bytes = bytes
-        }
-
-        mutating func object() -> [(key: String, value: Value)]? {
-            skipSpace()
-            guard take(UInt8(ascii: "{")) else { return nil }
-            var fields: [(key: String, value: Value)] = []
-            fields.reserveCapacity(12)
-            skipSpace()
-            if take(UInt8(ascii: "}")) { return end() ? fields : nil }
-            while true {
-                skipSpace()
-                guard let key = string() else { return nil }
-                skipSpace()
-                guard take(UInt8(ascii: ":")) else { return nil }
-                skipSpace()
-                guard let value = value() else { return nil }
-                fields.append((key, value))
-                skipSpace()
-                if take(UInt8(ascii: ",")) { continue }
-                guard take(UInt8(ascii: "}")) else { return nil }
-                return end() ? fields : nil
-            }
-        }
-
-        private mutating func end() -> Bool {
-            skipSpace()
-            return index == bytes.count
-        }
-
-        private mutating func value() -> Value? {
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""): return string().map(Value.string)
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer().map(Value.integer)
-            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
-            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
-            case UInt8(ascii: "n"): return literal("null") ? .null : nil
-            case UInt8(ascii: "["): return strings().map(Value.strings)
-            default: return nil
-            }
-        }
-
-        private mutating func strings() -> [String]? {
-            index += 1
-            var items: [String] = []
-            skipSpace()
-            if take(UInt8(ascii: "]")) { return items }
-            while true {
-                skipSpace()
-                guard let item = string() else { return nil }
-                items.append(item)
-                skipSpace()
-                if take(UInt8(ascii: ",")) { continue }
-                return take(UInt8(ascii: "]")) ? items : nil
-            }
-        }
-
-        /// A string without escapes or control characters (anything else: nil, the slow path).
-        private mutating func string() -> String? {
-            guard take(UInt8(ascii: "\"")) else { return nil }
-            let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                    index += 1
-                    return text
-                }
-                guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { return nil }
-                index += 1
-            }
-            return nil
-        }
-
-        /// An integer in JSON's form that fits Int64 (a fraction or exponent: nil).
-        private mutating func integer() -> Int64? {
-            let negative = take(UInt8(ascii: "-"))
-            let start = index
-            var value: Int64 = 0
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                let digit = Int64(bytes[index] - UInt8(ascii: "0"))
-                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
-                let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-                guard !overflowA, !overflowB else { return nil }
-                value = next
-                index += 1
-            }
-            let digits = index - start
-            guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
-            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
-            return value
-        }
-
-        private mutating func literal(_ word: StaticString) -> Bool {
-            let count = word.utf8CodeUnitCount
-            guard index + count <= bytes.count else { return false }
-            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
-            index += count
-            return true
-        }
-
-        private mutating func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-
-        private mutating func skipSpace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
-                index += 1
-            }
-        }
     }
 }
