@@ -77,7 +77,7 @@ extension Payment {
             ]
             if result.notRecorded > 0 { pairs.append(("not recorded", count(result.notRecorded))) }
             if let first = result.firstPosition, let last = result.lastPosition {
-                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last) (\(count(result.appends)) appends)"))
+                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last) (\(count(result.appends)) append\(result.appends == 1 ? "" : "s"))"))
             }
             return Output.keyValues(pairs)
         }

@@ -83,7 +83,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                                 total[report.projection] = ProjectionRunReport(projection: report.projection, fromPosition: from, toPosition: report.toPosition)
                             }
                             let applied = batch.map(\.eventsApplied).max() ?? 0
-                            Output.message("projections: applied \(Output.grouped(applied)) events, now at position \(batch.map(\.toPosition).min() ?? 0)")
+                            Output.message("projections: applied \(Output.grouped(applied)) event\(applied == 1 ? "" : "s"), now at position \(batch.map(\.toPosition).min() ?? 0)")
                         }
                         reports = runner.names.compactMap { total[$0] }
                         Output.message("projections: stopped")
