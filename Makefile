@@ -1,6 +1,7 @@
-# Build, test and demo entry points. Tests and the demo run against the
-# PostgreSQL from DATABASE_URL/PGHOST, or a private throwaway cluster
-# (scripts/with-postgres). `make` alone lists the targets.
+# Build, test and demo entry points. Tests, the demo and the benchmarks run against a
+# private throwaway cluster (scripts/with-postgres), never the server DATABASE_URL/PGHOST
+# name; a server of your own only by opting in: LEDGER_TEST_DATABASE_URL (make test),
+# LEDGER_DEMO_DATABASE_URL (make demo). `make` alone lists the targets.
 
 SWIFT ?= swift
 
@@ -27,10 +28,10 @@ test: deps
 	@echo "==> make test: swift build --build-tests" >&2
 	@$(SWIFT) build --build-tests || { rc=$$?; echo "make test: FAILED at step 'swift build --build-tests' (exit $$rc)" >&2; exit $$rc; }
 	@echo "==> make test: scripts/with-postgres swift test --skip-build" >&2
-	@scripts/with-postgres $(SWIFT) test --skip-build || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
+	@scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL $(SWIFT) test --skip-build || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
 
 demo: deps build
-	scripts/with-postgres scripts/demo
+	scripts/with-postgres --opt-in LEDGER_DEMO_DATABASE_URL scripts/demo
 
 bench: deps
 	$(SWIFT) build -c release

@@ -76,7 +76,7 @@ let package = Package(
             dependencies: ["EmbedSQLTool"]
         ),
         // Fresh migrated databases and login roles for the test suites (never shipped in a product).
-        .target(name: "TestSupport", dependencies: ["Postgres", "Migrations"]),
+        .target(name: "TestSupport", dependencies: ["CLibPQ", "Postgres", "Migrations"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerServiceTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),

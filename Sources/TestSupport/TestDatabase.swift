@@ -1,14 +1,55 @@
+import CLibPQ
 import Foundation
 import Migrations
 import Postgres
 
 /// Databases for tests: each test gets a fresh, fully migrated database cloned from a template
-/// migrated once per test process, on the server named by the environment (`make test` starts
-/// a private one). Without a server, tests are skipped locally and fail under `CI=true`.
+/// migrated once per test process, on the test server: the private cluster `scripts/with-postgres`
+/// started (`make test`), or the server the user opted in with `LEDGER_TEST_DATABASE_URL`, never
+/// whatever `DATABASE_URL`/`PGHOST` name (that may be someone's real ledger). Without a server,
+/// tests are skipped locally and fail under `CI=true`. Everything the run creates on the server
+/// (databases, login roles) is dropped when the test process exits (`TestCleanup`).
 public enum TestDatabase {
-    /// Whether database tests should run: a server is configured, or we are in CI (where a
+    /// The environment that names the test server, or nil when there is none:
+    /// `LEDGER_TEST_DATABASE_URL` (the user's explicit opt-in) becomes `DATABASE_URL`; otherwise
+    /// the PG* variables count only when `scripts/with-postgres` set them for its private cluster.
+    public static let serverEnvironment: [String: String]? = serverEnvironment(ProcessInfo.processInfo.environment)
+
+    static func serverEnvironment(_ environment: [String: String]) -> [String: String]? {
+        if let url = environment["LEDGER_TEST_DATABASE_URL"], !url.isEmpty {
+            var environment = environment
+            environment["DATABASE_URL"] = url
+            return environment
+        }
+        if environment["LEDGER_PRIVATE_CLUSTER"] == "1", ConnectionConfiguration.isConfigured(environment: environment) {
+            return environment
+        }
+        return nil
+    }
+
+    /// Whether database tests should run: a test server is there, or we are in CI (where a
     /// missing server must fail, never skip).
-    public static let enabled = ConnectionConfiguration.isConfigured() || ProcessInfo.processInfo.environment["CI"] == "true"
+    public static let enabled = serverEnvironment != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// In every database and role name this process creates: `LEDGER_TEST_RUN_TAG` (set by
+    /// `scripts/with-postgres`, which sweeps names carrying it after the run) plus a random part.
+    public static let runID: String = {
+        let random = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8)).lowercased()
+        let tag = ProcessInfo.processInfo.environment["LEDGER_TEST_RUN_TAG"] ?? ""
+        let valid = !tag.isEmpty && tag.count <= 16 && tag.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return valid ? tag + "x" + random.prefix(4) : random
+    }()
+
+    /// A unique name for something a test creates on the server (e.g. a login role added with
+    /// `ledger user add`): carries `runID`, so the end-of-run cleanup drops it.
+    public static func uniqueName(_ prefix: String) -> String {
+        prefix + "_" + runID + "_" + String(UUID().uuidString.prefix(4)).lowercased()
+    }
+
+    /// Connection settings for the test server as its superuser (or `user`), in its default database.
+    static func serverConfiguration(user: String? = nil, applicationName: String) -> ConnectionConfiguration {
+        ConnectionConfiguration.fromEnvironment(user: user, applicationName: applicationName, environment: serverEnvironment ?? [:])
+    }
 
     /// A new migrated database; dropped (with its connections) when `body` ends.
     public static func withFresh<T: Sendable>(_ body: (FreshDatabase) async throws -> T) async throws -> T {
@@ -34,10 +75,11 @@ public enum TestDatabase {
     }
 
     static func requireConfigured() throws {
-        guard ConnectionConfiguration.isConfigured() else {
+        guard serverEnvironment != nil else {
             throw PostgresError(
                 code: .connectionFailure,
-                message: "no PostgreSQL configured for the tests: run `make test` (it starts a private server), or set DATABASE_URL / PGHOST"
+                message: "no PostgreSQL for the tests: run `make test` (it starts a private server), or set LEDGER_TEST_DATABASE_URL "
+                    + "to a server where the tests may create and drop databases and roles (DATABASE_URL and PGHOST are never used)"
             )
         }
     }
@@ -52,7 +94,7 @@ public struct FreshDatabase: Sendable {
 
     /// Connection settings for this database, as the test superuser or as `user`.
     public func configuration(user: String? = nil) -> ConnectionConfiguration {
-        var configuration = ConnectionConfiguration.fromEnvironment(user: user, applicationName: "ledger-tests")
+        var configuration = TestDatabase.serverConfiguration(user: user, applicationName: "ledger-tests")
         configuration.database = name
         return configuration
     }
@@ -65,7 +107,7 @@ public struct FreshDatabase: Sendable {
     /// A `DATABASE_URL` names its own database and user, which win over `PGDATABASE`/`PGUSER`
     /// in libpq, so the overrides are written into the URL itself.
     public func environment(user: String? = nil) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = TestDatabase.serverEnvironment ?? ProcessInfo.processInfo.environment
         if let url = environment["DATABASE_URL"], !url.isEmpty {
             environment["DATABASE_URL"] = Self.overriding(url, database: name, user: user)
         }
@@ -93,7 +135,7 @@ actor TemplateRegistry {
     /// One creation task, awaited by every caller: the actor is re-entered across awaits.
     private var templateTask: Task<String, Error>?
     private var roles: [String: Task<String, Error>] = [:]
-    private let runID = String(UUID().uuidString.prefix(8)).lowercased()
+    private let runID = TestDatabase.runID
     private var counter = 0
 
     private var adminTask: Task<PostgresConnection, Error>?
@@ -101,7 +143,13 @@ actor TemplateRegistry {
     private func adminConnection() async throws -> PostgresConnection {
         if let adminTask { return try await adminTask.value }
         try TestDatabase.requireConfigured()
-        let task = Task { try await PostgresConnection.connect(.fromEnvironment(applicationName: "ledger-tests-admin")) }
+        let task = Task {
+            let connection = try await PostgresConnection.connect(TestDatabase.serverConfiguration(applicationName: "ledger-tests-admin"))
+            // Before this process creates anything: the roles that were there, which the cleanup keeps.
+            let roles = try await connection.query("SELECT rolname FROM pg_catalog.pg_roles") { try $0.string(0) }
+            TestCleanup.register(runID: TestDatabase.runID, existingRoles: Set(roles))
+            return connection
+        }
         adminTask = task
         return try await task.value
     }
@@ -117,7 +165,7 @@ actor TemplateRegistry {
         let admin = try await adminConnection()
         let name = "ledger_test_template_\(runID)"
         try await admin.simpleQuery("CREATE DATABASE \(name)")
-        var configuration = ConnectionConfiguration.fromEnvironment(applicationName: "ledger-tests-migrate")
+        var configuration = TestDatabase.serverConfiguration(applicationName: "ledger-tests-migrate")
         configuration.database = name
         let connection = try await PostgresConnection.connect(configuration)
         try await Migrator(connection: connection).migrate()
@@ -152,5 +200,105 @@ actor TemplateRegistry {
         let membership = groups.isEmpty ? "" : " IN ROLE " + groups.joined(separator: ", ")
         try await adminConnection().simpleQuery("CREATE ROLE \(name) LOGIN\(membership)")
         return name
+    }
+}
+
+/// Drops what this test process created on the test server when the process exits (also after
+/// failed tests): the databases whose names carry the run's id, the login roles that carry it, and
+/// the roles of the ledger's own families (`ledger_*` groups made by the first migration on a new
+/// server, `demo_*` people made by the demo seed) that did not exist when the process first
+/// connected. Runs from `atexit` over a fresh, synchronous libpq connection. A test process that
+/// crashes skips it; under `make test` with `LEDGER_TEST_DATABASE_URL`, scripts/with-postgres then
+/// sweeps the names carrying the run's tag, and the private cluster is deleted anyway.
+/// Assumes one test run at a time per server (the run drops the `ledger_*`/`demo_*` roles it created).
+public enum TestCleanup {
+    private final class State: @unchecked Sendable {
+        let lock = NSLock()
+        var registered = false
+        var runID = ""
+        var existingRoles: Set<String> = []
+    }
+    private static let state = State()
+
+    static func register(runID: String, existingRoles: Set<String>) {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        state.runID = runID
+        state.existingRoles = existingRoles
+        if !state.registered {
+            state.registered = true
+            atexit { TestCleanup.runAtExit() }
+        }
+    }
+
+    static func runAtExit() {
+        state.lock.lock()
+        let runID = state.runID
+        let existing = state.existingRoles
+        state.lock.unlock()
+        guard !runID.isEmpty else { return }
+        let problems = dropCreated(
+            configuration: TestDatabase.serverConfiguration(applicationName: "ledger-tests-cleanup"), runID: runID, existingRoles: existing
+        )
+        for problem in problems { FileHandle.standardError.write(Data("ledger tests: cleanup: \(problem)\n".utf8)) }
+    }
+
+    /// Drops the run's databases, then its roles; returns what could not be dropped (empty when all went).
+    public static func dropCreated(configuration: ConnectionConfiguration, runID: String, existingRoles: Set<String>) -> [String] {
+        var pairs: [(String, String)] = []
+        if let url = configuration.connectionString, !url.isEmpty { pairs.append(("dbname", url)) }
+        if let database = configuration.database { pairs.append(("dbname", database)) }
+        if let user = configuration.user { pairs.append(("user", user)) }
+        pairs.append(("fallback_application_name", configuration.applicationName))
+        let keywords = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
+        var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        let connection = keywordPointers.withUnsafeMutableBufferPointer { keys in
+            valuePointers.withUnsafeMutableBufferPointer { vals in PQconnectdbParams(keys.baseAddress, vals.baseAddress, 1) }
+        }
+        guard let connection else { return ["could not allocate a libpq connection"] }
+        defer { PQfinish(connection) }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            return ["cannot connect: " + String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)]
+        }
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+
+        var problems: [String] = []
+        /// Runs `sql` with text parameters; the first column of every row, or nil on error.
+        func run(_ sql: String, _ parameters: [String] = []) -> [String]? {
+            let copies = parameters.map { strdup($0) }
+            defer { copies.forEach { free($0) } }
+            var pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
+            let result = pointers.withUnsafeMutableBufferPointer { values in
+                PQexecParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+            }
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+                problems.append(String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines))
+                return nil
+            }
+            return (0..<PQntuples(result)).map { String(cString: PQgetvalue(result, $0, 0)) }
+        }
+        // Statements are built by the server (format %I), one per database and role.
+        let dropDatabases = run(
+            "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname) FROM pg_catalog.pg_database "
+                + "WHERE strpos(datname, $1) > 0 ORDER BY datname", [runID]
+        ) ?? []
+        for statement in dropDatabases { _ = run(statement) }
+        // Login roles first (members), then the groups they belong to.
+        let dropRoles = run(
+            "SELECT format('DROP ROLE IF EXISTS %I', rolname) FROM pg_catalog.pg_roles "
+                + "WHERE strpos(rolname, $1) > 0 OR ((rolname LIKE 'ledger\\_%' OR rolname LIKE 'demo\\_%') "
+                + "AND NOT rolname = ANY (string_to_array($2, chr(10)))) ORDER BY rolcanlogin DESC, rolname",
+            [runID, existingRoles.sorted().joined(separator: "\n")]
+        ) ?? []
+        for statement in dropRoles { _ = run(statement) }
+        return problems
     }
 }

@@ -162,7 +162,7 @@ struct DisbursementCommandTests {
     @Test func anAdminAddsPeopleWhoThenActAsThemselves() async throws {
         try await TestDatabase.withFresh { db in
             try await Self.prepared(db)
-            let name = "lan_\(UUID().uuidString.prefix(6).lowercased())"
+            let name = TestDatabase.uniqueName("lan")
             let add = try await LedgerBinary.run(["user", "add", name, "--role", "officer"], environment: childEnvironment(db))
             #expect(add.status == 0, "\(add)")
             let again = try await LedgerBinary.run(["user", "add", name, "--role", "officer"], environment: childEnvironment(db))
