@@ -4,8 +4,10 @@ import Postgres
 /// Applies numbered migrations in order, each in its own transaction, recording name and checksum
 /// in `ledger_meta.schema_migrations`. Idempotent; refuses to run if an applied file has changed.
 ///
-/// Runs as a superuser or a role with CREATEROLE that is a member of `ledger_admin`
-/// (the first migration creates the roles).
+/// Runs as a superuser, or as the deploy account: a LOGIN role with CREATEROLE that is a member of
+/// `ledger_owner` and `ledger_admin` (docs/operations.md, "Roles and the deploy account"). The first
+/// migrations create the roles, and 0011 creates an event trigger, so the first run on a database
+/// needs a superuser. Files after 0011 `SET LOCAL ROLE ledger_owner`.
 public struct Migrator: Sendable {
     public let connection: PostgresConnection
     public let migrations: [Migration]
@@ -49,12 +51,14 @@ public struct Migrator: Sendable {
             for migration in migrations where !appliedVersions.contains(migration.version) {
                 do {
                     try connection.transaction { connection in
-                        try connection.simpleQuery(migration.sql)
-                        try connection.simpleQuery("RESET ROLE")
+                        // The row first: the DDL event trigger (0011) knows a running migration by a
+                        // schema_migrations row inserted in its own transaction, and does not log its DDL.
                         try connection.execute(
                             "INSERT INTO ledger_meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                             [migration.version, migration.name, migration.checksum]
                         )
+                        try connection.simpleQuery(migration.sql)
+                        try connection.simpleQuery("RESET ROLE")
                     }
                 } catch let error as PostgresError {
                     throw MigrationError.failed(name: migration.name, reason: error.description)
