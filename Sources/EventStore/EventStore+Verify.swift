@@ -19,6 +19,9 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case digestMismatch
         /// The digest names a position the log no longer reaches: events were removed.
         case digestBeyondHead
+        /// An event's `command_id` column is not the `command_id` in its metadata (which the hash
+        /// covers): the column, outside the hash, was altered.
+        case commandIDMismatch
     }
 
     public let position: Int64
@@ -76,7 +79,8 @@ extension EventStore {
         // The chain is read in pages; while one page is checked, the server already computes the
         // next (fetchPage). Each row is hashed from its own bytes as it is decoded.
         let pages = PostgresPagedQuery(
-            "SELECT position, stream_id, stream_version, event_type, schema_version, recorded_at, payload, metadata, prev_hash, hash "
+            "SELECT position, stream_id, stream_version, event_type, schema_version, recorded_at, payload, metadata, prev_hash, hash, "
+                + "command_id IS NOT DISTINCT FROM metadata ->> 'command_id' "
                 + "FROM ledger.events WHERE position > $1 AND position <= $3 ORDER BY position LIMIT $2",
             parameters: [last], keyColumn: 0, pageSize: pageSize, resultFormat: .binary
         )
@@ -112,6 +116,16 @@ extension EventStore {
                         position: link.position, kind: .hashMismatch,
                         message: "its content does not hash to its stored hash: the event was altered "
                             + "(stream \(event?.streamID.rawValue ?? "?"), version \(event.map { String($0.streamVersion) } ?? "?"), \(event?.type ?? "?"))"
+                    )
+                    break pageLoop
+                }
+                guard link.commandIDMatches else {
+                    await connection.discardPrefetchedPage()
+                    let ids = try await commandIDs(at: link.position)
+                    chainProblem = ChainProblem(
+                        position: link.position, kind: .commandIDMismatch,
+                        message: "its command_id column (\(ids?.column ?? "?")) is not the command_id its hashed metadata records "
+                            + "(\(ids?.metadata ?? "none")): the column was altered"
                     )
                     break pageLoop
                 }
@@ -183,6 +197,8 @@ extension EventStore {
         /// With `previousHash` equal to the hash recomputed for the event before, this is the
         /// chain's definition (docs/audit.md) checked for this event.
         let contentMatches: Bool
+        /// Whether the `command_id` column (outside the hash) equals the metadata's `command_id` (inside it).
+        let commandIDMatches: Bool
     }
 
     /// Hashes a row of the verify query (binary format) from the bytes the server sent: no
@@ -193,6 +209,7 @@ extension EventStore {
         let schemaVersion = try row.int64(4)
         let recordedAt = try row.timestampMicroseconds(5)
         let stored = try row.withByteaBytes(9) { Hash256(UnsafeRawBufferPointer($0)) }
+        let commandIDMatches = try row.bool(10)
         return try row.withByteaBytes(8) { previous in
             let digest = try row.withTextBytes(1) { streamID in
                 try row.withTextBytes(3) { type in
@@ -209,7 +226,7 @@ extension EventStore {
             }
             return ChainLink(
                 position: position, previousHash: Hash256(UnsafeRawBufferPointer(previous)), hash: stored,
-                contentMatches: stored.map { Hash256(digest) == $0 } ?? false
+                contentMatches: stored.map { Hash256(digest) == $0 } ?? false, commandIDMatches: commandIDMatches
             )
         }
     }
@@ -221,6 +238,15 @@ extension EventStore {
                 "SELECT \(Self.eventColumns) FROM ledger.events WHERE position = $1", [position],
                 resultFormat: .binary, decode: Self.decodeEvent
             ).first
+        }
+    }
+
+    /// The `command_id` column of the event at `position` and the `command_id` of its metadata.
+    func commandIDs(at position: Int64) async throws -> (column: String, metadata: String?)? {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT command_id, metadata ->> 'command_id' FROM ledger.events WHERE position = $1", [position]
+            ) { (try $0.string(0), try $0.optionalString(1)) }.first
         }
     }
 
