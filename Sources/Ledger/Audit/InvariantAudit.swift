@@ -6,21 +6,36 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
     public enum Rule: String, Sendable, Codable, CaseIterable {
         /// More paid out (payments net of reversals, plus loan principal) than approved.
         case overpayment
-        /// A payment or loan on an application that was not approved and open.
+        /// A payment or loan on an application that was not approved and open, or of the wrong kind of programme.
         case notPayable
         /// Approvals reserving more than a budget has allocated, or releasing more than reserved.
         case overBudget
-        /// An approval above the programme's cap per beneficiary.
+        /// An approval above the programme's cap per beneficiary, or above what is left of a once-only cap.
         case overCap
+        /// An approval dated outside its programme's validity window.
+        case programWindow
         /// An application decided by the person who submitted it.
         case fourEyes
-        /// A second beneficiary registered with the same national-id fingerprint.
+        /// A second beneficiary registered with the same national-id fingerprint (compared normalised).
         case duplicateNationalID
-        /// A loan repayment not allocated as DOMAIN.md's fixed order gives, or more than was owed.
+        /// A loan repayment whose figures do not add up, repay more than is outstanding, or are not allocated as
+        /// DOMAIN.md's fixed order gives.
         case repaymentAllocation
-        /// An event that does not fit its stream's lifecycle (decided twice, reversed unknown payment, …).
+        /// A loan disbursed on terms other than its programme's terms in force on the disbursement date.
+        case loanTerms
+        /// A reservation, commitment, release or loan without the application event that causes it in the same
+        /// append (same command id) and for the same amount, or an application event without them.
+        case unpaired
+        /// An event that does not fit its stream's lifecycle (decided twice, reversed unknown payment, settled with
+        /// principal outstanding, …).
         case lifecycle
-        /// An event whose payload this code cannot read.
+        /// A payload the code reads but outside its schema: an amount, date or number out of range, an identifier
+        /// that is malformed or is not its stream's, an event on the wrong kind of stream, a malformed fingerprint.
+        case payloadSchema
+        /// Figures whose sum does not fit in 64 bits.
+        case overflow
+        /// An event whose payload this code cannot read (unknown schema version, missing or ill-typed field, a date
+        /// that is not a day of the calendar).
         case unreadable
     }
 
@@ -29,12 +44,26 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
     public let rule: Rule
     public let message: String
 
+    public init(position: Int64, streamID: String, rule: Rule, message: String) {
+        self.position = position
+        self.streamID = streamID
+        self.rule = rule
+        self.message = message
+    }
+
     enum CodingKeys: String, CodingKey { case position, streamID = "stream_id", rule, message }
 }
 
-/// Replays the log and re-checks every domain invariant, event by event, in position order:
-/// what a correct ledger could never have appended, found even if it was appended around the
-/// command handlers (straight through `ledger.append`) or by an older, buggier version of them.
+/// Replays the log and re-checks every domain rule (docs/audit.md lists them), event by event,
+/// in position order: what a correct ledger could never have appended, found even if it was
+/// appended around the command handlers (straight through `ledger.append`, or before the
+/// database refused it) or by an older, buggier version of them.
+///
+/// The replay keeps its own small state and arithmetic on purpose (it checks the command
+/// handler rather than reusing it); every sum is checked (`addingReportingOverflow`), so no
+/// payload can trap it. Events of one append (one command id, contiguous in the log) are
+/// checked together: a reservation, commitment, release or loan must come with the
+/// application event that causes it. Call `finish()` after the last event.
 /// Memory is the per-record state of the ledger (applications, budgets, loans, fingerprints),
 /// not the log.
 public struct InvariantAudit: Sendable {
@@ -44,12 +73,20 @@ public struct InvariantAudit: Sendable {
     public static let keptViolations = 1_000
     public private(set) var violationCount = 0
 
+    /// By programme code.
     private var programs: [String: ProgramState] = [:]
-    private var budgets: [String: BudgetState] = [:]
+    private var budgets: [String: AuditBudget] = [:]
+    private var beneficiaries: [String: AuditBeneficiary] = [:]
     private var applications: [String: AuditedApplication] = [:]
-    private var loans: [String: LoanState] = [:]
-    /// Fingerprint → the beneficiary registered with it.
+    private var loans: [String: AuditLoan] = [:]
+    /// Payment id → the payment (payment ids are unique across the ledger).
+    private var payments: [String: AuditPayment] = [:]
+    /// Normalised (lower-case) fingerprint → the beneficiary registered with it.
     private var nationalIDs: [String: String] = [:]
+
+    /// The append being replayed (its command id) and what its events claim and need of each other.
+    private var command: String?
+    private var links: [Link] = []
 
     public init() {}
 
@@ -60,6 +97,10 @@ public struct InvariantAudit: Sendable {
 
     /// Checks the next event of the log, decoded by `decode`.
     public mutating func check(_ event: RecordedEvent, decoded: Result<(LedgerEvent, EventContext)?, any Error>) {
+        if command != event.commandID {
+            closeAppend()
+            command = event.commandID
+        }
         eventsChecked += 1
         let domainEvent: LedgerEvent
         let context: EventContext
@@ -72,51 +113,110 @@ public struct InvariantAudit: Sendable {
         case .success(let pair?):
             (domainEvent, context) = pair
         }
-        let stream = event.streamID.rawValue
+        if let problem = Self.schemaProblem(domainEvent, stream: event.streamID.rawValue) {
+            report(event, .payloadSchema, "\(event.type): \(problem)")
+            return
+        }
         switch domainEvent {
-        case .programDefined, .programAmended:
-            programs[stream, default: ProgramState(streamID: stream)].apply(domainEvent, context: context)
-        case .budgetAllocated, .budgetAdjusted, .fundsReserved, .fundsReleased:
-            checkBudget(event, domainEvent, context)
+        case .programDefined(let definition), .programAmended(let definition):
+            programs[definition.code, default: ProgramState(streamID: event.streamID.rawValue)].apply(domainEvent, context: context)
+        case .budgetAllocated, .budgetAdjusted:
+            checkBudget(event, domainEvent)
         case .beneficiaryRegistered(let registration):
-            if let fingerprint = registration.nationalIDFingerprint {
-                if let holder = nationalIDs[fingerprint], holder != registration.beneficiaryID {
-                    report(event, .duplicateNationalID,
-                           "beneficiary \(registration.beneficiaryID) has the national id of beneficiary \(holder), registered earlier")
-                } else {
-                    nationalIDs[fingerprint] = registration.beneficiaryID
-                }
-            }
-        case .benefitCommitted, .benefitReleased:
-            break
+            checkRegistration(event, registration)
+        case .fundsReserved(let reservation):
+            claim(.reserve, event, application: reservation.applicationID, amount: reservation.amountVND.amount)
+        case .fundsReleased(let release):
+            claim(.releaseBudget, event, application: release.applicationID, amount: release.amountVND.amount)
+        case .benefitCommitted(let commitment):
+            claim(.commit, event, application: commitment.applicationID, amount: commitment.amountVND.amount, program: commitment.program)
+        case .benefitReleased(let release):
+            claim(.releaseBeneficiary, event, application: release.applicationID, amount: release.amountVND.amount, program: release.program)
         case .applicationSubmitted, .applicationApproved, .applicationRejected, .applicationWithdrawn, .applicationClosed,
              .paymentRecorded, .paymentReversed, .loanOpened:
             checkApplication(event, domainEvent, context)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
-            checkLoan(event, domainEvent, context)
+            checkLoan(event, domainEvent)
         }
+    }
+
+    /// Checks what the last append still owes (call after the last event), and puts the
+    /// violations in position order.
+    public mutating func finish() {
+        closeAppend()
+        command = nil
+        violations.sort { $0.position < $1.position }
     }
 
     private mutating func report(_ event: RecordedEvent, _ rule: InvariantViolation.Rule, _ message: String) {
-        violationCount += 1
-        guard violations.count < Self.keptViolations else { return }
-        violations.append(InvariantViolation(position: event.position, streamID: event.streamID.rawValue, rule: rule, message: message))
+        report(position: event.position, stream: event.streamID.rawValue, rule, message)
     }
 
-    // MARK: Budgets
+    private mutating func report(position: Int64, stream: String, _ rule: InvariantViolation.Rule, _ message: String) {
+        violationCount += 1
+        guard violations.count < Self.keptViolations else { return }
+        violations.append(InvariantViolation(position: position, streamID: stream, rule: rule, message: message))
+    }
 
-    private mutating func checkBudget(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
+    /// `a + b`, or nil (reported as an overflow at `event`) when it does not fit in 64 bits.
+    private mutating func sum(_ a: Int64, _ b: Int64, _ event: RecordedEvent, _ what: @autoclosure () -> String) -> Int64? {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else {
+            report(event, .overflow, "\(what()) does not fit in 64 bits (\(a) + \(b))")
+            return nil
+        }
+        return result
+    }
+
+    private static func formatted(_ amount: Int64) -> String { VND(amount).formatted }
+
+    // MARK: Budgets and beneficiaries
+
+    private mutating func checkBudget(_ event: RecordedEvent, _ domainEvent: LedgerEvent) {
         let stream = event.streamID.rawValue
         // Taken out and put back: a copy left in the dictionary would make every change copy the state.
-        var budget = budgets.removeValue(forKey: stream) ?? BudgetState(streamID: stream)
-        budget.apply(domainEvent, context: context)
-        if budget.reserved < .zero {
-            report(event, .overBudget, "budget \(stream) released more than was reserved (reserved now \(budget.reserved.formatted))")
-        } else if budget.reserved > budget.allocated {
-            report(event, .overBudget, "budget \(stream) has \(budget.reserved.formatted) reserved by approvals but only "
-                + "\(budget.allocated.formatted) allocated")
+        var budget = budgets.removeValue(forKey: stream) ?? AuditBudget()
+        defer { budgets[stream] = budget }
+        let delta: Int64
+        switch domainEvent {
+        case .budgetAllocated(let allocation):
+            delta = allocation.amountVND.amount
+        case .budgetAdjusted(let adjustment):
+            delta = adjustment.deltaVND.amount
+        default:
+            return
         }
-        budgets[stream] = budget
+        guard let allocated = sum(budget.allocated, delta, event, "the allocation of budget \(stream)") else { return }
+        budget.allocated = allocated
+        budget.isAllocated = true
+        if budget.reserved > budget.allocated {
+            report(event, .overBudget, "budget \(stream) has \(Self.formatted(budget.reserved)) reserved by approvals but only "
+                + "\(Self.formatted(budget.allocated)) allocated")
+        }
+    }
+
+    private mutating func checkRegistration(_ event: RecordedEvent, _ registration: BeneficiaryRegistered) {
+        let stream = event.streamID.rawValue
+        var beneficiary = beneficiaries.removeValue(forKey: stream) ?? AuditBeneficiary()
+        if beneficiary.registered {
+            report(event, .lifecycle, "beneficiary \(registration.beneficiaryID) was registered twice")
+        }
+        beneficiary.registered = true
+        beneficiaries[stream] = beneficiary
+        guard let fingerprint = registration.nationalIDFingerprint else { return }
+        if !Self.isFingerprint(fingerprint) {
+            report(event, .payloadSchema, "BeneficiaryRegistered: national_id_fingerprint of beneficiary \(registration.beneficiaryID) "
+                + "is not 64 lower-case hexadecimal digits")
+        }
+        // Compared normalised: the same fingerprint in upper case is the same person.
+        let normalised = fingerprint.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+            ? fingerprint.lowercased() : fingerprint
+        if let holder = nationalIDs[normalised], holder != registration.beneficiaryID {
+            report(event, .duplicateNationalID,
+                   "beneficiary \(registration.beneficiaryID) has the national id of beneficiary \(holder), registered earlier")
+        } else {
+            nationalIDs[normalised] = registration.beneficiaryID
+        }
     }
 
     // MARK: Applications
@@ -124,108 +224,648 @@ public struct InvariantAudit: Sendable {
     private mutating func checkApplication(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
         var application = applications.removeValue(forKey: stream) ?? AuditedApplication()
-        let id = String(stream.dropFirst(Self.applicationPrefix.count))
+        defer { applications[stream] = application }
+        let id = stream.dropFirst(Self.applicationPrefix.utf8.count)
+        let status = application.status?.rawValue ?? "never submitted"
         switch domainEvent {
-        case .applicationSubmitted:
-            if application.exists { report(event, .lifecycle, "application \(id) was submitted twice") }
+        case .applicationSubmitted(let submission):
+            guard !application.exists else {
+                report(event, .lifecycle, "application \(id) was submitted twice")
+                return
+            }
+            if beneficiaries[Streams.beneficiary(submission.beneficiaryID)]?.registered != true {
+                report(event, .lifecycle, "application \(id) was submitted for beneficiary \(submission.beneficiaryID), who is not registered")
+            }
+            let definition = programs[submission.program]?.definition(on: submission.submittedOn)
+            if definition == nil {
+                report(event, .lifecycle, "application \(id) was submitted under programme \(submission.program), which is not defined")
+            }
+            application.submit(submission, actor: context.actor, isLoan: definition.map { $0.kind == .loan })
         case .applicationApproved(let approval):
             if application.status != .submitted {
-                report(event, .lifecycle, "application \(id) was approved while \(application.status?.rawValue ?? "never submitted")")
+                report(event, .lifecycle, "application \(id) was approved while \(status)")
             }
             if let submitter = application.submittedBy, submitter == context.actor {
                 report(event, .fourEyes, "application \(id) was approved by \(context.actor), who submitted it")
             }
-            if let program = application.program,
-               let definition = programs[Streams.program(program)]?.definition(on: approval.decidedOn),
-               approval.approvedVND > definition.capPerBeneficiaryVND {
-                report(event, .overCap, "application \(id) was approved for \(approval.approvedVND.formatted), above the cap of "
-                    + "\(definition.capPerBeneficiaryVND.formatted) of programme \(program)")
+            if let program = application.program, let definition = programs[program]?.definition(on: approval.decidedOn) {
+                if approval.approvedVND > definition.capPerBeneficiaryVND {
+                    report(event, .overCap, "application \(id) was approved for \(approval.approvedVND.formatted), above the cap of "
+                        + "\(definition.capPerBeneficiaryVND.formatted) of programme \(program)")
+                }
+                if !definition.isValid(on: approval.decidedOn) {
+                    report(event, .programWindow, "application \(id) was approved on \(approval.decidedOn), outside the validity window "
+                        + "\(definition.validityWindow) of programme \(program)")
+                }
             }
+            let amount = approval.approvedVND.amount
+            if application.exists {
+                need(.reserve, event, application: application, amount: amount)
+                need(.commit, event, application: application, amount: amount, date: approval.decidedOn)
+            }
+            application.approved = amount
+            application.decidedOn = approval.decidedOn
+            application.status = .approved
         case .applicationRejected:
             if application.status != .submitted {
-                report(event, .lifecycle, "application \(id) was rejected while \(application.status?.rawValue ?? "never submitted")")
+                report(event, .lifecycle, "application \(id) was rejected while \(status)")
             }
             if let submitter = application.submittedBy, submitter == context.actor {
                 report(event, .fourEyes, "application \(id) was rejected by \(context.actor), who submitted it")
             }
-        case .applicationWithdrawn:
-            if application.status != .submitted && application.status != .approved {
-                report(event, .lifecycle, "application \(id) was withdrawn while \(application.status?.rawValue ?? "never submitted")")
+            application.status = .rejected
+        case .applicationWithdrawn(let withdrawal):
+            let released = withdrawal.releasedVND.amount
+            switch application.status {
+            case .submitted:
+                if released != 0 {
+                    report(event, .lifecycle, "application \(id) was withdrawn before approval but releases \(Self.formatted(released)); "
+                        + "nothing was reserved")
+                }
+            case .approved:
+                if application.paid != 0 || application.loanPrincipal != 0 {
+                    report(event, .lifecycle, "application \(id) was withdrawn with \(Self.formatted(application.paid)) paid and "
+                        + "\(Self.formatted(application.loanPrincipal)) lent; it can only be closed")
+                } else if released != application.approved {
+                    report(event, .lifecycle, "application \(id) was withdrawn releasing \(Self.formatted(released)), not the "
+                        + "\(Self.formatted(application.approved)) reserved")
+                }
+            default:
+                report(event, .lifecycle, "application \(id) was withdrawn while \(status)")
             }
-        case .applicationClosed:
+            if application.exists, released > 0 {
+                need(.releaseBudget, event, application: application, amount: released)
+                need(.releaseBeneficiary, event, application: application, amount: released)
+            }
+            application.status = .withdrawn
+        case .applicationClosed(let closure):
             if application.status != .approved {
-                report(event, .lifecycle, "application \(id) was closed while \(application.status?.rawValue ?? "never submitted")")
+                report(event, .lifecycle, "application \(id) was closed while \(status)")
+            } else if let paidOut = sum(application.paid, application.loanPrincipal, event, "the paid-out total of application \(id)") {
+                let (unpaid, overflow) = application.approved.subtractingReportingOverflow(paidOut)
+                if closure.paidVND.amount != paidOut {
+                    report(event, .lifecycle, "application \(id) was closed stating \(closure.paidVND.formatted) paid, but "
+                        + "\(Self.formatted(paidOut)) was paid out")
+                } else if overflow || closure.releasedVND.amount != unpaid {
+                    report(event, .lifecycle, "application \(id) was closed releasing \(closure.releasedVND.formatted), but "
+                        + "\(overflow ? "?" : Self.formatted(unpaid)) of its approval was unpaid")
+                }
             }
+            let released = closure.releasedVND.amount
+            if application.exists, released > 0 {
+                need(.releaseBudget, event, application: application, amount: released)
+                need(.releaseBeneficiary, event, application: application, amount: released)
+            }
+            application.status = .closed
         case .paymentRecorded(let payment):
             if application.status != .approved {
                 report(event, .notPayable, "payment \(payment.paymentID) of \(payment.amountVND.formatted) on application \(id), which is "
                     + "\(application.status?.rawValue ?? "not submitted"), not approved and open")
+            } else if application.isLoan == true {
+                report(event, .notPayable, "payment \(payment.paymentID) on application \(id) of a loan programme (loans are disbursed, not paid)")
             }
+            if let earlier = payments[payment.paymentID] {
+                report(event, .lifecycle, "payment id \(payment.paymentID) was already used (on \(earlier.applicationStream))")
+                return
+            }
+            guard let paid = sum(application.paid, payment.amountVND.amount, event, "the payments of application \(id)") else { return }
+            payments[payment.paymentID] = AuditPayment(applicationStream: stream, amount: payment.amountVND.amount)
+            application.paid = paid
+            checkPaidOut(event, application, id: id)
         case .paymentReversed(let reversal):
-            guard let payment = application.payments[reversal.paymentID] else {
+            guard var payment = payments[reversal.paymentID], payment.applicationStream == stream else {
                 report(event, .lifecycle, "payment \(reversal.paymentID) reversed on application \(id), which has no such payment")
-                break
+                return
             }
             if payment.reversed {
                 report(event, .lifecycle, "payment \(reversal.paymentID) on application \(id) was reversed twice")
-            } else if reversal.amountVND != payment.amount {
-                report(event, .lifecycle, "payment \(reversal.paymentID) of \(payment.amount.formatted) reversed as \(reversal.amountVND.formatted)")
+            } else if reversal.amountVND.amount != payment.amount {
+                report(event, .lifecycle, "payment \(reversal.paymentID) of \(Self.formatted(payment.amount)) reversed as \(reversal.amountVND.formatted)")
+            } else {
+                // Both within 0…10^15 (the schema check): no overflow.
+                application.paid -= payment.amount
+                payment.reversed = true
+                payments[reversal.paymentID] = payment
             }
         case .loanOpened(let loan):
             if application.status != .approved {
                 report(event, .notPayable, "loan \(loan.loanID) opened on application \(id), which is "
                     + "\(application.status?.rawValue ?? "not submitted"), not approved and open")
+            } else if application.isLoan == false {
+                report(event, .notPayable, "loan \(loan.loanID) opened on application \(id) of a grant programme")
             }
+            if application.exists {
+                need(.loan, event, application: application, amount: loan.principalVND.amount, date: loan.disbursedOn,
+                     partner: Streams.loan(loan.loanID))
+            }
+            guard let lent = sum(application.loanPrincipal, loan.principalVND.amount, event, "the loans of application \(id)") else { return }
+            application.loanPrincipal = lent
+            checkPaidOut(event, application, id: id)
         default:
             break
         }
-        let wasOpen = application.status == .approved
-        application.apply(domainEvent, actor: context.actor)
-        if wasOpen, application.disbursed > application.approved {
-            report(event, .overpayment, "application \(id) has \(application.disbursed.formatted) paid out against "
-                + "\(application.approved.formatted) approved")
-        }
-        applications[stream] = application
+    }
+
+    /// Paid out (net of reversals, plus loan principal) within the approval.
+    private mutating func checkPaidOut(_ event: RecordedEvent, _ application: AuditedApplication, id: Substring) {
+        guard application.status == .approved,
+              let disbursed = sum(application.paid, application.loanPrincipal, event, "the paid-out total of application \(id)"),
+              disbursed > application.approved else { return }
+        report(event, .overpayment, "application \(id) has \(Self.formatted(disbursed)) paid out against "
+            + "\(Self.formatted(application.approved)) approved")
     }
 
     static let applicationPrefix = Streams.application("")
+    static let loanPrefix = Streams.loan("")
 
     // MARK: Loans
 
-    private mutating func checkLoan(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
+    private mutating func checkLoan(_ event: RecordedEvent, _ domainEvent: LedgerEvent) {
         let stream = event.streamID.rawValue
-        var loan = loans.removeValue(forKey: stream) ?? LoanState(streamID: stream)
-        if case .loanRepaid(let repaid) = domainEvent {
-            if let program = loan.disbursement.flatMap({ programs[Streams.program($0.program)] }),
-               let terms = LedgerService.loanTermsAcrossAmendments(program) {
-                do {
-                    let decision = try LoanDecisions.repay(loan: loan, terms: terms, repaymentID: repaid.repaymentID,
-                                                           amountVND: repaid.amountVND, paidOn: repaid.paidOn)
-                    let expected = decision.streams.first?.events.first
-                    if decision.alreadyDone {
-                        report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(loan.loanID) was recorded twice")
-                    } else if expected != .loanRepaid(repaid) {
-                        report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) of \(repaid.amountVND.formatted) on loan "
-                            + "\(loan.loanID) is not allocated in the fixed order (overdue interest, interest, overdue principal, "
-                            + "principal due, prepayment)\(expected.map { " — expected \(Self.allocationText($0))" } ?? "")")
-                    }
-                } catch {
-                    report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(loan.loanID) could not have been "
-                        + "recorded: \(error)")
-                }
-            } else {
-                report(event, .lifecycle, "repayment \(repaid.repaymentID) on loan \(loan.loanID), which was never disbursed under a loan programme")
+        var loan = loans.removeValue(forKey: stream) ?? AuditLoan(streamID: stream)
+        defer { loans[stream] = loan }
+        let id = stream.dropFirst(Self.loanPrefix.utf8.count)
+        switch domainEvent {
+        case .loanDisbursed(let disbursed):
+            guard loan.status == nil else {
+                report(event, .lifecycle, "loan \(id) was disbursed twice")
+                return
             }
+            claim(.loan, event, application: disbursed.applicationID, amount: disbursed.principalVND.amount, date: disbursed.disbursedOn)
+            let termsHold = checkTerms(event, disbursed)
+            loan.status = .active
+            loan.principal = disbursed.principalVND.amount
+            loan.program = disbursed.program
+            loan.replayable = termsHold
+            loan.state.apply(domainEvent)
+        case .loanRepaid(let repaid):
+            guard loan.status == .active else {
+                report(event, .lifecycle, "repayment \(repaid.repaymentID) on loan \(id), which is \(loan.statusText)")
+                return
+            }
+            guard loan.state.repayments[repaid.repaymentID] == nil else {
+                report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(id) was recorded twice")
+                return
+            }
+            guard checkRepaymentFigures(event, repaid, loan: loan, id: id) else { return }
+            if loan.replayable { checkAllocationOrder(event, repaid, loan: loan) }
+            loan.principalRepaid += repaid.overduePrincipalVND.amount + repaid.principalDueVND.amount + repaid.prepaidPrincipalVND.amount
+            loan.state.apply(domainEvent)
+        case .loanSettled:
+            if loan.status != .active {
+                report(event, .lifecycle, "loan \(id) was settled while \(loan.statusText)")
+            } else if loan.outstanding != 0 {
+                report(event, .lifecycle, "loan \(id) was settled with \(Self.formatted(loan.outstanding)) principal outstanding")
+            }
+            if loan.status != nil { loan.status = .settled }
+        case .loanWrittenOff(let writeOff):
+            if loan.status != .active {
+                report(event, .lifecycle, "loan \(id) was written off while \(loan.statusText)")
+            } else if writeOff.outstandingPrincipalVND.amount != loan.outstanding {
+                report(event, .lifecycle, "loan \(id) was written off stating \(writeOff.outstandingPrincipalVND.formatted) outstanding, but "
+                    + "\(Self.formatted(loan.outstanding)) principal was outstanding")
+            }
+            if loan.status != nil { loan.status = .writtenOff }
+        default:
+            break
         }
-        loan.apply(domainEvent, context: context)
-        loan.version = event.streamVersion
-        loans[stream] = loan
+    }
+
+    /// The disbursement's terms are the programme's terms in force on the disbursement date.
+    private mutating func checkTerms(_ event: RecordedEvent, _ disbursed: LoanDisbursed) -> Bool {
+        guard let definition = programs[disbursed.program]?.definition(on: disbursed.disbursedOn) else {
+            report(event, .loanTerms, "loan \(disbursed.loanID) was disbursed under programme \(disbursed.program), which is not defined")
+            return false
+        }
+        guard let terms = definition.loanTerms else {
+            report(event, .loanTerms, "loan \(disbursed.loanID) was disbursed under programme \(disbursed.program), which has no loan terms")
+            return false
+        }
+        var problems: [String] = []
+        if disbursed.termMonths < 1 || disbursed.termMonths > terms.maxTermMonths {
+            problems.append("a term of \(disbursed.termMonths) months (the programme lends for 1…\(terms.maxTermMonths))")
+        } else if terms.instalmentMonths < 1 || disbursed.termMonths % terms.instalmentMonths != 0 {
+            problems.append("a term of \(disbursed.termMonths) months, not whole \(terms.instalmentMonths)-month instalments")
+        }
+        if disbursed.instalmentMonths != terms.instalmentMonths {
+            problems.append("instalments every \(disbursed.instalmentMonths) months (the programme's: \(terms.instalmentMonths))")
+        }
+        if disbursed.overdueMultiplierPercent != terms.overdueMultiplierPercent {
+            problems.append("an overdue multiplier of \(disbursed.overdueMultiplierPercent)% (the programme's: \(terms.overdueMultiplierPercent)%)")
+        }
+        guard problems.isEmpty else {
+            report(event, .loanTerms, "loan \(disbursed.loanID) was disbursed on \(disbursed.disbursedOn) with "
+                + problems.joined(separator: ", ") + ": not programme \(disbursed.program)'s terms in force then")
+            return false
+        }
+        return true
+    }
+
+    /// amount = the five parts; principal parts within what is outstanding; the outstanding after stated right.
+    private mutating func checkRepaymentFigures(_ event: RecordedEvent, _ repaid: LoanRepaid, loan: AuditLoan, id: Substring) -> Bool {
+        // Each part is within 0…10^15 (the schema check), so these sums cannot overflow.
+        let principal = repaid.overduePrincipalVND.amount + repaid.principalDueVND.amount + repaid.prepaidPrincipalVND.amount
+        let parts = repaid.overdueInterestVND.amount + repaid.interestVND.amount + principal
+        if parts != repaid.amountVND.amount {
+            report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) of \(repaid.amountVND.formatted) on loan \(id) is allocated "
+                + "\(Self.formatted(parts)) in all: its parts must add up to the amount")
+            return false
+        }
+        if principal > loan.outstanding {
+            report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(id) repays \(Self.formatted(principal)) of principal, "
+                + "but only \(Self.formatted(loan.outstanding)) is outstanding")
+            return false
+        }
+        if repaid.outstandingPrincipalAfterVND.amount != loan.outstanding - principal {
+            report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(id) states \(repaid.outstandingPrincipalAfterVND.formatted) "
+                + "outstanding after it, but \(Self.formatted(loan.outstanding - principal)) is")
+            return false
+        }
+        return true
+    }
+
+    /// The fixed order of allocation, as the domain decides it for this loan, date and amount.
+    private mutating func checkAllocationOrder(_ event: RecordedEvent, _ repaid: LoanRepaid, loan: AuditLoan) {
+        guard let program = loan.program.flatMap({ programs[$0] }), let terms = LedgerService.loanTermsAcrossAmendments(program) else {
+            report(event, .lifecycle, "repayment \(repaid.repaymentID) on loan \(loan.state.loanID), which was never disbursed under a loan programme")
+            return
+        }
+        do {
+            let decision = try LoanDecisions.repay(loan: loan.state, terms: terms, repaymentID: repaid.repaymentID,
+                                                   amountVND: repaid.amountVND, paidOn: repaid.paidOn)
+            let expected = decision.streams.first?.events.first
+            if expected != .loanRepaid(repaid) {
+                report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) of \(repaid.amountVND.formatted) on loan "
+                    + "\(loan.state.loanID) is not allocated in the fixed order (overdue interest, interest, overdue principal, "
+                    + "principal due, prepayment)\(expected.map { " — expected \(Self.allocationText($0))" } ?? "")")
+            }
+        } catch {
+            report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(loan.state.loanID) could not have been "
+                + "recorded: \(error)")
+        }
     }
 
     static func allocationText(_ event: LedgerEvent) -> String {
         guard case .loanRepaid(let r) = event else { return "\(event.typeName)" }
         return "overdue interest \(r.overdueInterestVND.formatted), interest \(r.interestVND.formatted), overdue principal "
             + "\(r.overduePrincipalVND.formatted), principal due \(r.principalDueVND.formatted), prepaid \(r.prepaidPrincipalVND.formatted)"
+    }
+}
+
+// MARK: The events of one append
+
+extension InvariantAudit {
+    /// What one event of an append claims (a reservation, commitment, release or loan) or needs
+    /// of another in the same append (an approval, withdrawal, closure or loan opening).
+    struct Link: Sendable {
+        enum Kind: UInt8, Sendable {
+            case reserve, commit, releaseBudget, releaseBeneficiary, loan
+        }
+
+        let kind: Kind
+        /// A reservation, commitment, release or loan (true); what the application event needs (false).
+        let isClaim: Bool
+        let application: String
+        /// The stream the claim is on (for a need: the stream it must be on).
+        let stream: String
+        let amount: Int64
+        /// Commitments and releases on a beneficiary: the programme.
+        let program: String?
+        /// Loans: the disbursement date (both sides); a commitment's need: the approval date.
+        let date: LocalDate?
+        let position: Int64
+        /// The stream of the event itself.
+        let eventStream: String
+        let type: String
+        var matched = false
+
+        func matches(_ claim: Link) -> Bool {
+            claim.isClaim && !claim.matched && claim.kind == kind && claim.amount == amount && claim.stream == stream
+                && (program == nil || claim.program == program) && (kind != .loan || claim.date == date)
+        }
+    }
+
+    private mutating func claim(_ kind: Link.Kind, _ event: RecordedEvent, application: String, amount: Int64, program: String? = nil,
+                                date: LocalDate? = nil) {
+        links.append(Link(kind: kind, isClaim: true, application: application, stream: event.streamID.rawValue, amount: amount,
+                          program: program, date: date, position: event.position, eventStream: event.streamID.rawValue, type: event.type))
+    }
+
+    private mutating func need(_ kind: Link.Kind, _ event: RecordedEvent, application: AuditedApplication, amount: Int64,
+                               date: LocalDate? = nil, partner: String? = nil) {
+        let stream: String
+        var program: String?
+        switch kind {
+        case .reserve, .releaseBudget: stream = application.budgetStream
+        case .commit, .releaseBeneficiary:
+            stream = application.beneficiaryStream
+            program = application.program
+        case .loan: stream = partner ?? ""
+        }
+        let id = String(event.streamID.rawValue.dropFirst(Self.applicationPrefix.utf8.count))
+        links.append(Link(kind: kind, isClaim: false, application: id, stream: stream, amount: amount, program: program, date: date,
+                          position: event.position, eventStream: event.streamID.rawValue, type: event.type))
+    }
+
+    /// Matches the claims and needs of the append just replayed; applies the matched reservations,
+    /// commitments and releases to their budgets and beneficiaries (an unmatched one is named and
+    /// counts for nothing, so what follows is checked against the money that really moved).
+    private mutating func closeAppend() {
+        guard !links.isEmpty else { return }
+        defer { links.removeAll(keepingCapacity: true) }
+        if links.count > 1 {
+            links.sort { ($0.application, $0.position) < ($1.application, $1.position) }
+        }
+        var start = 0
+        while start < links.count {
+            var end = start + 1
+            while end < links.count, links[end].application == links[start].application { end += 1 }
+            for needIndex in start..<end where !links[needIndex].isClaim {
+                if let claimIndex = (start..<end).first(where: { links[needIndex].matches(links[$0]) }) {
+                    links[claimIndex].matched = true
+                    links[needIndex].matched = true
+                    apply(links[claimIndex], need: links[needIndex])
+                }
+            }
+            start = end
+        }
+        for link in links where !link.matched {
+            report(position: link.position, stream: link.eventStream, .unpaired, Self.unpairedText(link, command: command ?? ""))
+        }
+    }
+
+    private static func unpairedText(_ link: Link, command: String) -> String {
+        let amount = formatted(link.amount)
+        let partner: String = switch link.kind {
+        case .reserve: "FundsReserved"
+        case .commit: "BenefitCommitted"
+        case .releaseBudget: "FundsReleased"
+        case .releaseBeneficiary: "BenefitReleased"
+        case .loan: link.isClaim ? "LoanOpened" : "LoanDisbursed"
+        }
+        if link.isClaim {
+            let cause = switch link.kind {
+            case .reserve, .commit: "approval"
+            case .releaseBudget, .releaseBeneficiary: "withdrawal or closure releasing that amount"
+            case .loan: "LoanOpened for the same principal and date"
+            }
+            return "\(link.type) of \(amount) for application \(link.application) without the application's \(cause) in the same "
+                + "append (command \(command))"
+        }
+        return "application \(link.application): \(link.type) without \(partner) of \(amount) on \(link.stream) in the same append "
+            + "(command \(command))"
+    }
+
+    /// A reservation, commitment or release matched with its application event, applied.
+    private mutating func apply(_ claim: Link, need: Link) {
+        switch claim.kind {
+        case .reserve, .releaseBudget:
+            var budget = budgets.removeValue(forKey: claim.stream) ?? AuditBudget()
+            defer { budgets[claim.stream] = budget }
+            let delta = claim.kind == .reserve ? claim.amount : -claim.amount
+            let (reserved, overflow) = budget.reserved.addingReportingOverflow(delta)
+            guard !overflow else {
+                report(position: claim.position, stream: claim.stream, .overflow, "the reservations of budget \(claim.stream) do not fit in 64 bits")
+                return
+            }
+            budget.reserved = reserved
+            if !budget.isAllocated {
+                report(position: claim.position, stream: claim.stream, .overBudget, "budget \(claim.stream) reserves \(Self.formatted(claim.amount)) "
+                    + "for application \(claim.application) but was never allocated")
+            } else if reserved < 0 {
+                report(position: claim.position, stream: claim.stream, .overBudget, "budget \(claim.stream) released more than was reserved "
+                    + "(reserved now \(Self.formatted(reserved)))")
+            } else if reserved > budget.allocated {
+                report(position: claim.position, stream: claim.stream, .overBudget, "budget \(claim.stream) has \(Self.formatted(reserved)) "
+                    + "reserved by approvals but only \(Self.formatted(budget.allocated)) allocated")
+            }
+        case .commit, .releaseBeneficiary:
+            guard let program = claim.program else { return }
+            var beneficiary = beneficiaries.removeValue(forKey: claim.stream) ?? AuditBeneficiary()
+            defer { beneficiaries[claim.stream] = beneficiary }
+            let index = beneficiary.committed.firstIndex { $0.program == program } ?? {
+                beneficiary.committed.append((program, 0))
+                return beneficiary.committed.count - 1
+            }()
+            let delta = claim.kind == .commit ? claim.amount : -claim.amount
+            let (net, overflow) = beneficiary.committed[index].amount.addingReportingOverflow(delta)
+            guard !overflow else {
+                report(position: claim.position, stream: claim.stream, .overflow, "the commitments of \(claim.stream) under \(program) do not fit in 64 bits")
+                return
+            }
+            beneficiary.committed[index].amount = net
+            if net < 0 {
+                report(position: claim.position, stream: claim.stream, .lifecycle, "\(claim.stream) has more released than committed under "
+                    + "programme \(program) (net \(Self.formatted(net)))")
+            } else if claim.kind == .commit, let state = programs[program],
+                      let definition = need.date.flatMap({ state.definition(on: $0) }) ?? state.current,
+                      definition.onceOnly, net > definition.capPerBeneficiaryVND.amount {
+                report(position: claim.position, stream: claim.stream, .overCap, "programme \(program) is once-only with a cap of "
+                    + "\(definition.capPerBeneficiaryVND.formatted); \(claim.stream) now has \(Self.formatted(net)) committed under it "
+                    + "(commitments less releases)")
+            }
+        case .loan:
+            break
+        }
+    }
+}
+
+// MARK: The payload schema
+
+extension InvariantAudit {
+    static let maximumAmount = VND.maximumMagnitude
+    static let earliestDate = LocalDate(year: 2000, month: 1, day: 1)!
+    static let latestDate = LocalDate(year: 2100, month: 12, day: 31)!
+
+    /// What the payload schema (docs/audit.md) refuses in a decoded event, or nil: amounts,
+    /// dates and numbers out of range, malformed identifiers, an event on the wrong kind of
+    /// stream or naming another stream's id. Allocates only to describe a problem.
+    static func schemaProblem(_ event: LedgerEvent, stream: String) -> String? {
+        func positive(_ value: VND, _ field: String) -> String? {
+            value.amount >= 1 && value.amount <= maximumAmount ? nil : "\(field) is \(value.amount), not 1…\(VND.grouped(maximumAmount))"
+        }
+        func nonNegative(_ value: VND, _ field: String) -> String? {
+            value.amount >= 0 && value.amount <= maximumAmount ? nil : "\(field) is \(value.amount), not 0…\(VND.grouped(maximumAmount))"
+        }
+        func date(_ value: LocalDate, _ field: String) -> String? {
+            value >= earliestDate && value <= latestDate ? nil : "\(field) is \(value), not between \(earliestDate) and \(latestDate)"
+        }
+        func number(_ value: Int, _ range: ClosedRange<Int>, _ field: String) -> String? {
+            range.contains(value) ? nil : "\(field) is \(value), not \(range.lowerBound)…\(range.upperBound)"
+        }
+        func identifier(_ value: String, _ field: String) -> String? {
+            isIdentifier(value) ? nil : "\(field) \(value.debugDescription) is not an identifier (letters, digits, . _ -; at most 64)"
+        }
+        func on(_ prefix: StaticString, id: String? = nil) -> String? {
+            let prefixCount = prefix.utf8CodeUnitCount
+            let bytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefixCount)
+            guard stream.utf8.starts(with: bytes) else { return "\(event.typeName) belongs on a \(prefix)… stream" }
+            guard let id else { return nil }
+            return stream.utf8.count == prefixCount + id.utf8.count && stream.utf8.dropFirst(prefixCount).elementsEqual(id.utf8)
+                ? nil : "its id \(id) is not its stream's"
+        }
+        var problem: String?
+        func check(_ found: @autoclosure () -> String?) {
+            if problem == nil { problem = found() }
+        }
+        switch event {
+        case .programDefined(let d), .programAmended(let d):
+            check(on("program-", id: d.code))
+            check(identifier(d.code, "code"))
+            check(positive(d.capPerBeneficiaryVND, "cap_per_beneficiary_vnd"))
+            check(date(d.validFrom, "valid_from"))
+            check(date(d.validUntil, "valid_until"))
+            check(date(d.effectiveFrom, "effective_from"))
+            if let terms = d.loanTerms {
+                check(number(terms.maxTermMonths, 1...600, "max_term_months"))
+                check(number(terms.instalmentMonths, 1...600, "instalment_months"))
+                check(number(terms.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent"))
+                for period in terms.ratePeriods {
+                    check(date(period.from, "rate_periods.from"))
+                    check(number(period.annualRateBasisPoints, 0...10_000, "annual_rate_basis_points"))
+                }
+            }
+        case .budgetAllocated(let b):
+            check(on("budget-"))
+            check(identifier(b.program, "program"))
+            check(number(b.fiscalYear, 2000...2100, "fiscal_year"))
+            check(positive(b.amountVND, "amount_vnd"))
+            check(budgetStream(stream, b.program, b.fiscalYear, b.district))
+        case .budgetAdjusted(let b):
+            let delta: String? = b.deltaVND.amount != 0 && b.deltaVND.amount.magnitude <= UInt64(maximumAmount)
+                ? nil : "delta_vnd is \(b.deltaVND.amount), not a non-zero amount within ±\(VND.grouped(maximumAmount))"
+            check(on("budget-"))
+            check(identifier(b.program, "program"))
+            check(number(b.fiscalYear, 2000...2100, "fiscal_year"))
+            check(delta)
+            check(budgetStream(stream, b.program, b.fiscalYear, b.district))
+        case .fundsReserved(let f):
+            check(on("budget-"))
+            check(identifier(f.applicationID, "application_id"))
+            check(positive(f.amountVND, "amount_vnd"))
+        case .fundsReleased(let f):
+            check(on("budget-"))
+            check(identifier(f.applicationID, "application_id"))
+            check(positive(f.amountVND, "amount_vnd"))
+        case .beneficiaryRegistered(let r):
+            check(on("beneficiary-", id: r.beneficiaryID))
+            check(identifier(r.beneficiaryID, "beneficiary_id"))
+        case .benefitCommitted(let c):
+            check(on("beneficiary-"))
+            check(identifier(c.applicationID, "application_id"))
+            check(identifier(c.program, "program"))
+            check(positive(c.amountVND, "amount_vnd"))
+        case .benefitReleased(let c):
+            check(on("beneficiary-"))
+            check(identifier(c.applicationID, "application_id"))
+            check(identifier(c.program, "program"))
+            check(positive(c.amountVND, "amount_vnd"))
+        case .applicationSubmitted(let s):
+            check(on("application-", id: s.applicationID))
+            check(identifier(s.applicationID, "application_id"))
+            check(identifier(s.beneficiaryID, "beneficiary_id"))
+            check(identifier(s.program, "program"))
+            check(number(s.fiscalYear, 2000...2100, "fiscal_year"))
+            check(positive(s.requestedVND, "requested_vnd"))
+            check(date(s.submittedOn, "submitted_on"))
+        case .applicationApproved(let a):
+            check(on("application-"))
+            check(positive(a.approvedVND, "approved_vnd"))
+            check(date(a.decidedOn, "decided_on"))
+        case .applicationRejected(let r):
+            check(on("application-"))
+            check(date(r.decidedOn, "decided_on"))
+        case .applicationWithdrawn(let w):
+            check(on("application-"))
+            check(nonNegative(w.releasedVND, "released_vnd"))
+            check(date(w.withdrawnOn, "withdrawn_on"))
+        case .paymentRecorded(let p):
+            check(on("application-"))
+            check(identifier(p.paymentID, "payment_id"))
+            check(positive(p.amountVND, "amount_vnd"))
+            check(date(p.paidOn, "paid_on"))
+        case .paymentReversed(let p):
+            check(on("application-"))
+            check(identifier(p.paymentID, "payment_id"))
+            check(positive(p.amountVND, "amount_vnd"))
+            check(date(p.reversedOn, "reversed_on"))
+        case .loanOpened(let l):
+            check(on("application-"))
+            check(identifier(l.loanID, "loan_id"))
+            check(positive(l.principalVND, "principal_vnd"))
+            check(date(l.disbursedOn, "disbursed_on"))
+        case .applicationClosed(let c):
+            check(on("application-"))
+            check(nonNegative(c.paidVND, "paid_vnd"))
+            check(nonNegative(c.releasedVND, "released_vnd"))
+            check(date(c.closedOn, "closed_on"))
+        case .loanDisbursed(let d):
+            check(on("loan-", id: d.loanID))
+            check(identifier(d.loanID, "loan_id"))
+            check(identifier(d.applicationID, "application_id"))
+            check(identifier(d.beneficiaryID, "beneficiary_id"))
+            check(identifier(d.program, "program"))
+            check(positive(d.principalVND, "principal_vnd"))
+            check(date(d.disbursedOn, "disbursed_on"))
+            check(number(d.termMonths, 1...600, "term_months"))
+            check(number(d.instalmentMonths, 1...600, "instalment_months"))
+            check(number(d.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent"))
+        case .loanRepaid(let r):
+            check(on("loan-"))
+            check(identifier(r.repaymentID, "repayment_id"))
+            check(positive(r.amountVND, "amount_vnd"))
+            check(date(r.paidOn, "paid_on"))
+            check(nonNegative(r.overdueInterestVND, "overdue_interest_vnd"))
+            check(nonNegative(r.interestVND, "interest_vnd"))
+            check(nonNegative(r.overduePrincipalVND, "overdue_principal_vnd"))
+            check(nonNegative(r.principalDueVND, "principal_due_vnd"))
+            check(nonNegative(r.prepaidPrincipalVND, "prepaid_principal_vnd"))
+            check(nonNegative(r.outstandingPrincipalAfterVND, "outstanding_principal_after_vnd"))
+            check(nonNegative(r.unpaidOverdueInterestAfterVND, "unpaid_overdue_interest_after_vnd"))
+            check(nonNegative(r.unpaidInterestAfterVND, "unpaid_interest_after_vnd"))
+        case .loanSettled(let s):
+            check(on("loan-"))
+            check(date(s.settledOn, "settled_on"))
+        case .loanWrittenOff(let w):
+            check(on("loan-"))
+            check(date(w.writtenOffOn, "written_off_on"))
+            check(nonNegative(w.outstandingPrincipalVND, "outstanding_principal_vnd"))
+            check(nonNegative(w.unpaidInterestVND, "unpaid_interest_vnd"))
+        }
+        return problem
+    }
+
+    /// A budget event names the programme, year and district of its stream.
+    private static func budgetStream(_ stream: String, _ program: String, _ year: Int, _ district: District) -> String? {
+        let expected = Streams.budget(program: program, year: year, district: district)
+        return stream == expected ? nil : "its programme, year and district are those of \(expected), not of its stream"
+    }
+
+    /// `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`.
+    static func isIdentifier(_ text: String) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            let alphanumeric = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            guard alphanumeric || (count > 0 && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-"))) else {
+                return false
+            }
+            count += 1
+            guard count <= 64 else { return false }
+        }
+        return count > 0
+    }
+
+    /// `^[0-9a-f]{64}$`.
+    static func isFingerprint(_ text: String) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            guard (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) else {
+                return false
+            }
+            count += 1
+        }
+        return count == 64
     }
 }
 
@@ -251,60 +891,75 @@ extension LedgerService {
             for (event, result) in zip(page, decoded) { audit.check(event, decoded: result) }
             progress?(audit.eventsChecked)
         }
+        audit.finish()
         return audit
     }
 }
 
 /// What the audit needs of an application, and no more (it is kept for every application of the
-/// log): who submitted it, its programme, status, amounts, and each payment's amount and whether
-/// it was reversed. Folded here on purpose rather than with the command handler's
-/// `ApplicationState`: the audit checks the handler, so it keeps its own small arithmetic.
+/// log): who submitted it, its programme, beneficiary and budget, status and amounts. Folded here
+/// on purpose rather than with the command handler's `ApplicationState`: the audit checks the
+/// handler, so it keeps its own small arithmetic.
 struct AuditedApplication: Sendable {
-    struct Payment: Sendable {
-        let amount: VND
-        var reversed = false
-    }
-
     var exists = false
     var program: String?
+    /// Whether its programme lends (nil when the programme was not defined at submission).
+    var isLoan: Bool?
+    var beneficiaryStream = ""
+    var budgetStream = ""
     var submittedBy: String?
     var status: ApplicationStatus?
-    var approved: VND = .zero
-    var paid: VND = .zero
-    var loanPrincipal: VND = .zero
-    var payments: [String: Payment] = [:]
+    var approved: Int64 = 0
+    var decidedOn: LocalDate?
+    /// Payments net of reversals.
+    var paid: Int64 = 0
+    var loanPrincipal: Int64 = 0
 
-    /// Paid out net of reversals, plus loan principal.
-    var disbursed: VND { paid + loanPrincipal }
-
-    mutating func apply(_ event: LedgerEvent, actor: String) {
-        switch event {
-        case .applicationSubmitted(let submission):
-            exists = true
-            program = submission.program
-            submittedBy = actor
-            status = .submitted
-        case .applicationApproved(let approval):
-            approved = approval.approvedVND
-            status = .approved
-        case .applicationRejected:
-            status = .rejected
-        case .applicationWithdrawn:
-            status = .withdrawn
-        case .applicationClosed:
-            status = .closed
-        case .paymentRecorded(let payment):
-            payments[payment.paymentID] = Payment(amount: payment.amountVND)
-            paid += payment.amountVND
-        case .paymentReversed(let reversal):
-            guard var payment = payments[reversal.paymentID], !payment.reversed else { return }
-            payment.reversed = true
-            payments[reversal.paymentID] = payment
-            paid -= reversal.amountVND
-        case .loanOpened(let loan):
-            loanPrincipal += loan.principalVND
-        default:
-            break
-        }
+    mutating func submit(_ submission: ApplicationSubmitted, actor: String, isLoan: Bool?) {
+        exists = true
+        program = submission.program
+        self.isLoan = isLoan
+        beneficiaryStream = Streams.beneficiary(submission.beneficiaryID)
+        budgetStream = Streams.budget(program: submission.program, year: submission.fiscalYear, district: submission.district)
+        submittedBy = actor
+        status = .submitted
     }
+}
+
+struct AuditPayment: Sendable {
+    let applicationStream: String
+    let amount: Int64
+    var reversed = false
+}
+
+struct AuditBudget: Sendable {
+    var isAllocated = false
+    var allocated: Int64 = 0
+    /// Reserved less released.
+    var reserved: Int64 = 0
+}
+
+struct AuditBeneficiary: Sendable {
+    var registered = false
+    /// Per programme: committed less released.
+    var committed: [(program: String, amount: Int64)] = []
+}
+
+struct AuditLoan: Sendable {
+    enum Status: String, Sendable { case active, settled, writtenOff = "written off" }
+
+    var status: Status?
+    var program: String?
+    var principal: Int64 = 0
+    var principalRepaid: Int64 = 0
+    /// Whether the fixed order of allocation can be replayed (the loan's terms were the programme's).
+    var replayable = false
+    /// The handler's fold, only for replaying the fixed order of allocation; it is given only
+    /// events whose figures the audit has checked.
+    var state: LoanState
+
+    init(streamID: String) { state = LoanState(streamID: streamID) }
+
+    var outstanding: Int64 { principal - principalRepaid }
+    var statusText: String { status?.rawValue ?? "never disbursed" }
 }
