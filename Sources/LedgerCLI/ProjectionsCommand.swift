@@ -74,6 +74,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                     let progress = ProgressLine("projections")
                     var reports = try await runner.catchUp(stop: stop) { position, head in progress.update(position, of: head) }
                     progress.finish()
+                    ProjectionsCommand.warn(stalled: reports, skipped: runner.takeSkipped())
                     if follow {
                         Output.message("projections: caught up at position \(reports.map(\.toPosition).min() ?? 0); following (SIGINT or SIGTERM to stop)")
                         var total = Dictionary(uniqueKeysWithValues: reports.map { ($0.projection, $0) })
@@ -83,13 +84,28 @@ struct ProjectionsCommand: AsyncParsableCommand {
                                 total[report.projection] = ProjectionRunReport(projection: report.projection, fromPosition: from, toPosition: report.toPosition)
                             }
                             let applied = batch.map(\.eventsApplied).max() ?? 0
-                            Output.message("projections: applied \(Output.grouped(applied)) event\(applied == 1 ? "" : "s"), now at position \(batch.map(\.toPosition).min() ?? 0)")
+                            Output.message("projections: applied \(Output.grouped(applied)) event\(applied == 1 ? "" : "s"), now at position \(batch.map(\.toPosition).max() ?? 0)")
+                        } onStall: { stalled, skipped in
+                            ProjectionsCommand.warn(stalled: stalled, skipped: skipped)
                         }
-                        reports = runner.names.compactMap { total[$0] }
+                        reports = runner.names.compactMap { name in
+                            total[name].map { report in
+                                ProjectionRunReport(projection: name, fromPosition: report.fromPosition, toPosition: report.toPosition,
+                                                    stall: runner.stalls.first { $0.projection == name }?.stall)
+                            }
+                        }
                         Output.message("projections: stopped")
                     }
                     await runner.close()
                     print(reports)
+                    let stalled = reports.filter { $0.stall != nil }
+                    if !stalled.isEmpty {
+                        Output.message(
+                            "ledger: error: \(stalled.map(\.projection).joined(separator: ", ")) stopped at an event \(stalled.count == 1 ? "it" : "they") cannot fold; "
+                                + "the other projections went on (see `ledger projections status`)"
+                        )
+                        throw CommandFailure(exitCode: ExitStatus.failure)
+                    }
                 } catch {
                     await runner.close()
                     throw error
@@ -102,8 +118,11 @@ struct ProjectionsCommand: AsyncParsableCommand {
             case .json: Output.data((try? Output.json(reports)) ?? "[]")
             case .table:
                 Output.data(Output.table(
-                    ["projection", "from", "to", "events applied"],
-                    reports.map { [$0.projection, String($0.fromPosition), String($0.toPosition), Output.grouped($0.eventsApplied)] }
+                    ["projection", "from", "to", "events applied", "stalled at"],
+                    reports.map {
+                        [$0.projection, String($0.fromPosition), String($0.toPosition), Output.grouped($0.eventsApplied),
+                         $0.stall.map { String($0.position) } ?? "-"]
+                    }
                 ))
             }
         }
@@ -161,6 +180,14 @@ struct ProjectionsCommand: AsyncParsableCommand {
                         }
                     ))
                 }
+                let stalled = reports.filter { $0.stall != nil }
+                if !stalled.isEmpty {
+                    ProjectionsCommand.warn(stalled: stalled.map {
+                        ProjectionRunReport(projection: $0.projection, fromPosition: 0, toPosition: $0.position, stall: $0.stall)
+                    }, skipped: [])
+                    Output.message("ledger: error: \(stalled.map(\.projection).joined(separator: ", ")) swapped in as of the event before one \(stalled.count == 1 ? "it" : "they") cannot fold")
+                    throw CommandFailure(exitCode: ExitStatus.failure)
+                }
             }
         }
     }
@@ -184,15 +211,23 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 case .json: Output.data(try Output.json(statuses.map(StatusDocument.init)))
                 case .table:
                     Output.data(Output.table(
-                        ["projection", "position", "head", "lag (events)", "lag (time)", "generation", "runner", "updated at"],
+                        ["projection", "position", "head", "lag (events)", "lag (time)", "generation", "runner", "updated at", "stalled"],
                         statuses.map { status in
                             [status.projection, String(status.position), String(status.headPosition), Output.grouped(status.lagEvents),
-                             Self.duration(status.lagMicroseconds), String(status.generation),
-                             status.runnerPID.map { "pid \($0)" } ?? "-", Output.timestamp(status.updatedAtMicroseconds)]
+                             Self.duration(status.lagMicroseconds), String(status.generation), Self.runner(status),
+                             Output.timestamp(status.updatedAtMicroseconds),
+                             status.stalledAt.map { "at \($0): \(status.stalledReason ?? "")" } ?? "-"]
                         }
                     ))
                 }
             }
+        }
+
+        /// `pid 812 (an, since 2024-05-01 08:00:00+00)`, or `-` when no runner holds the lease.
+        static func runner(_ status: ProjectionStatus) -> String {
+            guard let pid = status.runnerPID else { return "-" }
+            let details = [status.runnerRole, status.runnerSinceMicroseconds.map { "since \(Output.timestamp($0))" }].compactMap { $0 }
+            return "pid \(pid)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
         }
 
         /// `0 s`, `4.2 s`, `3 min 5 s`, `2 h 10 min`.
@@ -213,7 +248,11 @@ struct ProjectionsCommand: AsyncParsableCommand {
             let lagSeconds: Double
             let generation: Int64
             let runnerPID: Int32?
+            let runnerRole: String?
+            let runnerSince: String?
             let updatedAt: String
+            let stalledAt: Int64?
+            let stalledReason: String?
 
             init(_ status: ProjectionStatus) {
                 projection = status.projection
@@ -223,13 +262,32 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 lagSeconds = Double(status.lagMicroseconds / 1_000) / 1_000
                 generation = status.generation
                 runnerPID = status.runnerPID
+                runnerRole = status.runnerRole
+                runnerSince = status.runnerSinceMicroseconds.map(Output.timestamp)
                 updatedAt = Output.timestamp(status.updatedAtMicroseconds)
+                stalledAt = status.stalledAt
+                stalledReason = status.stalledReason
             }
 
             enum CodingKeys: String, CodingKey {
                 case projection, position, headPosition = "head_position", lagEvents = "lag_events", lagSeconds = "lag_seconds"
-                case generation, runnerPID = "runner_pid", updatedAt = "updated_at"
+                case generation, runnerPID = "runner_pid", runnerRole = "runner_role", runnerSince = "runner_since", updatedAt = "updated_at"
+                case stalledAt = "stalled_at", stalledReason = "stalled_reason"
             }
+        }
+    }
+
+    /// One line on stderr per projection that stopped at an event it cannot fold, and per
+    /// unreadable event no projection reads (skipped).
+    static func warn(stalled reports: [ProjectionRunReport], skipped: [UnreadableEvent]) {
+        for report in reports {
+            guard let stall = report.stall else { continue }
+            Output.message(
+                "projections: \(report.projection) stopped before position \(stall.position) and stays at position \(report.toPosition): \(stall.reason)"
+            )
+        }
+        for event in skipped {
+            Output.message("projections: warning: skipped \(event.description) (no projection reads \(event.type))")
         }
     }
 

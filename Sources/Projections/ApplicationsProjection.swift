@@ -5,6 +5,10 @@ import Ledger
 /// decisions see.
 public struct ApplicationsProjection: Projection {
     public static let name = "applications"
+    public static let eventTypes: Set<String> = [
+        "ApplicationSubmitted", "ApplicationApproved", "ApplicationRejected", "ApplicationWithdrawn", "PaymentRecorded",
+        "PaymentReversed", "LoanOpened", "ApplicationClosed",
+    ]
     public static let tables = [
         ReadModelTable(name: "applications", columns: [
             "application_id", "beneficiary_id", "program", "district", "fiscal_year", "status", "requested_vnd",
@@ -41,7 +45,9 @@ public struct ApplicationsProjection: Projection {
 
         var remainingPayable: VND { status == .approved ? approved - paid - loanPrincipal : .zero }
 
-        mutating func apply(_ event: LedgerEvent, actor: String) {
+        /// Folds one event of the application. Sums are checked and computed before anything is
+        /// assigned: when one throws, the entry is as it was.
+        mutating func apply(_ event: LedgerEvent, actor: String) throws {
             switch event {
             case .applicationSubmitted(let submitted):
                 submission = submitted
@@ -59,23 +65,29 @@ public struct ApplicationsProjection: Projection {
                 decidedBy = actor
                 status = .rejected
             case .applicationWithdrawn(let withdrawal):
+                let newReleased = try Checked.add(released, withdrawal.releasedVND, "released_vnd")
                 withdrawnOn = withdrawal.withdrawnOn
-                released += withdrawal.releasedVND
+                released = newReleased
                 status = .withdrawn
             case .applicationClosed(let closure):
+                let newReleased = try Checked.add(released, closure.releasedVND, "released_vnd")
                 closedOn = closure.closedOn
-                released += closure.releasedVND
+                released = newReleased
                 status = .closed
             case .paymentRecorded(let payment):
+                let newPaid = try Checked.add(paid, payment.amountVND, "paid_vnd")
                 openPayments[payment.paymentID] = payment.amountVND
-                paid += payment.amountVND
+                paid = newPaid
                 payments += 1
             case .paymentReversed(let reversal):
-                guard openPayments.removeValue(forKey: reversal.paymentID) != nil else { return }
-                paid -= reversal.amountVND
-                reversed += reversal.amountVND
+                guard openPayments[reversal.paymentID] != nil else { return }
+                let newPaid = try Checked.subtract(paid, reversal.amountVND, "paid_vnd")
+                let newReversed = try Checked.add(reversed, reversal.amountVND, "reversed_vnd")
+                openPayments.removeValue(forKey: reversal.paymentID)
+                paid = newPaid
+                reversed = newReversed
             case .loanOpened(let loan):
-                loanPrincipal += loan.principalVND
+                loanPrincipal = try Checked.add(loanPrincipal, loan.principalVND, "loan_principal_vnd")
             default:
                 break
             }
@@ -89,7 +101,7 @@ public struct ApplicationsProjection: Projection {
 
     static let streamPrefix = Streams.application("")
 
-    public mutating func apply(_ event: ProjectedEvent) {
+    public mutating func apply(_ event: ProjectedEvent) throws {
         guard event.streamID.hasPrefix(Self.streamPrefix) else { return }
         switch event.event {
         case .applicationSubmitted, .applicationApproved, .applicationRejected, .applicationWithdrawn,
@@ -100,12 +112,12 @@ public struct ApplicationsProjection: Projection {
         }
         let id = String(event.streamID.dropFirst(Self.streamPrefix.count))
         // In place: a copy taken out of the dictionary would copy the state's own collections on write.
-        Self.update(&entries[id, default: Entry()], with: event)
+        try Self.update(&entries[id, default: Entry()], with: event)
         changed.insert(id)
     }
 
-    private static func update(_ entry: inout Entry, with event: ProjectedEvent) {
-        entry.apply(event.event, actor: event.context.actor)
+    private static func update(_ entry: inout Entry, with event: ProjectedEvent) throws {
+        try entry.apply(event.event, actor: event.context.actor)
         if case .applicationSubmitted = event.event { entry.submittedAtMicroseconds = event.context.recordedAtMicroseconds }
         entry.lastPosition = event.position
     }

@@ -9,6 +9,9 @@ import Ledger
 /// is always their sum and never drifts.
 public struct BeneficiaryBalancesProjection: Projection {
     public static let name = "beneficiary_balances"
+    public static let eventTypes: Set<String> = ApplicationsProjection.eventTypes.union([
+        "ProgramDefined", "ProgramAmended", "LoanDisbursed", "LoanRepaid", "LoanSettled", "LoanWrittenOff",
+    ])
     public static let tables = [
         ReadModelTable(name: "beneficiary_balances", columns: [
             "beneficiary_id", "program", "kind", "applications", "approved_vnd", "paid_vnd", "reversed_vnd",
@@ -29,6 +32,16 @@ public struct BeneficiaryBalancesProjection: Projection {
         var applicationIDs: [String] = []
         var loanIDs: [String] = []
         var lastPosition: Int64 = 0
+        /// The row's figures, summed (checked) when one of its applications or loans last changed.
+        var totals = Totals()
+    }
+
+    /// A balance row's sums over its applications and loans.
+    struct Totals {
+        var approved = VND.zero, paid = VND.zero, reversed = VND.zero, remaining = VND.zero
+        var disbursed = VND.zero, principalRepaid = VND.zero, interestRepaid = VND.zero
+        var outstanding = VND.zero, writtenOff = VND.zero
+        var earliestUnpaidDueOn: LocalDate?
     }
 
     /// The same compact record per application as the applications projection keeps.
@@ -43,7 +56,9 @@ public struct BeneficiaryBalancesProjection: Projection {
     static let applicationPrefix = Streams.application("")
     static let loanPrefix = Streams.loan("")
 
-    public mutating func apply(_ event: ProjectedEvent) {
+    /// An event that would take a sum beyond the ledger's range throws before the balance row
+    /// changes: its rows stay as they were before the event.
+    public mutating func apply(_ event: ProjectedEvent) throws {
         let stream = event.streamID
         switch event.event {
         case .programDefined(let definition), .programAmended(let definition):
@@ -52,27 +67,72 @@ public struct BeneficiaryBalancesProjection: Projection {
              .paymentRecorded, .paymentReversed, .loanOpened, .applicationClosed:
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
-            applications[id, default: ApplicationsProjection.Entry()].apply(event.event, actor: event.context.actor)
+            try applications[id, default: ApplicationsProjection.Entry()].apply(event.event, actor: event.context.actor)
             guard let submission = applications[id]?.submission else { return }
             let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
-            if case .applicationSubmitted = event.event { balances[key, default: Balance()].applicationIDs.append(id) }
-            touch(key, event)
+            var balance = balances[key] ?? Balance()
+            if case .applicationSubmitted = event.event { balance.applicationIDs.append(id) }
+            try touch(key, balance, event)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             guard stream.hasPrefix(Self.loanPrefix) else { return }
             let id = String(stream.dropFirst(Self.loanPrefix.count))
+            try LoanBookProjection.check(event.event, on: loans[id] ?? LoanState(streamID: stream))
             loans[id, default: LoanState(streamID: stream)].apply(event.event)
             guard let disbursement = loans[id]?.disbursement else { return }
             let key = Key(beneficiaryID: disbursement.beneficiaryID, program: disbursement.program)
-            if case .loanDisbursed = event.event { balances[key, default: Balance()].loanIDs.append(id) }
-            touch(key, event)
+            var balance = balances[key] ?? Balance()
+            if case .loanDisbursed = event.event { balance.loanIDs.append(id) }
+            try touch(key, balance, event)
         default:
             break
         }
     }
 
-    private mutating func touch(_ key: Key, _ event: ProjectedEvent) {
-        balances[key, default: Balance()].lastPosition = event.position
+    /// Sums the row anew (checked) and keeps it; throws, keeping the row as it was, when a sum
+    /// leaves the ledger's range.
+    private mutating func touch(_ key: Key, _ balance: Balance, _ event: ProjectedEvent) throws {
+        var balance = balance
+        balance.totals = try totals(balance)
+        balance.lastPosition = event.position
+        balances[key] = balance
         changed.insert(key)
+    }
+
+    func totals(_ balance: Balance) throws -> Totals {
+        var totals = Totals()
+        for id in balance.applicationIDs {
+            guard let application = applications[id] else { continue }
+            if application.status == .approved || application.status == .closed {
+                totals.approved = try Checked.add(totals.approved, application.approved, "approved_vnd")
+            }
+            // Every payment recorded, reversed or not.
+            totals.paid = try Checked.add(try Checked.add(totals.paid, application.paid, "paid_vnd"), application.reversed, "paid_vnd")
+            totals.reversed = try Checked.add(totals.reversed, application.reversed, "reversed_vnd")
+            totals.remaining = try Checked.add(totals.remaining, application.remainingPayable, "remaining_payable_vnd")
+        }
+        for id in balance.loanIDs {
+            guard let loan = loans[id], let disbursement = loan.disbursement else { continue }
+            totals.disbursed = try Checked.add(totals.disbursed, disbursement.principalVND, "principal_disbursed_vnd")
+            totals.principalRepaid = try Checked.add(totals.principalRepaid, loan.principalRepaidVND, "principal_repaid_vnd")
+            totals.interestRepaid = try Checked.add(
+                try Checked.add(totals.interestRepaid, loan.interestPaidVND, "interest_repaid_vnd"), loan.overdueInterestPaidVND,
+                "interest_repaid_vnd"
+            )
+            switch loan.status {
+            case .active:
+                totals.outstanding = try Checked.add(totals.outstanding, loan.outstandingPrincipalVND, "outstanding_principal_vnd")
+                if let due = LoanBookProjection.firstUnpaidDueOn(loan), totals.earliestUnpaidDueOn.map({ due < $0 }) ?? true {
+                    totals.earliestUnpaidDueOn = due
+                }
+            case .writtenOff:
+                totals.writtenOff = try Checked.add(
+                    totals.writtenOff, loan.writeOff?.outstandingPrincipalVND ?? .zero, "written_off_principal_vnd"
+                )
+            case .settled, .notDisbursed:
+                break
+            }
+        }
+        return totals
     }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
@@ -86,41 +146,14 @@ public struct BeneficiaryBalancesProjection: Projection {
 
     func row(_ key: Key) -> ReadModelRow? {
         guard let balance = balances[key] else { return nil }
-        var approved = VND.zero, paid = VND.zero, reversed = VND.zero, remaining = VND.zero
-        for id in balance.applicationIDs {
-            guard let application = applications[id] else { continue }
-            if application.status == .approved || application.status == .closed { approved += application.approved }
-            paid += application.paid + application.reversed  // every payment recorded, reversed or not
-            reversed += application.reversed
-            remaining += application.remainingPayable
-        }
-        var disbursed = VND.zero, principalRepaid = VND.zero, interestRepaid = VND.zero
-        var outstanding = VND.zero, writtenOff = VND.zero
-        var earliestUnpaidDueOn: LocalDate?
-        for id in balance.loanIDs {
-            guard let loan = loans[id], let disbursement = loan.disbursement else { continue }
-            disbursed += disbursement.principalVND
-            principalRepaid += loan.principalRepaidVND
-            interestRepaid += loan.interestPaidVND + loan.overdueInterestPaidVND
-            switch loan.status {
-            case .active:
-                outstanding += loan.outstandingPrincipalVND
-                if let due = LoanBookProjection.firstUnpaidDueOn(loan), earliestUnpaidDueOn.map({ due < $0 }) ?? true {
-                    earliestUnpaidDueOn = due
-                }
-            case .writtenOff:
-                writtenOff += loan.writeOff?.outstandingPrincipalVND ?? .zero
-            case .settled, .notDisbursed:
-                break
-            }
-        }
+        let totals = balance.totals
         let kind = programKinds[key.program] ?? (balance.loanIDs.isEmpty ? .grant : .loan)
         return [
-            key.beneficiaryID, key.program, kind.rawValue, Field.int(balance.applicationIDs.count), Field.vnd(approved),
-            Field.vnd(paid), Field.vnd(reversed), Field.vnd(remaining), Field.int(balance.loanIDs.count),
-            Field.vnd(disbursed), Field.vnd(principalRepaid), Field.vnd(interestRepaid), Field.vnd(outstanding),
-            Field.vnd(writtenOff), Field.date(earliestUnpaidDueOn), Field.int(balance.lastPosition),
+            key.beneficiaryID, key.program, kind.rawValue, Field.int(balance.applicationIDs.count), Field.vnd(totals.approved),
+            Field.vnd(totals.paid), Field.vnd(totals.reversed), Field.vnd(totals.remaining), Field.int(balance.loanIDs.count),
+            Field.vnd(totals.disbursed), Field.vnd(totals.principalRepaid), Field.vnd(totals.interestRepaid),
+            Field.vnd(totals.outstanding), Field.vnd(totals.writtenOff), Field.date(totals.earliestUnpaidDueOn),
+            Field.int(balance.lastPosition),
         ]
     }
 }
-

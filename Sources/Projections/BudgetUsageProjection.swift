@@ -7,6 +7,9 @@ import Ledger
 /// the one its approval reserved funds in (`FundsReserved` on the budget stream), remembered here.
 public struct BudgetUsageProjection: Projection {
     public static let name = "budget_usage"
+    public static let eventTypes: Set<String> = [
+        "BudgetAllocated", "BudgetAdjusted", "FundsReserved", "FundsReleased", "PaymentRecorded", "PaymentReversed", "LoanOpened",
+    ]
     public static let tables = [
         ReadModelTable(name: "budget_usage", columns: [
             "program", "fiscal_year", "district", "allocated_vnd", "reserved_vnd", "released_vnd", "paid_vnd",
@@ -40,49 +43,57 @@ public struct BudgetUsageProjection: Projection {
     static let budgetPrefix = "budget-"
     static let applicationPrefix = Streams.application("")
 
-    public mutating func apply(_ event: ProjectedEvent) {
+    /// Each change computes its checked sums before assigning them: a change that throws leaves
+    /// the budget as it was.
+    public mutating func apply(_ event: ProjectedEvent) throws {
         let stream = event.streamID
         switch event.event {
         case .budgetAllocated(let allocation):
-            update(stream, event) {
+            try update(stream, event) {
+                let allocated = try Checked.add($0.allocated, allocation.amountVND, "allocated_vnd")
                 $0.identify(allocation.program, allocation.fiscalYear, allocation.district)
-                $0.allocated += allocation.amountVND
+                $0.allocated = allocated
             }
         case .budgetAdjusted(let adjustment):
-            update(stream, event) {
+            try update(stream, event) {
+                let allocated = try Checked.add($0.allocated, adjustment.deltaVND, "allocated_vnd")
                 $0.identify(adjustment.program, adjustment.fiscalYear, adjustment.district)
-                $0.allocated += adjustment.deltaVND
+                $0.allocated = allocated
             }
         case .fundsReserved(let reservation):
-            budgetOfApplication[reservation.applicationID] = stream
-            update(stream, event) {
-                $0.reserved += reservation.amountVND
+            try update(stream, event) {
+                $0.reserved = try Checked.add($0.reserved, reservation.amountVND, "reserved_vnd")
                 $0.approvals += 1
             }
+            budgetOfApplication[reservation.applicationID] = stream
         case .fundsReleased(let release):
-            update(stream, event) { $0.released += release.amountVND }
+            try update(stream, event) { $0.released = try Checked.add($0.released, release.amountVND, "released_vnd") }
         case .paymentRecorded(let payment):
-            updateBudget(ofApplicationStream: stream, event) { $0.paid += payment.amountVND }
+            try updateBudget(ofApplicationStream: stream, event) { $0.paid = try Checked.add($0.paid, payment.amountVND, "paid_vnd") }
         case .paymentReversed(let reversal):
-            updateBudget(ofApplicationStream: stream, event) { $0.paid -= reversal.amountVND }
+            try updateBudget(ofApplicationStream: stream, event) { $0.paid = try Checked.subtract($0.paid, reversal.amountVND, "paid_vnd") }
         case .loanOpened(let loan):
-            updateBudget(ofApplicationStream: stream, event) { $0.paid += loan.principalVND }
+            try updateBudget(ofApplicationStream: stream, event) { $0.paid = try Checked.add($0.paid, loan.principalVND, "paid_vnd") }
         default:
             break
         }
     }
 
-    private mutating func update(_ budgetStream: String, _ event: ProjectedEvent, _ change: (inout Usage) -> Void) {
+    private mutating func update(_ budgetStream: String, _ event: ProjectedEvent, _ change: (inout Usage) throws -> Void) throws {
         guard budgetStream.hasPrefix(Self.budgetPrefix) else { return }
-        change(&budgets[budgetStream, default: Usage()])
-        budgets[budgetStream]?.lastPosition = event.position
+        var usage = budgets[budgetStream] ?? Usage()  // a few scalars: the copy is cheap
+        try change(&usage)
+        usage.lastPosition = event.position
+        budgets[budgetStream] = usage
         changed.insert(budgetStream)
     }
 
-    private mutating func updateBudget(ofApplicationStream stream: String, _ event: ProjectedEvent, _ change: (inout Usage) -> Void) {
+    private mutating func updateBudget(
+        ofApplicationStream stream: String, _ event: ProjectedEvent, _ change: (inout Usage) throws -> Void
+    ) throws {
         guard stream.hasPrefix(Self.applicationPrefix),
               let budget = budgetOfApplication[String(stream.dropFirst(Self.applicationPrefix.count))] else { return }
-        update(budget, event, change)
+        try update(budget, event, change)
     }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {

@@ -5,17 +5,28 @@ import Ledger
 /// applies events up to `through` and ignores later ones.
 actor ConcurrentFold {
     private var projection: any Projection
+    private let type: any Projection.Type
     private let through: Int64
+    /// The last position folded (or of no interest to it) before any stall.
+    private(set) var lastFolded: Int64
+    /// The event it could not fold: it folds nothing after it.
+    private(set) var stall: ProjectionStall?
 
-    init(_ type: any Projection.Type, through: Int64 = .max) {
+    init(_ type: any Projection.Type, through: Int64 = .max, after start: Int64 = 0) {
         projection = type.init()
+        self.type = type
         self.through = through
+        lastFolded = start
     }
 
-    func apply(_ events: [ProjectedEvent]) {
+    func apply(_ events: [DecodedEvent.Positioned]) {
         for event in events {
-            guard event.position <= through else { return }
-            projection.apply(event)
+            guard stall == nil, event.position <= through else { return }
+            if let problem = ProjectionRunner.fold(event.decoded, into: &projection, type) {
+                stall = ProjectionStall(position: event.position, reason: problem)
+                return
+            }
+            lastFolded = event.position
         }
     }
 
@@ -29,14 +40,15 @@ actor ConcurrentFold {
     /// Folds the log after `after`, through `last`, into `folds`, a page at a time, in three
     /// overlapping stages: the next page is read while this one is decoded (on every core) and
     /// the one before is folded (each projection on its own executor). Returns the last position
-    /// folded and the number of events read.
+    /// folded, the number of events read, and the events no projection could read.
     static func foldLog(
         into folds: [ConcurrentFold], from reader: EventStore, after start: Int64, through last: Int64 = .max, pageSize: Int,
         progress: ((Int64) -> Void)? = nil
-    ) async throws -> (position: Int64, events: Int64) {
+    ) async throws -> (position: Int64, events: Int64, unreadable: [UnreadableEvent]) {
         var position = start
         var events: Int64 = 0
-        guard last > start else { return (position, events) }
+        var unreadable: [UnreadableEvent] = []
+        guard last > start else { return (position, events, unreadable) }
         var reading: Task<[RecordedEvent], any Error>? = Task { try await reader.readPage(after: start, limit: pageSize) }
         var folding: Task<Void, Never>?
         defer { reading?.cancel() }
@@ -48,7 +60,8 @@ actor ConcurrentFold {
             events += Int64(page.count)
             let more = page.count == pageSize && position < last
             reading = more ? Task { [position] in try await reader.readPage(after: position, limit: pageSize) } : nil
-            let decoded = try await parallelMap(page) { event in Result { try ProjectedEvent(recorded: event) } }.compactMap { try $0.get() }
+            let decoded = await parallelMap(page) { event in DecodedEvent.Positioned(position: event.position, decoded: ProjectedEvent.decode(event)) }
+            unreadable += decoded.compactMap { if case .unreadable(let event) = $0.decoded { event } else { nil } }
             await folding?.value
             folding = Task {
                 await withTaskGroup(of: Void.self) { group in
@@ -58,6 +71,6 @@ actor ConcurrentFold {
             progress?(position)
         }
         await folding?.value
-        return (position, events)
+        return (position, events, unreadable)
     }
 }

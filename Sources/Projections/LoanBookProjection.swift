@@ -8,6 +8,9 @@ import Ledger
 /// reading the log (`LoanBook.position`).
 public struct LoanBookProjection: Projection {
     public static let name = "loan_book"
+    public static let eventTypes: Set<String> = [
+        "LoanDisbursed", "LoanRepaid", "LoanSettled", "LoanWrittenOff", "ProgramDefined", "ProgramAmended",
+    ]
     public static let tables = [
         ReadModelTable(name: "loan_book", columns: [
             "loan_id", "application_id", "beneficiary_id", "program", "status", "principal_vnd", "disbursed_on",
@@ -41,12 +44,13 @@ public struct LoanBookProjection: Projection {
     static let loanPrefix = Streams.loan("")
     static let programPrefix = Streams.program("")
 
-    public mutating func apply(_ event: ProjectedEvent) {
+    public mutating func apply(_ event: ProjectedEvent) throws {
         let stream = event.streamID
         switch event.event {
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             guard stream.hasPrefix(Self.loanPrefix) else { return }
             let id = String(stream.dropFirst(Self.loanPrefix.count))
+            try Self.check(event.event, on: loans[id]?.state ?? LoanState(streamID: stream))
             Self.update(&loans[id, default: Loan(state: LoanState(streamID: stream))], with: event)
             changedLoans.insert(id)
         case .programDefined, .programAmended:
@@ -61,6 +65,19 @@ public struct LoanBookProjection: Projection {
         default:
             break
         }
+    }
+
+    /// Throws when folding `event` into `loan` (the domain's `LoanState`, whose sums are not
+    /// checked) would take a total beyond the ledger's range: checked here, before it is applied.
+    static func check(_ event: LedgerEvent, on loan: LoanState) throws {
+        guard case .loanRepaid(let repaid) = event else { return }
+        let principal = try Checked.add(
+            try Checked.add(repaid.overduePrincipalVND, repaid.principalDueVND, "principal repaid"), repaid.prepaidPrincipalVND,
+            "principal repaid"
+        )
+        _ = try Checked.add(loan.principalRepaidVND, principal, "principal_repaid_vnd")
+        _ = try Checked.add(loan.overdueInterestPaidVND, repaid.overdueInterestVND, "overdue_interest_repaid_vnd")
+        _ = try Checked.add(loan.interestPaidVND, repaid.interestVND, "interest_repaid_vnd")
     }
 
     /// In place: a copy taken out of the dictionary would copy the loan's own collections on write.

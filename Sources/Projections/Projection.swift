@@ -21,6 +21,23 @@ public struct ProjectedEvent: Sendable {
     /// reading the actor out of the metadata JSON for every event would cost a parse each.
     static let typesNeedingActor: Set<String> = ["ApplicationSubmitted", "ApplicationApproved", "ApplicationRejected"]
 
+    /// The domain event of `recorded`, checked against the limits every fold relies on
+    /// (`EventLimits`); `.foreign` for a type this domain does not know; `.unreadable` naming the
+    /// position and the problem when the payload cannot be read. Never throws, never traps.
+    public static func decode(_ recorded: RecordedEvent) -> DecodedEvent {
+        let event: ProjectedEvent?
+        do {
+            event = try ProjectedEvent(recorded: recorded)
+        } catch {
+            return .unreadable(UnreadableEvent(recorded, problem: UnreadableEvent.text(of: error)))
+        }
+        guard let event else { return .foreign }
+        if let problem = EventLimits.problem(in: event.event) {
+            return .unreadable(UnreadableEvent(recorded, problem: problem))
+        }
+        return .event(event)
+    }
+
     /// The domain event of `recorded`; nil for a type this domain does not know.
     public init?(recorded: RecordedEvent) throws {
         guard let event = try LedgerEvent(recorded: recorded) else { return nil }
@@ -32,6 +49,85 @@ public struct ProjectedEvent: Sendable {
                 recordedAtMicroseconds: recorded.recordedAtMicroseconds
             )
         )
+    }
+}
+
+/// An event of the log as the read side decoded it.
+public enum DecodedEvent: Sendable {
+    case event(ProjectedEvent)
+    /// A type this domain does not know: no projection reads it.
+    case foreign
+    /// A domain type whose payload cannot be read, or whose figures are beyond what a fold can add up.
+    case unreadable(UnreadableEvent)
+
+    /// With its position (whatever it decoded to).
+    struct Positioned: Sendable {
+        let position: Int64
+        let decoded: DecodedEvent
+    }
+}
+
+/// An event a projection cannot fold: where, what, and why.
+public struct UnreadableEvent: Sendable, Equatable, Codable {
+    public let position: Int64
+    public let type: String
+    public let problem: String
+
+    public init(position: Int64, type: String, problem: String) {
+        self.position = position
+        self.type = type
+        self.problem = problem
+    }
+
+    init(_ recorded: RecordedEvent, problem: String) {
+        self.init(position: recorded.position, type: recorded.type, problem: problem)
+    }
+
+    /// "position 17 (PaymentRecorded): amount_vnd …".
+    public var description: String { "position \(position) (\(type)): \(problem)" }
+
+    /// An error as one line of bounded length (a decoder's description may quote a whole payload).
+    static func text(of error: any Error) -> String {
+        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        return text.count > 400 ? String(text.prefix(400)) + "…" : text
+    }
+}
+
+/// Why a projection stopped: the event it could not fold. It stays at the event before (its
+/// checkpoint) while every other projection goes on; `ledger projections status` shows it.
+public struct ProjectionStall: Sendable, Equatable, Codable {
+    /// The position of the event it could not fold.
+    public let position: Int64
+    public let reason: String
+
+    public init(position: Int64, reason: String) {
+        self.position = position
+        self.reason = reason
+    }
+}
+
+/// Why a fold cannot apply an event (a figure would leave the ledger's range): the projection
+/// stops before it, its state as it was.
+public struct FoldProblem: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Checked arithmetic for folds: amounts read from the log never trap. Every running total a fold
+/// keeps stays within ±10^15 (`VND.maximumMagnitude`) or the event is refused with a
+/// `FoldProblem`; so the few-term differences computed from them when rows are written
+/// (remaining, available, outstanding) cannot overflow an Int64.
+enum Checked {
+    static func add(_ total: VND, _ amount: VND, _ field: String) throws -> VND {
+        do { return try total.adding(amount) } catch {
+            throw FoldProblem("\(field): \(total) + \(amount) leaves the ledger's range (±\(VND.maximumMagnitude))")
+        }
+    }
+
+    static func subtract(_ total: VND, _ amount: VND, _ field: String) throws -> VND {
+        do { return try total.subtracting(amount) } catch {
+            throw FoldProblem("\(field): \(total) − \(amount) leaves the ledger's range (±\(VND.maximumMagnitude))")
+        }
     }
 }
 
@@ -68,10 +164,13 @@ public protocol Projection: Sendable {
     static var name: String { get }
     /// Its tables, in the order rows are returned and written.
     static var tables: [ReadModelTable] { get }
+    /// The event types it reads: an unreadable event of one of these stops it; others it ignores.
+    static var eventTypes: Set<String> { get }
     /// The state before any event.
     init()
-    /// Folds one event (events of no interest are ignored).
-    mutating func apply(_ event: ProjectedEvent)
+    /// Folds one event (events of no interest are ignored). Throws `FoldProblem` when a figure
+    /// would leave the ledger's range, leaving every row as it was before the event.
+    mutating func apply(_ event: ProjectedEvent) throws
     /// The rows changed since the last call, per table (in `tables` order); forgets them.
     mutating func takeChangedRows() -> [[ReadModelRow]]
     /// Every row, per table (in `tables` order), sorted by key.

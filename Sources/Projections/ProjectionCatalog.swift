@@ -39,6 +39,10 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable, Equatab
         case notAdmin
         /// The runner reloaded too often in a row without making progress.
         case contention
+        /// The database lacks a migration the read side needs.
+        case notMigrated
+        /// A rebuild could not swap its tables in: readers held the live ones past every retry.
+        case swapBlocked
     }
 
     public let code: Code

@@ -14,12 +14,14 @@ public struct ProjectionRebuildReport: Sendable, Codable, Equatable {
     /// Rows per table, as swapped in.
     public let rows: [String: Int]
     public let elapsedMilliseconds: Int64
+    /// Where and why it stopped, when it met an event it cannot fold: swapped in at the event before.
+    public var stall: ProjectionStall? = nil
     /// Events folded per second of the whole rebuild (read, fold, write, swap; several projections
     /// rebuilt together share one pass, and the time up to this one's swap).
     public var eventsPerSecond: Int64 { events * 1_000 / max(elapsedMilliseconds, 1) }
 
     enum CodingKeys: String, CodingKey {
-        case projection, position, generation, events, rows, elapsedMilliseconds = "elapsed_ms"
+        case projection, position, generation, events, rows, elapsedMilliseconds = "elapsed_ms", stall
     }
 }
 
@@ -34,10 +36,18 @@ public struct ProjectionRebuildReport: Sendable, Codable, Equatable {
 ///
 /// A crash before the swap leaves the live tables as they were (the build tables are dropped by
 /// the next rebuild); a crash during it rolls it back. Only one rebuild of a projection runs at a
-/// time (its own lease).
+/// time (its own lease). The new tables are created LIKE the shapes kept in `ledger_read_build`
+/// (sql/0010), so a live table that was dropped is recreated. The swap waits for readers of the
+/// live tables at most `ProjectionStore.swapLockTimeoutMilliseconds` at a time, `swapAttempts`
+/// times, then fails naming who holds them (the live tables unchanged). A projection that meets
+/// an event it cannot fold is swapped in as of the event before, with the stall recorded.
 public enum ProjectionRebuild {
     /// Catch-up rounds after the fold, before swapping with whatever is left.
     static let maximumCatchUpRounds = 5
+    /// Attempts at the swap, each waiting at most `ProjectionStore.swapLockTimeoutMilliseconds`
+    /// for readers of the live tables, with a pause doubling from `swapBackoffMilliseconds` between.
+    static let swapAttempts = 4
+    static let swapBackoffMilliseconds = 250
 
     /// Rebuilds one projection.
     public static func run(
@@ -60,21 +70,24 @@ public enum ProjectionRebuild {
         writerConfiguration.applicationName = "ledger-projections-rebuild"
         let writer = try await PostgresConnection.connect(writerConfiguration)
         let readerConnection: PostgresConnection
+        var leases: LeaseConnection?
         do {
             try await ProjectionStore.becomeOwner(writer)
+            let lease = try await LeaseConnection.open(configuration, applicationName: "ledger-projections-rebuild-lease")
+            leases = lease
             for type in types {
-                guard try await ProjectionStore.tryLease(.rebuild, type.name, writer) else {
+                guard try await lease.tryTake(.rebuild, type.name, recordOn: writer) else {
                     let holder = try await ProjectionStore.leaseHolder(.rebuild, type.name, writer)
                     throw ProjectionError(
-                        .leaseHeld, "a rebuild of \(type.name) is already running\(holder.map { " (server process \($0))" } ?? "")",
-                        holderPID: holder
+                        .leaseHeld, "a rebuild of \(type.name) is already running\(holder.map { " (\($0.description))" } ?? "")",
+                        holderPID: holder?.pid
                     )
                 }
             }
             readerConnection = try await PostgresConnection.connect(configuration)
             try await ProjectionStore.becomeOwner(readerConnection)
         } catch {
-            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
+            await leases?.close()  // leases end now, not when the server process exits
             await writer.close()
             throw error
         }
@@ -82,12 +95,12 @@ public enum ProjectionRebuild {
             let reports = try await rebuild(types, writer: writer, reader: EventStore(connection: readerConnection),
                                             options: options, started: started, progress: progress)
             await readerConnection.close()
-            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
+            await leases?.close()
             await writer.close()
             return reports
         } catch {
             await readerConnection.close()
-            try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")  // leases end now, not when the server process exits
+            await leases?.close()
             await writer.close()
             throw error
         }
@@ -99,7 +112,7 @@ public enum ProjectionRebuild {
     ) async throws -> [ProjectionRebuildReport] {
         let head = try await reader.digest().position
         let folds = types.map { ConcurrentFold($0) }
-        var (position, events) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, pageSize: options.pageSize) {
+        var (position, events, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, pageSize: options.pageSize) {
             progress?($0, max(head, $0))
         }
         progress?(position, max(head, position))
@@ -126,7 +139,7 @@ public enum ProjectionRebuild {
 
         // Appends that arrived while folding and writing: into the new tables too.
         for _ in 0..<maximumCatchUpRounds {
-            let (reached, folded) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: position, pageSize: options.pageSize)
+            let (reached, folded, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: position, pageSize: options.pageSize)
             guard folded > 0 else { break }
             position = reached
             events += folded
@@ -141,21 +154,48 @@ public enum ProjectionRebuild {
         }
 
         var reports: [ProjectionRebuildReport] = []
-        for type in types {
-            let (name, tables, swapPosition) = (type.name, type.tables, position)
-            let generation = try await writer.transaction { connection in
-                try ProjectionStore.swap(name, tables, position: swapPosition, on: connection)
-            }
+        for (type, fold) in zip(types, folds) {
+            let stall = await fold.stall
+            // A stalled projection is swapped in as of the event before its stall.
+            let swapPosition = stall == nil ? position : await fold.lastFolded
+            let generation = try await swap(type, position: swapPosition, stall: stall, writer: writer)
             // Rows as swapped in (the catch-up rounds may have added some).
             var counts: [String: Int] = [:]
-            for table in tables {
+            for table in type.tables {
                 counts[table.name] = try await writer.queryOne("SELECT count(*) FROM \(ProjectionStore.liveSchema).\(table.name)") { try $0.int(0) }
             }
             reports.append(ProjectionRebuildReport(
-                projection: name, position: swapPosition, generation: generation, events: events, rows: counts,
-                elapsedMilliseconds: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+                projection: type.name, position: swapPosition, generation: generation, events: events, rows: counts,
+                elapsedMilliseconds: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000), stall: stall
             ))
         }
         return reports
+    }
+
+    /// Swaps `type`'s build tables in, trying `swapAttempts` times while readers hold the live
+    /// tables; then throws `swapBlocked` naming them.
+    static func swap(_ type: any Projection.Type, position: Int64, stall: ProjectionStall?, writer: PostgresConnection) async throws -> Int64 {
+        let (name, tables) = (type.name, type.tables)
+        var pause = swapBackoffMilliseconds
+        var holders: [String] = []
+        for attempt in 1...swapAttempts {
+            do {
+                return try await writer.transaction { connection in
+                    try ProjectionStore.swap(name, tables, position: position, stall: stall, on: connection)
+                }
+            } catch let error as PostgresError where error.code == .lockNotAvailable {
+                holders = (try? await ProjectionStore.lockHolders(tables, writer)) ?? []
+                guard attempt < swapAttempts else { break }
+                try await Task.sleep(for: .milliseconds(pause))
+                pause *= 2
+            }
+        }
+        let seconds = Double(ProjectionStore.swapLockTimeoutMilliseconds) / 1_000
+        throw ProjectionError(
+            .swapBlocked,
+            "could not swap in the rebuilt \(name) tables: \(swapAttempts) attempts each waited \(seconds) s for readers of the live tables; "
+                + (holders.isEmpty ? "no holder is visible to this role" : holders.joined(separator: "; "))
+                + ". The live tables are unchanged; run the rebuild again once that transaction ends."
+        )
     }
 }

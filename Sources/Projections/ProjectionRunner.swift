@@ -30,18 +30,21 @@ public struct ProjectionRunReport: Sendable, Codable, Equatable {
     public let projection: String
     public let fromPosition: Int64
     public let toPosition: Int64
+    /// Where and why it stopped, when it met an event it cannot fold (it stays at `toPosition`).
+    public let stall: ProjectionStall?
 
-    public init(projection: String, fromPosition: Int64, toPosition: Int64) {
+    public init(projection: String, fromPosition: Int64, toPosition: Int64, stall: ProjectionStall? = nil) {
         self.projection = projection
         self.fromPosition = fromPosition
         self.toPosition = toPosition
+        self.stall = stall
     }
 
     /// Events after `fromPosition` folded and written.
     public var eventsApplied: Int64 { toPosition - fromPosition }
 
     enum CodingKeys: String, CodingKey {
-        case projection, fromPosition = "from_position", toPosition = "to_position"
+        case projection, fromPosition = "from_position", toPosition = "to_position", stall
     }
 }
 
@@ -50,8 +53,13 @@ public struct ProjectionRunReport: Sendable, Codable, Equatable {
 /// on (position, generation), so a crash at any point loses nothing and applies nothing twice:
 /// the transaction either committed (rows and checkpoint) or did not (neither).
 ///
-/// A runner holds each of its projections' lease (a session advisory lock) for as long as it
-/// lives; a second runner of the same projection is refused (`leaseHeld`), or waits as a standby.
+/// A runner holds each of its projections' lease (a lock only ledger_admin may take, held by a
+/// connection of its own: `LeaseConnection`) for as long as it lives; a second runner of the same projection is refused (`leaseHeld`), or waits as a standby.
+///
+/// A projection that meets an event it cannot fold (a payload it cannot read, a figure beyond the
+/// ledger's range) stops at the event before: its checkpoint stays there with the position and the
+/// reason (`stalled_at`, `stalled_reason`), while the other projections go on to the head. It
+/// stops there again on every run, until a version of `ledger` that reads the event folds it.
 ///
 /// A projection's in-memory state is rebuilt by folding the log from position 0 (without writing
 /// up to its checkpoint, on every core with `ConcurrentFold`): the read models are a fold of the
@@ -63,26 +71,69 @@ public final class ProjectionRunner {
         var checkpoint: Int64
         var generation: Int64
         var startedAt: Int64
+        /// The event it could not fold; it folds nothing after it.
+        var stall: ProjectionStall?
+        /// The last position folded before the stall: where its checkpoint stops.
+        var stalledAfter: Int64 = 0
+        /// Whether the stall is written to its checkpoint row.
+        var stallRecorded = false
     }
 
     public let options: ProjectionRunOptions
     let writer: PostgresConnection
     let reader: EventStore
+    /// Holds the leases of every projection this runner applies.
+    let lease: LeaseConnection
     var slots: [Slot]
     /// Every projection's state has folded the log up to here.
     var cursor: Int64 = 0
+    /// Events of a domain type that cannot be read and that none of these projections reads:
+    /// skipped, reported once (`takeSkipped`).
+    var skipped: [UnreadableEvent] = []
 
-    private init(options: ProjectionRunOptions, writer: PostgresConnection, reader: EventStore, types: [any Projection.Type]) {
+    /// The unreadable events skipped since the last call (no projection of this runner reads their type).
+    public func takeSkipped() -> [UnreadableEvent] {
+        defer { skipped.removeAll() }
+        return skipped
+    }
+
+    /// Folds one decoded event into `projection`; returns why it cannot, or nil. An unreadable
+    /// event stops only a projection that reads its type.
+    static func fold(_ decoded: DecodedEvent, into projection: inout any Projection, _ type: any Projection.Type) -> String? {
+        switch decoded {
+        case .event(let event):
+            do {
+                try projection.apply(event)
+                return nil
+            } catch {
+                return UnreadableEvent(position: event.position, type: event.event.typeName, problem: UnreadableEvent.text(of: error)).description
+            }
+        case .foreign:
+            return nil
+        case .unreadable(let unreadable):
+            return type.eventTypes.contains(unreadable.type) ? unreadable.description : nil
+        }
+    }
+
+    /// Whether some projection of `types` reads the type of `event`.
+    static func isRead(_ event: UnreadableEvent, by types: [any Projection.Type]) -> Bool {
+        types.contains { $0.eventTypes.contains(event.type) }
+    }
+
+    private init(
+        options: ProjectionRunOptions, writer: PostgresConnection, reader: EventStore, lease: LeaseConnection, types: [any Projection.Type]
+    ) {
         self.options = options
         self.writer = writer
         self.reader = reader
+        self.lease = lease
         slots = types.map { Slot(type: $0, projection: $0.init(), checkpoint: 0, generation: 0, startedAt: 0) }
     }
 
     /// The projections this runner applies.
     public var names: [String] { slots.map { $0.type.name } }
 
-    /// Connects (twice: one connection reads the log, one holds the leases and writes), acts as
+    /// Connects (three times: one connection reads the log, one holds the leases, one writes), acts as
     /// the read models' owner, and takes the lease of every projection in `names` (all when
     /// empty). When one is held elsewhere: with `standby`, waits until it is free (or `standby`
     /// is stopped, then throws `leaseHeld`); without, throws `leaseHeld` naming the holder.
@@ -94,20 +145,23 @@ public final class ProjectionRunner {
         var writerConfiguration = configuration
         writerConfiguration.applicationName = "ledger-projections"
         let writer = try await PostgresConnection.connect(writerConfiguration)
+        var leases: LeaseConnection?
         do {
             try await ProjectionStore.becomeOwner(writer)
+            let lease = try await LeaseConnection.open(configuration, applicationName: "ledger-projections-lease")
+            leases = lease
             var announced = false
             for type in types {
-                while try await !ProjectionStore.tryLease(.runner, type.name, writer) {
+                while try await !lease.tryTake(.runner, type.name, recordOn: writer) {
                     let holder = try await ProjectionStore.leaseHolder(.runner, type.name, writer)
                     guard let standby, !standby.isStopped else {
                         throw ProjectionError(
                             .leaseHeld,
-                            "projection \(type.name) is being run by another runner\(holder.map { " (server process \($0))" } ?? ""); only one runs at a time",
-                            holderPID: holder
+                            "projection \(type.name) is being run by another runner\(holder.map { " (\($0.description))" } ?? ""); only one runs at a time",
+                            holderPID: holder?.pid
                         )
                     }
-                    if !announced { onWaiting?(type.name, holder) }
+                    if !announced { onWaiting?(type.name, holder?.pid) }
                     announced = true
                     try await Task.sleep(for: .milliseconds(250))
                 }
@@ -116,20 +170,19 @@ public final class ProjectionRunner {
             let readerConnection = try await PostgresConnection.connect(configuration)
             try await ProjectionStore.becomeOwner(readerConnection)
             let reader = EventStore(connection: readerConnection)
-            let runner = ProjectionRunner(options: options, writer: writer, reader: reader, types: types)
+            let runner = ProjectionRunner(options: options, writer: writer, reader: reader, lease: lease, types: types)
             try await runner.reload()
             return runner
         } catch {
+            await leases?.close()
             await writer.close()
             throw error
         }
     }
 
-    /// Closes both connections, which ends the leases.
+    /// Closes the connections, which ends the leases.
     public func close() async {
-        // Release the leases before closing: the server process lives on for a moment after its
-        // connection is closed, and a runner started right after this one would be refused.
-        try? await writer.simpleQuery("SELECT pg_advisory_unlock_all()")
+        await lease.close()
         await writer.close()
         await reader.connection.close()
     }
@@ -143,12 +196,14 @@ public final class ProjectionRunner {
             slots[index].checkpoint = position
             slots[index].generation = generation
             slots[index].startedAt = position
+            slots[index].stall = nil
+            slots[index].stallRecorded = false
         }
         cursor = 0
         let lowest = slots.map(\.checkpoint).min() ?? 0
         guard lowest > 0 else { return }
         let folds = slots.map { ConcurrentFold($0.type, through: lowest) }
-        let (reached, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, through: lowest, pageSize: options.pageSize)
+        let (reached, _, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, through: lowest, pageSize: options.pageSize)
         guard reached == lowest else {
             throw ProjectionError(.checkpointMoved, "the log ends at \(reached), before the checkpoint \(lowest)")
         }
@@ -156,6 +211,10 @@ public final class ProjectionRunner {
             var projection = await folds[index].folded()
             _ = projection.takeChangedRows()  // already in the tables
             slots[index].projection = projection
+            if let stall = await folds[index].stall {
+                slots[index].stall = stall
+                slots[index].stalledAfter = await folds[index].lastFolded
+            }
         }
         cursor = lowest
     }
@@ -170,7 +229,7 @@ public final class ProjectionRunner {
             do {
                 try await catchUpOnce(stop: stop, progress: progress)
                 let reports = slots.map {
-                    ProjectionRunReport(projection: $0.type.name, fromPosition: $0.startedAt, toPosition: $0.checkpoint)
+                    ProjectionRunReport(projection: $0.type.name, fromPosition: $0.startedAt, toPosition: $0.checkpoint, stall: $0.stall)
                 }
                 for index in slots.indices { slots[index].startedAt = slots[index].checkpoint }
                 return reports
@@ -188,9 +247,15 @@ public final class ProjectionRunner {
         let head = progress == nil ? 0 : try await reader.digest().position
         var folded = 0
         var last = cursor
+        let types = slots.map(\.type)
         for try await recorded in reader.readAll(after: cursor, pageSize: options.pageSize) {
-            if let event = try ProjectedEvent(recorded: recorded) {
-                for index in slots.indices { slots[index].projection.apply(event) }
+            let decoded = ProjectedEvent.decode(recorded)
+            if case .unreadable(let unreadable) = decoded, !Self.isRead(unreadable, by: types) { skipped.append(unreadable) }
+            for index in slots.indices where slots[index].stall == nil {
+                if let problem = Self.fold(decoded, into: &slots[index].projection, slots[index].type) {
+                    slots[index].stall = ProjectionStall(position: recorded.position, reason: problem)
+                    slots[index].stalledAfter = last
+                }
             }
             last = recorded.position
             folded += 1
@@ -214,13 +279,21 @@ public final class ProjectionRunner {
         for index in slots.indices {
             let rows = slots[index].projection.takeChangedRows()
             let slot = slots[index]
-            guard position > slot.checkpoint else { continue }
-            // Rows changed by events at or before the checkpoint are rewritten with the same
-            // or newer values: a whole-row upsert of the current state is idempotent.
-            for (table, tableRows) in zip(slot.type.tables, rows) where !tableRows.isEmpty {
-                writes.append(.init(table: table, rows: tableRows))
+            // A stalled projection goes no further than the event before its stall.
+            let target = slot.stall == nil ? position : min(position, slot.stalledAfter)
+            let recordStall = slot.stall != nil && !slot.stallRecorded
+            guard target > slot.checkpoint || recordStall else { continue }
+            if target > slot.checkpoint {
+                // Rows changed by events at or before the checkpoint are rewritten with the same
+                // or newer values: a whole-row upsert of the current state is idempotent.
+                for (table, tableRows) in zip(slot.type.tables, rows) where !tableRows.isEmpty {
+                    writes.append(.init(table: table, rows: tableRows))
+                }
             }
-            moves.append(.init(projection: slot.type.name, from: slot.checkpoint, to: position, generation: slot.generation))
+            moves.append(.init(
+                projection: slot.type.name, from: slot.checkpoint, to: max(target, slot.checkpoint), generation: slot.generation,
+                stall: slot.stall
+            ))
         }
         if !moves.isEmpty {
             let (batchWrites, batchMoves) = (writes, moves)
@@ -228,25 +301,41 @@ public final class ProjectionRunner {
                 try ProjectionStore.upsert(batchWrites, schema: ProjectionStore.liveSchema, on: connection)
                 try ProjectionStore.move(batchMoves, on: connection)
             }
-            for index in slots.indices where position > slots[index].checkpoint {
-                slots[index].checkpoint = position
+            for move in batchMoves {
+                guard let index = slots.firstIndex(where: { $0.type.name == move.projection }) else { continue }
+                slots[index].checkpoint = move.to
+                if slots[index].stall != nil { slots[index].stallRecorded = true }
             }
         }
         cursor = position
     }
 
+    /// The projections that stopped at an event they cannot fold.
+    public var stalls: [(projection: String, stall: ProjectionStall)] {
+        slots.compactMap { slot in slot.stall.map { (slot.type.name, $0) } }
+    }
+
     /// Catches up, then follows the log: woken by NOTIFY on `ledger_events` (a connection of its
     /// own), re-reading every `pollMilliseconds` anyway, so a lost notification only delays.
     /// Returns when `stop` is set, after the batch in hand is committed.
+    /// A projection that stops at an event it cannot fold is reported once to `onStall` (with
+    /// the unreadable events no projection reads, skipped); the others keep following.
     public func follow(
-        configuration: ConnectionConfiguration, stop: StopSignal, onCatchUp: (([ProjectionRunReport]) -> Void)? = nil
+        configuration: ConnectionConfiguration, stop: StopSignal, onCatchUp: (([ProjectionRunReport]) -> Void)? = nil,
+        onStall: (([ProjectionRunReport], [UnreadableEvent]) -> Void)? = nil
     ) async throws {
         let listener = try await PostgresConnection.connect(configuration)
+        var reported = Set(stalls.map { "\($0.projection)@\($0.stall.position)" })
         do {
             // Listen before reading, so an append between the read and the wait still wakes us.
             try await listener.listen(EventStore.notificationChannel)
             while !stop.isStopped {
                 let reports = try await catchUp(stop: stop)
+                let newStalls = reports.filter { report in
+                    report.stall.map { reported.insert("\(report.projection)@\($0.position)").inserted } ?? false
+                }
+                let skipped = takeSkipped()
+                if !newStalls.isEmpty || !skipped.isEmpty { onStall?(newStalls, skipped) }
                 if reports.contains(where: { $0.eventsApplied > 0 }) { onCatchUp?(reports) }
                 try await waitForAppend(listener, stop: stop)
             }

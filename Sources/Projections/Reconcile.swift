@@ -14,7 +14,7 @@ public enum InMemoryFold {
         precondition(types.count == positions.count, "one position per projection")
         let folds = zip(types, positions).map { ConcurrentFold($0, through: $1) }
         guard let last = positions.max(), last > 0 else { return types.map { $0.init() } }
-        let (reached, _) = try await ConcurrentFold.foldLog(into: folds, from: store, after: 0, through: last, pageSize: pageSize) {
+        let (reached, _, _) = try await ConcurrentFold.foldLog(into: folds, from: store, after: 0, through: last, pageSize: pageSize) {
             progress?($0, last)
         }
         progress?(reached, last)

@@ -44,13 +44,13 @@ struct CrashSafetyTests {
         }
     }
 
-    /// Advisory locks of the projection leases (runner 74701, rebuild 74702) held in this database.
+    /// Projection leases (locks on the ledger_read.lease_* views) held in this database.
     static func leasesHeld(_ connection: PostgresConnection) async throws -> Int {
         try await connection.queryOne("""
-            SELECT count(*) FROM pg_locks
-            WHERE locktype = 'advisory' AND granted AND classid IN ($1::int::oid, $2::int::oid)
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """, [ProjectionStore.Lease.runner.rawValue, ProjectionStore.Lease.rebuild.rawValue]) { try $0.int(0) }
+            SELECT count(*) FROM \(ProjectionStore.leaseHolders(kind: "'runner'")) r
+            """) { try $0.int(0) } + connection.queryOne("""
+            SELECT count(*) FROM \(ProjectionStore.leaseHolders(kind: "'rebuild'")) r
+            """) { try $0.int(0) }
     }
 
     /// Waits until the killed process's server sessions have ended and taken its leases with them.

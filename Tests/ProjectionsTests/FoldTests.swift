@@ -20,9 +20,9 @@ struct FoldTests {
             )))
         }
 
-        func fold<P: Projection>(_: P.Type) -> P {
+        func fold<P: Projection>(_: P.Type) throws -> P {
             var projection = P()
-            for event in events { projection.apply(event) }
+            for event in events { try projection.apply(event) }
             return projection
         }
     }
@@ -63,8 +63,8 @@ struct FoldTests {
         row[table.columns.firstIndex(of: column)!]
     }
 
-    @Test func budgetShowsWhatApprovalsPaymentsAndClosuresLeftAvailable() {
-        let rows = Self.housingHistory().fold(BudgetUsageProjection.self).allRows()[0]
+    @Test func budgetShowsWhatApprovalsPaymentsAndClosuresLeftAvailable() throws {
+        let rows = try Self.housingHistory().fold(BudgetUsageProjection.self).allRows()[0]
         let table = BudgetUsageProjection.tables[0]
         #expect(rows.count == 1)
         let row = rows[0]
@@ -82,8 +82,8 @@ struct FoldTests {
         #expect(Self.value(row, table, "approvals") == "2")
     }
 
-    @Test func aReversedPaymentIsPayableAgain() {
-        let rows = Self.housingHistory().fold(BeneficiaryBalancesProjection.self).allRows()[0]
+    @Test func aReversedPaymentIsPayableAgain() throws {
+        let rows = try Self.housingHistory().fold(BeneficiaryBalancesProjection.self).allRows()[0]
         let table = BeneficiaryBalancesProjection.tables[0]
         let household2 = rows.first { $0[0] == "HH-2" }!
         #expect(Self.value(household2, table, "applications") == "2")
@@ -98,8 +98,8 @@ struct FoldTests {
         #expect(Self.value(household1, table, "approved_vnd") == "300000")
     }
 
-    @Test func applicationsShowStatusAmountsAndWhoDecided() {
-        let rows = Self.housingHistory().fold(ApplicationsProjection.self).allRows()[0]
+    @Test func applicationsShowStatusAmountsAndWhoDecided() throws {
+        let rows = try Self.housingHistory().fold(ApplicationsProjection.self).allRows()[0]
         let table = ApplicationsProjection.tables[0]
         #expect(rows.map { $0[0] } == ["A-1", "A-2", "A-3"])
         #expect(rows.map { Self.value($0, table, "status") } == ["closed", "approved", "rejected"])
@@ -116,28 +116,28 @@ struct FoldTests {
     /// Whatever the batch boundaries, the rows written (last write of each key wins) equal the
     /// rows of one fold of everything: what makes incremental running equal a rebuild.
     @Test(arguments: [1, 2, 3, 5, 8])
-    func changedRowsInBatchesEndEqualToOneFold(batch: Int) {
+    func changedRowsInBatchesEndEqualToOneFold(batch: Int) throws {
         let history = Self.housingHistory()
         for type in ProjectionCatalog.all {
-            let (incremental, whole) = Self.batchedAndWhole(type, history, batch: batch)
+            let (incremental, whole) = try Self.batchedAndWhole(type, history, batch: batch)
             #expect(incremental == whole, "\(type.name) with batches of \(batch)")
         }
     }
 
-    static func batchedAndWhole<P: Projection>(_: P.Type, _ history: History, batch: Int) -> ([[ReadModelRow]], [[ReadModelRow]]) {
+    static func batchedAndWhole<P: Projection>(_: P.Type, _ history: History, batch: Int) throws -> ([[ReadModelRow]], [[ReadModelRow]]) {
         func key(_ row: ReadModelRow, _ table: ReadModelTable) -> String {
             row.prefix(table.keyCount).map { $0 ?? "" }.joined(separator: "\u{1}")
         }
         var projection = P()
         var written = Array(repeating: [String: ReadModelRow](), count: P.tables.count)
         for start in stride(from: 0, to: history.events.count, by: batch) {
-            for event in history.events[start..<min(start + batch, history.events.count)] { projection.apply(event) }
+            for event in history.events[start..<min(start + batch, history.events.count)] { try projection.apply(event) }
             for (index, rows) in projection.takeChangedRows().enumerated() {
                 for row in rows { written[index][key(row, P.tables[index])] = row }
             }
         }
         let incremental = written.map { table in table.keys.sorted().map { table[$0]! } }
-        let whole = history.fold(P.self).allRows().enumerated().map { index, rows in
+        let whole = try history.fold(P.self).allRows().enumerated().map { index, rows in
             rows.sorted { key($0, P.tables[index]) < key($1, P.tables[index]) }
         }
         return (incremental, whole)
@@ -159,7 +159,7 @@ struct FoldTests {
             repaymentID: "R-1", amountVND: 32_000_000, paidOn: Self.date("2024-06-01"), overdueInterestVND: 0,
             interestVND: 2_000_000, overduePrincipalVND: 0, principalDueVND: 30_000_000, prepaidPrincipalVND: 0,
             outstandingPrincipalAfterVND: 90_000_000)))
-        let book = history.fold(LoanBookProjection.self).allRows()
+        let book = try history.fold(LoanBookProjection.self).allRows()
         let loans = LoanBookProjection.tables[0]
         #expect(book[0].count == 1)
         #expect(Self.value(book[0][0], loans, "outstanding_principal_vnd") == "90000000")
@@ -175,7 +175,7 @@ struct FoldTests {
         #expect(book[1].count == 1)
         #expect(Self.value(book[1][0], LoanBookProjection.tables[1], "program") == "LOAN")
 
-        let balances = history.fold(BeneficiaryBalancesProjection.self).allRows()[0]
+        let balances = try history.fold(BeneficiaryBalancesProjection.self).allRows()[0]
         let table = BeneficiaryBalancesProjection.tables[0]
         #expect(Self.value(balances[0], table, "kind") == "loan")
         #expect(Self.value(balances[0], table, "principal_disbursed_vnd") == "120000000")

@@ -44,7 +44,7 @@ struct ReportUnitTests {
 
     @Test func withADateAfterEverythingTheFoldEqualsTheReadModel() throws {
         let history = FoldTests.housingHistory()
-        let projection = history.fold(BudgetUsageProjection.self)
+        let projection = try history.fold(BudgetUsageProjection.self)
         let fromReadModel = try BudgetReport.lines(fromBudgetUsageRows: projection.allRows()[0])
         #expect(Self.report(asOf: "9999-12-31").lines == fromReadModel)
         #expect(fromReadModel.map(\.figures) == [BudgetFigures(allocated: 1_000_000, reserved: 700_000, paid: 200_000, released: 100_000)])

@@ -106,7 +106,7 @@ struct RunnerTests {
     @Test func aSecondRunnerIsRefusedNamingTheFirstUntilItStops() async throws {
         try await TestDatabase.withFresh { database in
             let first = try await ProjectionRunner.start(configuration: database.configuration(), projections: ["budget_usage"])
-            let firstPID = await first.writer.backendPID
+            let firstPID = await first.lease.pid
             let error = await #expect(throws: ProjectionError.self) {
                 _ = try await ProjectionRunner.start(configuration: database.configuration(), projections: ["budget_usage"])
             }

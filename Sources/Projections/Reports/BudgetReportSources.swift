@@ -56,7 +56,7 @@ extension BudgetReport {
         _ store: EventStore, until limit: ReplayLimit, filter: BudgetReportFilter = .init(), pageSize: Int = LogReplay.defaultPageSize
     ) async throws -> (report: BudgetReport, point: ReplayPoint) {
         var projection = BudgetUsageProjection()
-        let point = try await LogReplay.fold(store, until: limit, pageSize: pageSize) { projection.apply($0) }
+        let point = try await LogReplay.fold(store, until: limit, pageSize: pageSize) { try projection.apply($0) }
         let lines = try lines(fromBudgetUsageRows: projection.allRows()[0])
         return (BudgetReport(lines: lines, filter: filter, position: point.position), point)
     }

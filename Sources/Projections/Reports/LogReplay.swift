@@ -22,6 +22,8 @@ public struct ReplayPoint: Sendable, Equatable {
     public let recordedAtMicroseconds: Int64?
     /// The head of the log when the replay started.
     public let headPosition: Int64
+    /// Events the replay could not read or fold, skipped (a warning for the reader of the report).
+    public var skipped: [UnreadableEvent] = []
 }
 
 /// Streams the log in position order, a page at a time (`EventStore.readPage`), into a fold:
@@ -30,10 +32,12 @@ public enum LogReplay {
     public static let defaultPageSize = 5_000
 
     /// Folds the events up to `limit` with `apply`. Refuses a position beyond the head. Throws if
-    /// the log has a gap (positions are contiguous; a hole is corruption).
+    /// the log has a gap (positions are contiguous; a hole is corruption). An event that cannot be
+    /// read (or that `apply` refuses with a `FoldProblem`) is skipped and listed in `skipped`.
     public static func fold(
-        _ store: EventStore, until limit: ReplayLimit, pageSize: Int = defaultPageSize, _ apply: (ProjectedEvent) -> Void
+        _ store: EventStore, until limit: ReplayLimit, pageSize: Int = defaultPageSize, _ apply: (ProjectedEvent) throws -> Void
     ) async throws -> ReplayPoint {
+        var skipped: [UnreadableEvent] = []
         let head = try await store.digest().position
         if case .position(let target) = limit {
             guard target >= 0 else {
@@ -57,13 +61,24 @@ public enum LogReplay {
                     throw ReportError("the log has a gap: expected position \(last + 1), found \(recorded.position)")
                 }
                 if case .recordedAt(let instant) = limit, recorded.recordedAtMicroseconds > instant { break reading }
-                if let event = try ProjectedEvent(recorded: recorded) { apply(event) }
+                switch ProjectedEvent.decode(recorded) {
+                case .event(let event):
+                    do {
+                        try apply(event)
+                    } catch let problem as FoldProblem {
+                        skipped.append(UnreadableEvent(recorded, problem: problem.description))
+                    }
+                case .unreadable(let unreadable):
+                    skipped.append(unreadable)
+                case .foreign:
+                    break
+                }
                 last = recorded.position
                 lastRecordedAt = recorded.recordedAtMicroseconds
             }
             if page.count < wanted { break }
         }
-        return ReplayPoint(position: last, recordedAtMicroseconds: lastRecordedAt, headPosition: head)
+        return ReplayPoint(position: last, recordedAtMicroseconds: lastRecordedAt, headPosition: head, skipped: skipped)
     }
 }
 
