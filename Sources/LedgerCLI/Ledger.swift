@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `ledger`: the event-sourced disbursement ledger's command line. Thin: parsing and printing only;
 /// everything it does lives in the library targets.
@@ -17,4 +18,14 @@ struct Ledger: AsyncParsableCommand {
             Loan.self, User.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
         ]
     )
+
+    /// Refuses a command line that is not UTF-8 (exit 64) before ArgumentParser would turn its bad
+    /// bytes into U+FFFD, then runs the command.
+    static func main() async {
+        if let problem = RawArguments.firstProblem(RawArguments.current()) {
+            FileHandle.standardError.write(Data("ledger: error: \(problem)\n".utf8))
+            Self.exit(withError: ExitCode(ExitStatus.usage))
+        }
+        await main(nil)
+    }
 }

@@ -21,7 +21,10 @@ struct Program: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("\(file): cannot read the file") }
-                guard let text = String(data: data, encoding: .utf8) else { throw CommandError("\(file): not UTF-8 text") }
+                if let byte = DomainText.firstInvalidUTF8Byte(data) {
+                    throw DomainError.invalidInput(field: file, problem: "is not valid UTF-8 (byte \(byte)); save the catalog as UTF-8")
+                }
+                let text = String(decoding: data, as: UTF8.self)
                 let outcome = try await Recording.service(connection).loadCatalog(text, commandID: write.commandId)
                 try Recording.print(outcome, format: output.format)
             }

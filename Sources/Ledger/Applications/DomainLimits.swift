@@ -38,20 +38,94 @@ public enum DomainLimits {
 
 /// Free text a person types (references, reasons, vouchers, names), checked one way everywhere.
 public enum DomainText {
-    /// Trims surrounding whitespace, then requires 1…`maximumCharacters` characters and no
-    /// control characters (line breaks, tabs), so every line of a report stays one line.
+    /// Trims surrounding whitespace, then requires: no control characters (line breaks, tabs), no
+    /// format characters (Unicode category Cf: bidirectional overrides and isolates, zero-width
+    /// spaces and joiners, the byte-order mark, the soft hyphen, …) and no other invisible
+    /// characters, so the text reads as what it is; at least one visible character; and at most
+    /// `maximumCharacters` Unicode code points and 4 × `maximumCharacters` bytes of UTF-8 (code
+    /// points, not characters as displayed: one displayed character may carry any number of
+    /// combining marks). The database checks the same (`ledger.text_problem`).
     public static func validated(_ text: String, field: String, maximumCharacters: Int) throws -> String {
         let trimmed = text.trimmingSpaces()
         guard !trimmed.isEmpty else {
             throw DomainError.invalidInput(field: field, problem: "must not be empty")
         }
-        let count = trimmed.count
-        guard count <= maximumCharacters else {
-            throw DomainError.invalidInput(field: field, problem: "is \(count) characters; at most \(maximumCharacters)")
+        try checkCharacters(trimmed, field: field)
+        let bytes = trimmed.utf8.count
+        guard bytes <= 4 * maximumCharacters else {
+            throw DomainError.invalidInput(
+                field: field, problem: "is \(bytes) bytes of UTF-8; at most \(4 * maximumCharacters) (4 for each of the \(maximumCharacters) characters allowed)"
+            )
         }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw DomainError.invalidInput(field: field, problem: "must not contain control characters (line breaks, tabs)")
+        let scalars = trimmed.unicodeScalars.count
+        guard scalars <= maximumCharacters else {
+            let displayed = trimmed.count
+            let problem = displayed == scalars
+                ? "is \(scalars) characters; at most \(maximumCharacters)"
+                : "is \(scalars) characters counted as Unicode code points (\(displayed) as displayed, with combining marks); at most \(maximumCharacters)"
+            throw DomainError.invalidInput(field: field, problem: problem)
+        }
+        guard trimmed.unicodeScalars.contains(where: isVisible) else {
+            throw DomainError.invalidInput(field: field, problem: "must contain a visible character")
         }
         return trimmed
+    }
+
+    /// Refuses the first control, line-separator, format or other invisible (default-ignorable)
+    /// code point in `text`, naming it: `contains U+202E RIGHT-TO-LEFT OVERRIDE, a format character; …`.
+    public static func checkCharacters(_ text: String, field: String) throws {
+        for scalar in text.unicodeScalars {
+            if let kind = refusedKind(scalar) {
+                throw DomainError.invalidInput(field: field, problem: "contains \(describe(scalar)), \(kind)")
+            }
+        }
+    }
+
+    /// Why `scalar` is refused in typed text, or nil when it is fine.
+    static func refusedKind(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar.properties.generalCategory {
+        case .control:
+            return "a control character: control characters (line breaks, tabs) are not allowed; type the text on one line"
+        case .lineSeparator, .paragraphSeparator:
+            return "a line break: type the text on one line"
+        case .format:
+            return "a format character; type the text without it"
+        default:
+            if scalar.properties.isDefaultIgnorableCodePoint || invisibleLetters.contains(scalar.value) {
+                return "an invisible character; type the text without it"
+            }
+            return nil
+        }
+    }
+
+    /// Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern).
+    static let invisibleLetters: Set<UInt32> = [0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0]
+
+    /// A code point that shows something: not whitespace, not invisible, not refused.
+    static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
+        !scalar.properties.isWhitespace && refusedKind(scalar) == nil
+    }
+
+    /// `U+202E RIGHT-TO-LEFT OVERRIDE`, `U+000A LINE FEED`.
+    public static func describe(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        guard let name = scalar.properties.name ?? scalar.properties.nameAlias, !name.isEmpty else { return code }
+        return code + " " + name
+    }
+
+    /// The 1-based position of the first byte of `bytes` that is not part of valid UTF-8 (strict:
+    /// no overlong forms, no surrogates, nothing above U+10FFFF), or nil when all of it is valid.
+    public static func firstInvalidUTF8Byte<Bytes: Sequence>(_ bytes: Bytes) -> Int? where Bytes.Element == UInt8 {
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset + 1
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ public enum BeneficiaryCategory {
     /// The canonical form of `text`, or a refusal naming `field`.
     public static func normalised(_ text: String, field: String) throws -> String {
         let trimmed = text.trimmingSpaces()
+        try DomainText.checkCharacters(trimmed, field: field)
         guard trimmed.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == "_" }) else {
             throw DomainError.invalidInput(
                 field: field, problem: "\(text.debugDescription) may use only letters, digits, spaces, '-' and '_' (e.g. near-poor)"

@@ -176,12 +176,7 @@ public enum LoanDecisions {
     /// outstanding and the interest unpaid on that date (overdue interest and interest
     /// together, each rounded half up). The same write-off again is `alreadyDone`.
     public static func writeOff(loan: LoanState, terms: LoanTerms, reason: String, on: LocalDate) throws -> Decision {
-        let reason = reason.trimmingSpaces()
-        guard !reason.isEmpty, reason.count <= LoanLimits.maximumReasonCharacters else {
-            throw DomainError.invalidInput(
-                field: "--reason", problem: "a write-off needs a reason of 1…\(LoanLimits.maximumReasonCharacters) characters"
-            )
-        }
+        let reason = try DomainText.validated(reason, field: "--reason", maximumCharacters: LoanLimits.maximumReasonCharacters)
         guard loan.disbursement != nil, let lastAccrualDate = loan.lastAccrualDate else {
             throw DomainError(.unknownLoan, "loan \(loan.loanID) has not been disbursed", field: "--loan-id")
         }

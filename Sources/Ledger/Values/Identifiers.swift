@@ -13,8 +13,10 @@ public enum Identifier {
         guard !bytes.isEmpty else {
             throw DomainError.invalidInput(field: field, problem: "must not be empty")
         }
+        // Name an invisible or direction-changing character (e.g. a right-to-left override) by its code point.
+        try DomainText.checkCharacters(text, field: field)
         guard bytes.count <= maximumLength else {
-            throw DomainError.invalidInput(field: field, problem: "is \(bytes.count) characters; at most \(maximumLength)")
+            throw DomainError.invalidInput(field: field, problem: "is \(bytes.count) \(text.unicodeScalars.count == bytes.count ? "characters" : "bytes of UTF-8"); at most \(maximumLength)")
         }
         guard bytes.allSatisfy(allowed), bytes[0] != 46, bytes[0] != 95, bytes[0] != 45 else {
             throw DomainError.invalidInput(
