@@ -16,9 +16,12 @@ struct Audit: AsyncParsableCommand {
             abstract: "Recompute the hash chain, check positions, head and stream versions, and replay every domain invariant.",
             discussion: """
                 Two checks run side by side on two connections: the hash chain (and contiguity, the head, stream versions, the
-                digest) and a replay of every event that re-checks the domain's rules — no overpayment, no overspent budget,
-                no approval above the cap, four eyes, no duplicate national id, repayments allocated in the fixed order,
-                lifecycles kept. Each broken rule is reported with its position.
+                digest, and each event's command_id column against its hashed metadata) and a replay of every event that
+                re-checks the domain's rules — no overpayment, no overspent budget, no approval above the cap (once-only caps
+                from commitments less releases), four eyes, no duplicate national id (normalised), reservations, commitments,
+                releases and loans only with the application event that causes them in the same append, payments and
+                reversals, loan terms, repayments, settlements and write-offs, payloads within their schema. Each broken rule
+                is reported with its position; no payload stops the replay.
                 Exit 0 when the chain is intact and every rule holds; 2 otherwise. With --digest, also prove history up to
                 the digest is unchanged.
                 """

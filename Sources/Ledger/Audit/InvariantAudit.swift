@@ -397,20 +397,26 @@ public struct InvariantAudit: Sendable {
             loan.principal = disbursed.principalVND.amount
             loan.program = disbursed.program
             loan.replayable = termsHold
-            loan.state.apply(domainEvent)
+            if termsHold { loan.state.apply(domainEvent) }
         case .loanRepaid(let repaid):
             guard loan.status == .active else {
                 report(event, .lifecycle, "repayment \(repaid.repaymentID) on loan \(id), which is \(loan.statusText)")
                 return
             }
-            guard loan.state.repayments[repaid.repaymentID] == nil else {
+            guard !loan.repaymentIDs.contains(repaid.repaymentID) else {
                 report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(id) was recorded twice")
                 return
             }
             guard checkRepaymentFigures(event, repaid, loan: loan, id: id) else { return }
-            if loan.replayable { checkAllocationOrder(event, repaid, loan: loan) }
             loan.principalRepaid += repaid.overduePrincipalVND.amount + repaid.principalDueVND.amount + repaid.prepaidPrincipalVND.amount
-            loan.state.apply(domainEvent)
+            loan.repaymentIDs.insert(repaid.repaymentID)
+            // The handler's fold gets only what the handler itself would have decided; after a
+            // repayment it would not have, the loan's fixed order is no longer replayed.
+            if loan.replayable, checkAllocationOrder(event, repaid, loan: loan) {
+                loan.state.apply(domainEvent)
+            } else {
+                loan.replayable = false
+            }
         case .loanSettled:
             if loan.status != .active {
                 report(event, .lifecycle, "loan \(id) was settled while \(loan.statusText)")
@@ -484,11 +490,12 @@ public struct InvariantAudit: Sendable {
         return true
     }
 
-    /// The fixed order of allocation, as the domain decides it for this loan, date and amount.
-    private mutating func checkAllocationOrder(_ event: RecordedEvent, _ repaid: LoanRepaid, loan: AuditLoan) {
+    /// The fixed order of allocation, as the domain decides it for this loan, date and amount;
+    /// false when it is not what the domain decides.
+    private mutating func checkAllocationOrder(_ event: RecordedEvent, _ repaid: LoanRepaid, loan: AuditLoan) -> Bool {
         guard let program = loan.program.flatMap({ programs[$0] }), let terms = LedgerService.loanTermsAcrossAmendments(program) else {
             report(event, .lifecycle, "repayment \(repaid.repaymentID) on loan \(loan.state.loanID), which was never disbursed under a loan programme")
-            return
+            return false
         }
         do {
             let decision = try LoanDecisions.repay(loan: loan.state, terms: terms, repaymentID: repaid.repaymentID,
@@ -498,10 +505,13 @@ public struct InvariantAudit: Sendable {
                 report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) of \(repaid.amountVND.formatted) on loan "
                     + "\(loan.state.loanID) is not allocated in the fixed order (overdue interest, interest, overdue principal, "
                     + "principal due, prepayment)\(expected.map { " — expected \(Self.allocationText($0))" } ?? "")")
+                return false
             }
+            return true
         } catch {
             report(event, .repaymentAllocation, "repayment \(repaid.repaymentID) on loan \(loan.state.loanID) could not have been "
                 + "recorded: \(error)")
+            return false
         }
     }
 
@@ -952,10 +962,12 @@ struct AuditLoan: Sendable {
     var program: String?
     var principal: Int64 = 0
     var principalRepaid: Int64 = 0
-    /// Whether the fixed order of allocation can be replayed (the loan's terms were the programme's).
+    var repaymentIDs: Set<String> = []
+    /// Whether the fixed order of allocation can be replayed (the loan's terms were the programme's,
+    /// and every repayment so far was what the domain decides).
     var replayable = false
     /// The handler's fold, only for replaying the fixed order of allocation; it is given only
-    /// events whose figures the audit has checked.
+    /// events the handler itself would have decided (so its unchecked sums cannot overflow).
     var state: LoanState
 
     init(streamID: String) { state = LoanState(streamID: streamID) }
