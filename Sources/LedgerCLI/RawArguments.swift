@@ -15,7 +15,7 @@ enum RawArguments {
                 return "\(name): is not valid UTF-8 (byte \(byte - equals - 1))"
             }
             let previous = arguments[index - 1]
-            if index > 1, previous.first == UInt8(ascii: "-"), !previous.contains(UInt8(ascii: "=")),
+            if index > 1, previous.first == UInt8(ascii: "-"), previous != Array("--".utf8), !previous.contains(UInt8(ascii: "=")),
                DomainText.firstInvalidUTF8Byte(previous) == nil, !bytes.starts(with: Array("-".utf8)) {
                 return "\(String(decoding: previous, as: UTF8.self)): is not valid UTF-8 (byte \(byte))"
             }
