@@ -6,7 +6,7 @@
 SWIFT ?= swift
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test demo bench clean
+.PHONY: help deps build test demo bench clean schema-manifest
 
 help:
 	@echo "Targets:"
@@ -16,6 +16,7 @@ help:
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
 	@echo "  make bench   release build; run the store, disbursements and read-side (projections) benchmarks"
 	@echo "  make clean   remove build products (.build)"
+	@echo "  make schema-manifest  regenerate what \`ledger audit schema\` expects, after changing sql/"
 
 deps:
 	@scripts/install-deps || { rc=$$?; echo "make: FAILED at step 'deps' (scripts/install-deps, exit $$rc)" >&2; exit $$rc; }
@@ -36,6 +37,11 @@ demo: deps build
 bench: deps
 	$(SWIFT) build -c release
 	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections"
+
+# What `ledger audit schema` expects: read from a database migrated by sql/ on a private
+# throwaway server (never DATABASE_URL/PGHOST), written to Sources/Migrations/SchemaManifest.swift.
+schema-manifest: deps
+	scripts/schema-manifest
 
 clean:
 	rm -rf .build

@@ -67,11 +67,13 @@ ALTER ROLE ledger_owner NOLOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION 
 -- An admin could SET ROLE ledger_admin and create, grant or alter any role (0005 gave it).
 ALTER ROLE ledger_admin NOCREATEROLE;
 
--- Admins create nothing at the database level any more; future migrations create as ledger_owner.
+-- Admins create no schemas any more (0001 let them). No ledger role keeps a database privilege:
+-- those are not copied by CREATE DATABASE ... TEMPLATE, so `audit schema` expects none. A later
+-- migration that needs a new schema creates it as the superuser (or deploy account) running it,
+-- with AUTHORIZATION ledger_owner.
 DO $database$
 BEGIN
     EXECUTE format('REVOKE CREATE ON DATABASE %I FROM ledger_admin', current_database());
-    EXECUTE format('GRANT CREATE ON DATABASE %I TO ledger_owner', current_database());
 END
 $database$;
 

@@ -6,7 +6,6 @@ public enum SchemaManifest {
     public static let facts: [String: String] = Dictionary(uniqueKeysWithValues: pairs)
 
     static let pairs: [(String, String)] = [
-        (#"database grant to ledger_owner"#, #"CREATE"#),
         (#"default privileges of ledger_admin in schema ledger_read on tables grant to ledger_approver"#, #"SELECT"#),
         (#"default privileges of ledger_admin in schema ledger_read on tables grant to ledger_auditor"#, #"SELECT"#),
         (#"default privileges of ledger_admin in schema ledger_read on tables grant to ledger_officer"#, #"SELECT"#),
