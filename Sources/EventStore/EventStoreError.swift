@@ -15,6 +15,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible, Equatab
         case invalidExpectedVersion, invalidCommandID, malformedBatch
         /// Text that is not JSON where JSON was required.
         case invalidJSON
+        /// A rule kept by the database refused the events (LR001), e.g. a payment above the approval.
+        case ruleBroken
+        /// Another transaction held the log longer than the append's lock timeout (LL001): try again.
+        case logBusy
         /// Anything else from PostgreSQL or the connection.
         case database
     }
@@ -39,6 +43,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible, Equatab
         "LB001": .emptyBatch, "LB002": .tooManyEvents, "LB003": .invalidStreamID, "LB004": .invalidEventType,
         "LB005": .invalidPayload, "LB006": .invalidMetadata, "LB007": .invalidExpectedVersion,
         "LB008": .invalidCommandID, "LB009": .malformedBatch, "22P02": .invalidJSON,
+        "LS001": .invalidPayload, "LR001": .ruleBroken, "LL001": .logBusy, "55P03": .logBusy,
     ]
 
     init(_ error: PostgresError) {

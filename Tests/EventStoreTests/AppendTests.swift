@@ -81,18 +81,18 @@ struct AppendTests {
     @Test func twoWritersWithTheSameExpectedVersionExactlyOneWins() async throws {
         try await TestDatabase.withFresh { db in
             let setup = EventStore(connection: try await db.connect())
-            _ = try await setup.append([try Fixture.event()], to: "application-A1", expectedVersion: .noStream, commandID: "submit")
+            _ = try await setup.append([try Fixture.event()], to: "order-A1", expectedVersion: .noStream, commandID: "submit")
             // Many rounds of a real race between two connections.
             for round in 0..<20 {
                 let writers = [EventStore(connection: try await db.connect()), EventStore(connection: try await db.connect())]
-                let version = try await setup.streamVersion("application-A1")
+                let version = try await setup.streamVersion("order-A1")
                 let outcomes = await withTaskGroup(of: EventStoreError.Code?.self) { group in
                     for (index, writer) in writers.enumerated() {
                         group.addTask {
                             do {
                                 _ = try await writer.append(
                                     [try Fixture.event("Paid", #"{"round": \#(round), "writer": \#(index)}"#)],
-                                    to: "application-A1", expectedVersion: .exactly(version), commandID: "r\(round)-w\(index)"
+                                    to: "order-A1", expectedVersion: .exactly(version), commandID: "r\(round)-w\(index)"
                                 )
                                 return nil
                             } catch {
@@ -106,9 +106,9 @@ struct AppendTests {
                 }
                 #expect(outcomes.filter { $0 == nil }.count == 1, "round \(round): \(outcomes)")
                 #expect(outcomes.filter { $0 == .versionConflict }.count == 1, "round \(round): \(outcomes)")
-                #expect(try await setup.streamVersion("application-A1") == version + 1)
+                #expect(try await setup.streamVersion("order-A1") == version + 1)
             }
-            #expect(try await setup.readStream("application-A1").count == 21)
+            #expect(try await setup.readStream("order-A1").count == 21)
             #expect(try await Fixture.positionsAreContiguous(setup.connection))
         }
     }
@@ -116,24 +116,24 @@ struct AppendTests {
     @Test func multiStreamAppendIsAllOrNothing() async throws {
         try await TestDatabase.withFresh { db in
             let store = EventStore(connection: try await db.connect())
-            _ = try await store.append([try Fixture.event()], to: "budget-1", expectedVersion: .noStream, commandID: "allocate")
+            _ = try await store.append([try Fixture.event()], to: "account-1", expectedVersion: .noStream, commandID: "allocate")
             let before = try await Fixture.snapshot(store.connection)
             // The second stream's expectation is stale: neither stream may change.
             await #expect(throws: EventStoreError.self) {
                 _ = try await store.append([
-                    StreamAppend(stream: "application-9", expectedVersion: .noStream, events: [try Fixture.event("ApplicationApproved")]),
-                    StreamAppend(stream: "budget-1", expectedVersion: .exactly(0), events: [try Fixture.event("FundsReserved")]),
+                    StreamAppend(stream: "order-9", expectedVersion: .noStream, events: [try Fixture.event("OrderApproved")]),
+                    StreamAppend(stream: "account-1", expectedVersion: .exactly(0), events: [try Fixture.event("FundsHeld")]),
                 ], commandID: "approve")
             }
             #expect(try await Fixture.snapshot(store.connection) == before)
-            #expect(try await store.streamVersion("application-9") == 0)
+            #expect(try await store.streamVersion("order-9") == 0)
 
             let result = try await store.append([
-                StreamAppend(stream: "application-9", expectedVersion: .noStream, events: [try Fixture.event("ApplicationApproved")]),
-                StreamAppend(stream: "budget-1", expectedVersion: .exactly(1), events: try Fixture.events(2, type: "FundsReserved")),
+                StreamAppend(stream: "order-9", expectedVersion: .noStream, events: [try Fixture.event("OrderApproved")]),
+                StreamAppend(stream: "account-1", expectedVersion: .exactly(1), events: try Fixture.events(2, type: "FundsHeld")),
             ], commandID: "approve")
             #expect(result.firstPosition == 2 && result.lastPosition == 4)
-            #expect(result.streams.map(\.streamID) == ["application-9", "budget-1"])
+            #expect(result.streams.map(\.streamID) == ["order-9", "account-1"])
             #expect(result.streams.map(\.version) == [1, 3])
             #expect(result.streams.map(\.firstPosition) == [2, 3])
         }

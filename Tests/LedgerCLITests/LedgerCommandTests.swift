@@ -244,7 +244,7 @@ struct StatusAndEventsCommandTests {
         try await TestDatabase.withFresh { database in
             let writer = try await TestDatabase.loginRole(memberOf: "ledger_writer")
             let append = try await ledger(
-                "events", "append", "--stream", "application-A1", "--type", "ApplicationSubmitted",
+                "events", "append", "--stream", "case-A1", "--type", "CaseOpened",
                 "--payload", #"{"beneficiary": "Phạm Văn Bình", "amount_vnd": 15000000}"#, "--command-id", "cmd-1",
                 in: database, user: writer
             )
@@ -253,8 +253,8 @@ struct StatusAndEventsCommandTests {
 
             let list = try await ledger("events", "list", in: database)
             #expect(list.status == 0, "\(list)")
-            #expect(list.stdout.contains("application-A1"), "\(list)")
-            #expect(list.stdout.contains("ApplicationSubmitted"), "\(list)")
+            #expect(list.stdout.contains("case-A1"), "\(list)")
+            #expect(list.stdout.contains("CaseOpened"), "\(list)")
             // Who did it comes from the connection, not from the client.
             #expect(list.stdout.contains(writer), "\(list)")
 
@@ -263,8 +263,28 @@ struct StatusAndEventsCommandTests {
             let events = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
             let event = try #require(events?.first, "\(json)")
             #expect(events?.count == 1)
-            #expect(event["stream_id"] as? String == "application-A1")
+            #expect(event["stream_id"] as? String == "case-A1")
             #expect((event["payload"] as? [String: Any])?["beneficiary"] as? String == "Phạm Văn Bình")
+        }
+    }
+
+    /// `events append` is the generic store's door, not a way around the domain: an event of a
+    /// domain type must be one the code can read, and a domain stream takes only domain events.
+    @Test(arguments: [
+        (["--stream", "beneficiary-B1", "--type", "BeneficiaryRegistered", "--payload", #"{"a": 2}"#], "payload.a: unknown field"),
+        (["--stream", "application-A1", "--type", "PaymentRecorded", "--schema-version", "99", "--payload", "{}"],
+         "schema_version 99 of PaymentRecorded is unknown"),
+        (["--stream", "application-A1", "--type", "CaseOpened", "--payload", "{}"], "application-A1 is a domain stream"),
+    ])
+    func anEventTheDomainCannotReadIsRefusedNamingThePayload(_ arguments: [String], _ expected: String) async throws {
+        try await TestDatabase.withFresh { database in
+            let writer = try await TestDatabase.loginRole(memberOf: "ledger_writer")
+            let run = try await LedgerBinary.run(["events", "append"] + arguments, environment: childEnvironment(database, user: writer))
+            #expect(run.status == 1, "\(run)")
+            #expect(run.stderr.contains("--payload:") && run.stderr.contains(expected), "\(run)")
+            let list = try await ledger("events", "list", "--format", "json", in: database)
+            let events = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any]
+            #expect(events?.isEmpty == true, "nothing stored: \(list)")
         }
     }
 

@@ -21,6 +21,17 @@ public struct BudgetState: StreamState, Equatable {
         self.streamID = streamID
     }
 
+    /// The state as the database keeps it (`ledger.budget_totals`, folded by the append itself).
+    init(streamID: String, version: Int64, program: String, fiscalYear: Int, district: District, allocated: VND, reserved: VND) {
+        self.streamID = streamID
+        self.version = version
+        self.program = program
+        self.fiscalYear = fiscalYear
+        self.district = district
+        self.allocated = allocated
+        self.reserved = reserved
+    }
+
     /// True once funds were allocated (approvals need an allocated budget).
     public var isAllocated: Bool { program != nil }
 

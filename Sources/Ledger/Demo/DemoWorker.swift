@@ -70,7 +70,7 @@ struct DemoWorker: Sendable {
         }
         for budget in plan.budgets {
             let stream = Streams.budget(program: budget.program, year: DemoPlan.Year.fiscalYear, district: budget.district)
-            let allocated = try await service.loadSnapshotted(BudgetState.self, stream: stream).allocated
+            let allocated = try await service.loadBudget(stream: stream).allocated
             let expected: Set<VND> = [.zero, budget.amount, budget.amount + (adjustments[stream] ?? .zero)]
             guard expected.contains(allocated) else {
                 throw DemoSeedError(

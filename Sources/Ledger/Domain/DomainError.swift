@@ -22,8 +22,11 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case repaymentExceedsOwed
         case permissionDenied
         case amountOverflow
-        /// Others kept writing the same streams; the command was retried and gave up.
+        /// Others kept writing the same streams; the command was retried and gave up. Also: another
+        /// transaction held the log past the append's lock timeout.
         case contention
+        /// A rule the database keeps refused what the decision allowed (the database is the last word).
+        case refusedByDatabase
     }
 
     public let code: Code

@@ -25,9 +25,7 @@ public struct BulkApplications: Sendable {
         submittedOn: LocalDate, decidedOn: LocalDate
     ) async throws -> [String] {
         let program = try await officer.load(ProgramState.self, stream: Streams.program(code))
-        var budget = try await approver.loadSnapshotted(
-            BudgetState.self, stream: Streams.budget(program: code, year: submittedOn.year, district: district)
-        )
+        var budget = try await approver.loadBudget(stream: Streams.budget(program: code, year: submittedOn.year, district: district))
         var beneficiaries: [BeneficiaryState] = []
         var applications: [ApplicationState] = []
         var registrations: [Decision] = []

@@ -50,7 +50,7 @@ extension LedgerService {
         let command = BudgetCommand(kind: "allocate", program: code, year: year, district: district, amount: amount, reference: reference)
         return try await run("allocate", command, commandID: commandID) {
             let program = try await requireProgram(code)
-            let budget = try await loadSnapshotted(BudgetState.self, stream: Streams.budget(program: code, year: year, district: district))
+            let budget = try await loadBudget(stream: Streams.budget(program: code, year: year, district: district))
             return try BudgetDecisions.allocate(program: program, year: year, district: district, amount: amount, reference: reference, budget: budget)
         }
     }
@@ -60,7 +60,7 @@ extension LedgerService {
         let command = BudgetCommand(kind: "adjust", program: code, year: year, district: district, amount: delta, reference: reference)
         return try await run("adjust", command, commandID: commandID) {
             let program = try await requireProgram(code)
-            let budget = try await loadSnapshotted(BudgetState.self, stream: Streams.budget(program: code, year: year, district: district))
+            let budget = try await loadBudget(stream: Streams.budget(program: code, year: year, district: district))
             return try BudgetDecisions.adjust(program: program, year: year, district: district, delta: delta, reference: reference, budget: budget)
         }
     }
@@ -131,7 +131,7 @@ extension LedgerService {
             throw DomainError(.unknownApplication, "application \(id) has no submission", field: field)
         }
         let program = try await load(ProgramState.self, stream: Streams.program(submission.program))
-        let budget = try await loadSnapshotted(BudgetState.self, stream: budgetStream)
+        let budget = try await loadBudget(stream: budgetStream)
         let beneficiary = try await load(BeneficiaryState.self, stream: Streams.beneficiary(submission.beneficiaryID))
         return (application, program, budget, beneficiary)
     }

@@ -18,8 +18,6 @@ public struct LedgerService: Sendable {
     public static let maximumBackoffMilliseconds = 50
     /// Events read per round trip when loading a stream.
     public static let streamPageSize = 10_000
-    /// A snapshotted stream whose tail since its snapshot is at least this long gets a new snapshot.
-    public static let snapshotEveryEvents: Int64 = 100
 
     public init(store: EventStore) {
         self.store = store
@@ -78,41 +76,26 @@ public struct LedgerService: Sendable {
         State(streamID: stream).folding(try await events(of: stream, after: 0))
     }
 
-    /// A long stream's state: its latest snapshot plus the events after it; saves a fresh
-    /// snapshot when the tail has grown long. Snapshots are only a cache of the same fold.
-    public func loadSnapshotted<State: StreamState>(_ type: State.Type, stream: String) async throws -> State {
-        let typeName = String(describing: State.self)
-        let snapshot = try await connection.query(
-            "SELECT version, state FROM ledger.snapshots WHERE stream_id = $1 AND state_type = $2 AND state_schema = $3",
-            [stream, typeName, Self.snapshotSchema]
-        ) { row in (try row.int64(0), try row.string(1)) }.first
-        var state = State(streamID: stream)
-        if let (version, json) = snapshot, let restored = try? JSONDecoder().decode(State.self, from: Data(json.utf8)),
-           restored.version == version {
-            state = restored
+    /// A budget's state as the append keeps it in `ledger.budget_totals`: one key lookup however
+    /// many approvals drew on the budget, and always at the stream's current version (the row
+    /// is written in the same transaction as the budget's events).
+    public func loadBudget(stream: String) async throws -> BudgetState {
+        let rows = try await connection.query(
+            """
+            SELECT version, program, fiscal_year, district, allocated_vnd, reserved_vnd - released_vnd
+            FROM ledger.budget_totals WHERE stream_id = $1
+            """, [stream]
+        ) { row in
+            (try row.int64(0), try row.string(1), try row.int64(2), try row.string(3), try row.int64(4), try row.int64(5))
         }
-        let tail = try await events(of: stream, after: state.version)
-        state = state.folding(tail)
-        if Int64(tail.count) >= Self.snapshotEveryEvents {
-            try await saveSnapshot(state, stream: stream, typeName: typeName)
+        guard let (version, program, year, districtCode, allocated, reserved) = rows.first else {
+            return BudgetState(streamID: stream)
         }
-        return state
-    }
-
-    /// Bumped when the shape of snapshotted states changes, so old snapshots are ignored.
-    static let snapshotSchema = 2
-
-    func saveSnapshot<State: StreamState>(_ state: State, stream: String, typeName: String) async throws {
-        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        // A cache write that fails (e.g. a role without the grant) must not fail the command.
-        _ = try? await connection.execute("""
-            INSERT INTO ledger.snapshots (stream_id, version, state_type, state_schema, state)
-            VALUES ($1, $2, $3, $4, $5::jsonb)
-            ON CONFLICT (stream_id) DO UPDATE
-                SET version = EXCLUDED.version, state_type = EXCLUDED.state_type, state_schema = EXCLUDED.state_schema,
-                    state = EXCLUDED.state, taken_at = now()
-                WHERE ledger.snapshots.version < EXCLUDED.version OR ledger.snapshots.state_schema <> EXCLUDED.state_schema
-            """, [stream, state.version, typeName, Self.snapshotSchema, json])
+        guard let district = District(rawValue: districtCode) else {
+            throw DomainError(.invalidInput, "budget \(stream) names an unknown district \(districtCode)")
+        }
+        return BudgetState(streamID: stream, version: version, program: program, fiscalYear: Int(year), district: district,
+                           allocated: VND(allocated), reserved: VND(reserved))
     }
 
     // MARK: Running a command
@@ -224,6 +207,10 @@ public struct LedgerService: Sendable {
             return DomainError(.duplicateNationalID, error.message)
         case (_, "LD003"):
             return DomainError(.fourEyes, error.message)
+        case (.ruleBroken, _):
+            return DomainError(.refusedByDatabase, "the database refused it: \(error.message)")
+        case (.logBusy, _):
+            return DomainError(.contention, error.message)
         default:
             return error
         }
