@@ -6,7 +6,7 @@
 SWIFT ?= swift
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test demo bench clean schema-manifest
+.PHONY: help deps build test demo bench bench-rules clean schema-manifest
 
 help:
 	@echo "Targets:"
@@ -15,6 +15,7 @@ help:
 	@echo "  make test    build the tests and run them against PostgreSQL"
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
 	@echo "  make bench   release build; run the store, disbursements and read-side (projections) benchmarks"
+	@echo "  make bench-rules  what the database's domain rules cost ledger.append (pgbench, rules on and off)"
 	@echo "  make clean   remove build products (.build)"
 	@echo "  make schema-manifest  regenerate what \`ledger audit schema\` expects, after changing sql/"
 
@@ -37,6 +38,10 @@ demo: deps build
 bench: deps
 	$(SWIFT) build -c release
 	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections"
+
+bench-rules: deps
+	$(SWIFT) build -c release --product ledger
+	LEDGER=.build/release/ledger scripts/with-postgres scripts/bench-rules
 
 # What `ledger audit schema` expects: read from a database migrated by sql/ on a private
 # throwaway server (never DATABASE_URL/PGHOST), written to Sources/Migrations/SchemaManifest.swift.
