@@ -47,6 +47,12 @@ struct Beneficiary: AsyncParsableCommand {
 enum NationalIDKey {
     static func fromEnvironment() throws -> SymmetricKey? {
         guard let text = ProcessInfo.processInfo.environment["LEDGER_NATIONAL_ID_KEY"], !text.isEmpty else { return nil }
+        // Read as bytes: a key that is not UTF-8 would reach us with its bad bytes replaced by
+        // U+FFFD, so two different keys could fingerprint alike.
+        if let raw = getenv("LEDGER_NATIONAL_ID_KEY"),
+           let byte = DomainText.firstInvalidUTF8Byte(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))) {
+            throw CommandError("LEDGER_NATIONAL_ID_KEY: is not valid UTF-8 (byte \(byte))")
+        }
         let minimum = DomainLimits.minimumNationalIDKeyBytes
         guard text.utf8.count >= minimum else {
             throw CommandError("LEDGER_NATIONAL_ID_KEY: is \(text.utf8.count) bytes; the national-id key must be at least \(minimum) bytes")

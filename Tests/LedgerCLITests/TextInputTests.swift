@@ -33,10 +33,24 @@ struct TextInputTests {
 
     /// Runs `ledger` through /bin/sh so that arguments can carry raw bytes: `shellArguments` is
     /// shell text (e.g. `--name "$(printf 'Ng\377uyen')"`).
-    static func ledgerRaw(_ shellArguments: String, _ db: FreshDatabase) async throws -> WithPostgresTests.ScriptRun {
+    static func ledgerRaw(_ shellArguments: String, _ db: FreshDatabase, before: String = "") async throws -> WithPostgresTests.ScriptRun {
         var environment = childEnvironment(db)
         environment["LEDGER"] = try #require(LedgerBinary.url).path
-        return try await WithPostgresTests.bash("exec \"$LEDGER\" \(shellArguments)", environment: environment)
+        return try await WithPostgresTests.bash("\(before)exec \"$LEDGER\" \(shellArguments)", environment: environment)
+    }
+
+    @Test func aNationalIDKeyThatIsNotUTF8IsRefusedRatherThanChanged() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.prepared(db)
+            let before = try await Self.head(db)
+            let run = try await Self.ledgerRaw(
+                "beneficiary register --id HH-2 --kind person --name 'Lê Văn B' --district 'Cái Răng' --national-id 092080001234", db,
+                before: "export LEDGER_NATIONAL_ID_KEY=\"$(printf 'abc\\377defghijklmnopqrstuvwxyz0123456789')\"; "
+            )
+            #expect(run.status != 0, "\(run)")
+            #expect(run.stderr == "ledger: error: LEDGER_NATIONAL_ID_KEY: is not valid UTF-8 (byte 4)\n", "\(run)")
+            #expect(try await Self.head(db) == before, "\(run)")
+        }
     }
 
     static let register = "beneficiary register --id HH-2 --kind household --district 'Cái Răng' --category poor"
