@@ -5,7 +5,7 @@ import Migrations
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply pending database migrations (idempotent; refuses if an applied file changed).",
-        discussion: "Run as a PostgreSQL superuser, or a role with CREATEROLE that is a member of ledger_admin."
+        discussion: "Run as a PostgreSQL superuser (always for a database's first migrate), or as the deploy account: a LOGIN role with CREATEROLE that is a member of ledger_owner (docs/operations.md, \"Who migrates\")."
     )
 
     @OptionGroup var connection: ConnectionOptions
