@@ -509,6 +509,25 @@ SET search_path = pg_catalog, ledger, pg_temp
 RETURN EXISTS (SELECT 1 FROM unnest(p_batch) AS b
                WHERE b.event_type = p_type AND b.stream_id = p_stream AND b.payload @> p_fields);
 
+-- Why a reservation or commitment (caused by an approval) or a release (caused by a withdrawal or
+-- a closure) of p_amount for application p_application has no cause in the batch; NULL if it has.
+CREATE FUNCTION ledger.missing_cause(p_batch ledger.events[], p_type text, p_application text, p_amount bigint) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, ledger, pg_temp
+RETURN CASE
+    WHEN p_type IN ('FundsReserved', 'BenefitCommitted') THEN
+        CASE WHEN ledger.batch_has(p_batch, 'ApplicationApproved', 'application-' || p_application,
+                                   jsonb_build_object('approved_vnd', p_amount)) THEN NULL
+             ELSE format('a %s is made only by the approval of application %s for the same amount, in the same append',
+                         CASE p_type WHEN 'FundsReserved' THEN 'reservation' ELSE 'commitment' END, p_application)
+        END
+    WHEN ledger.batch_has(p_batch, 'ApplicationWithdrawn', 'application-' || p_application, jsonb_build_object('released_vnd', p_amount))
+      OR ledger.batch_has(p_batch, 'ApplicationClosed', 'application-' || p_application, jsonb_build_object('released_vnd', p_amount))
+        THEN NULL
+    ELSE format('a release is made only by the withdrawal or closure of application %s releasing the same amount, in the same append',
+                p_application)
+END;
+
 -- Refuses an event whose payload the code cannot read (LS001), before any other trigger reads
 -- its fields. The message starts with the event type and stream, then names the field.
 CREATE FUNCTION ledger.check_event_payload() RETURNS trigger
@@ -613,18 +632,8 @@ BEGIN
             v_problem := format('application %s draws on %s', v_application.application_id, v_application.budget_stream);
         ELSIF v_budget.stream_id IS NULL THEN
             v_problem := 'no budget is allocated on this stream';
-        ELSIF e.event_type = 'FundsReserved'
-              AND NOT ledger.batch_has(p_batch, 'ApplicationApproved', 'application-' || v_application.application_id,
-                                       jsonb_build_object('approved_vnd', v_amount)) THEN
-            v_problem := format('a reservation is made only by the approval of application %s for the same amount, in the same append',
-                                v_application.application_id);
-        ELSIF e.event_type = 'FundsReleased'
-              AND NOT ledger.batch_has(p_batch, 'ApplicationWithdrawn', 'application-' || v_application.application_id,
-                                       jsonb_build_object('released_vnd', v_amount))
-              AND NOT ledger.batch_has(p_batch, 'ApplicationClosed', 'application-' || v_application.application_id,
-                                       jsonb_build_object('released_vnd', v_amount)) THEN
-            v_problem := format('a release is made only by the withdrawal or closure of application %s releasing the same amount, in the same append',
-                                v_application.application_id);
+        ELSIF ledger.missing_cause(p_batch, e.event_type, v_application.application_id, v_amount) IS NOT NULL THEN
+            v_problem := ledger.missing_cause(p_batch, e.event_type, v_application.application_id, v_amount);
         ELSIF e.event_type = 'FundsReserved'
               AND v_budget.reserved_vnd + v_amount - v_budget.released_vnd > v_budget.allocated_vnd THEN
             v_problem := format('reserving %s would overspend the budget: %s allocated, %s reserved, %s released',
@@ -655,18 +664,8 @@ BEGIN
         ELSIF e.stream_id <> 'beneficiary-' || v_application.beneficiary_id OR p ->> 'program' <> v_application.program THEN
             v_problem := format('application %s is of beneficiary %s under %s',
                                 v_application.application_id, v_application.beneficiary_id, v_application.program);
-        ELSIF e.event_type = 'BenefitCommitted'
-              AND NOT ledger.batch_has(p_batch, 'ApplicationApproved', 'application-' || v_application.application_id,
-                                       jsonb_build_object('approved_vnd', v_amount)) THEN
-            v_problem := format('a commitment is made only by the approval of application %s for the same amount, in the same append',
-                                v_application.application_id);
-        ELSIF e.event_type = 'BenefitReleased'
-              AND NOT ledger.batch_has(p_batch, 'ApplicationWithdrawn', 'application-' || v_application.application_id,
-                                       jsonb_build_object('released_vnd', v_amount))
-              AND NOT ledger.batch_has(p_batch, 'ApplicationClosed', 'application-' || v_application.application_id,
-                                       jsonb_build_object('released_vnd', v_amount)) THEN
-            v_problem := format('a release is made only by the withdrawal or closure of application %s releasing the same amount, in the same append',
-                                v_application.application_id);
+        ELSIF ledger.missing_cause(p_batch, e.event_type, v_application.application_id, v_amount) IS NOT NULL THEN
+            v_problem := ledger.missing_cause(p_batch, e.event_type, v_application.application_id, v_amount);
         ELSE
             INSERT INTO ledger.benefit_totals AS t VALUES (
                 v_application.beneficiary_id, v_application.program,
@@ -906,6 +905,7 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION ledger.definition_in_force(text, date), ledger.batch_has(ledger.events[], text, text, jsonb),
+    ledger.missing_cause(ledger.events[], text, text, bigint),
     ledger.apply_domain_event(ledger.events, ledger.events[]) FROM PUBLIC;
 
 -- The statement trigger: every event of one append, in position order, with the whole append
