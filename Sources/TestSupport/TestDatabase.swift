@@ -244,7 +244,11 @@ public enum TestCleanup {
     }
 
     /// Drops the run's databases, then its roles; returns what could not be dropped (empty when all went).
-    public static func dropCreated(configuration: ConnectionConfiguration, runID: String, existingRoles: Set<String>) -> [String] {
+    /// `roleFamilies` are LIKE patterns of roles dropped when they are not in `existingRoles`.
+    public static func dropCreated(
+        configuration: ConnectionConfiguration, runID: String, existingRoles: Set<String>,
+        roleFamilies: [String] = ["ledger\\_%", "demo\\_%"]
+    ) -> [String] {
         var pairs: [(String, String)] = []
         if let url = configuration.connectionString, !url.isEmpty { pairs.append(("dbname", url)) }
         if let database = configuration.database { pairs.append(("dbname", database)) }
@@ -294,9 +298,9 @@ public enum TestCleanup {
         // Login roles first (members), then the groups they belong to.
         let dropRoles = run(
             "SELECT format('DROP ROLE IF EXISTS %I', rolname) FROM pg_catalog.pg_roles "
-                + "WHERE strpos(rolname, $1) > 0 OR ((rolname LIKE 'ledger\\_%' OR rolname LIKE 'demo\\_%') "
+                + "WHERE strpos(rolname, $1) > 0 OR (rolname LIKE ANY (string_to_array($3, chr(10))) "
                 + "AND NOT rolname = ANY (string_to_array($2, chr(10)))) ORDER BY rolcanlogin DESC, rolname",
-            [runID, existingRoles.sorted().joined(separator: "\n")]
+            [runID, existingRoles.sorted().joined(separator: "\n"), roleFamilies.joined(separator: "\n")]
         ) ?? []
         for statement in dropRoles { _ = run(statement) }
         return problems

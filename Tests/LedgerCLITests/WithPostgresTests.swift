@@ -159,6 +159,37 @@ struct WithPostgresTests {
         }
     }
 
+    /// What the test process runs at exit (`atexit`): the run's databases and roles go, and of the
+    /// role families (`ledger_*`, `demo_*`) only those that were not there when the run began.
+    @Test func theEndOfRunCleanupDropsWhatTheRunCreatedAndNothingElse() async throws {
+        try await TestDatabase.withFresh { database in
+            let admin = try await database.connect()
+            let run = "zz" + String(UUID().uuidString.prefix(8)).lowercased()
+            let family = "fam" + String(UUID().uuidString.prefix(6)).lowercased()
+            try await admin.simpleQuery("CREATE DATABASE ledger_test_\(run)_1")
+            try await admin.simpleQuery("CREATE ROLE test_writer_\(run) LOGIN")
+            try await admin.simpleQuery("CREATE ROLE \(family)_before")
+            let existing = Set(try await admin.query("SELECT rolname FROM pg_catalog.pg_roles") { try $0.string(0) })
+            try await admin.simpleQuery("CREATE ROLE \(family)_during LOGIN")
+            try await admin.simpleQuery("CREATE ROLE other_\(family)")
+
+            let problems = TestCleanup.dropCreated(
+                configuration: database.configuration(), runID: run, existingRoles: existing, roleFamilies: ["\(family)\\_%"]
+            )
+            #expect(problems.isEmpty, "\(problems)")
+            let databases = try await admin.query("SELECT datname FROM pg_catalog.pg_database WHERE strpos(datname, $1) > 0", [run]) {
+                try $0.string(0)
+            }
+            #expect(databases.isEmpty)
+            let roles = Set(try await admin.query("SELECT rolname FROM pg_catalog.pg_roles WHERE strpos(rolname, $1) > 0 OR strpos(rolname, $2) > 0", [run, family]) {
+                try $0.string(0)
+            })
+            #expect(roles == ["\(family)_before", "other_\(family)"])
+            try await admin.simpleQuery("DROP ROLE \(family)_before; DROP ROLE other_\(family)")
+            await admin.close()
+        }
+    }
+
     @Test func theDemoAndTheMakefileTakeTheServerOnlyFromWithPostgres() throws {
         let demo = try String(contentsOf: Self.root.appendingPathComponent("scripts/demo"), encoding: .utf8)
         let makefile = try String(contentsOf: Self.root.appendingPathComponent("Makefile"), encoding: .utf8)
