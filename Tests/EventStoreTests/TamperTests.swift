@@ -36,15 +36,19 @@ struct TamperTests {
             let before = try await Fixture.snapshot(superuser)
             let writer = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_writer"))
             let auditor = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_auditor"))
-            let owner = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_admin"))
-            try await owner.simpleQuery("SET ROLE ledger_admin")
+            // Admins are not owners (0011): they are refused like everyone else, as themselves or as ledger_admin.
+            let admin = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_admin"))
+            try await admin.simpleQuery("SET ROLE ledger_admin")
+            // The owner is ledger_owner, which nobody logs in as; a superuser can act as it.
+            let owner = try await db.connect()
+            try await owner.simpleQuery("SET ROLE ledger_owner")
 
-            for (name, connection) in [("writer", writer), ("auditor", auditor), ("owner", owner), ("superuser", superuser)] {
+            for (name, connection) in [("writer", writer), ("auditor", auditor), ("admin", admin), ("owner", owner), ("superuser", superuser)] {
                 do {
                     try await connection.simpleQuery(statement)
                     Issue.record("\(name) was allowed: \(statement)")
                 } catch let error as PostgresError {
-                    let expected: Set<PostgresError.Code> = name == "writer" || name == "auditor"
+                    let expected: Set<PostgresError.Code> = name == "writer" || name == "auditor" || name == "admin"
                         ? [.insufficientPrivilege] : [PostgresError.Code("LT001")]
                     #expect(expected.contains(error.code), "\(name): \(error)")
                 }
