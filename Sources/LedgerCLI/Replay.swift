@@ -47,6 +47,7 @@ struct Replay: AsyncParsableCommand {
                     let (report, point) = try await BudgetReport.replay(EventStore(connection: database), until: limit, filter: filter)
                     let when = point.recordedAtMicroseconds.map { ", recorded \(Output.timestamp($0))" } ?? ""
                     Output.message("replay: log folded to position \(point.position)\(when); head is \(point.headPosition)")
+                    for event in point.skipped { Output.message("replay: warning: left out \(event.description)") }
                     try Report.print(report, format: output.format)
                 }
             } catch let error as ReportError {

@@ -90,6 +90,7 @@ struct BudgetReportCommand: AsyncParsableCommand {
                 if let date {
                     report = try await BudgetReport.asOfBusinessDate(date, EventStore(connection: database), filter: filter)
                     Output.message("report budget: business dates up to \(date), log folded to position \(report.position)")
+                    for event in report.skipped { Output.message("report budget: warning: left out \(event.description)") }
                 } else {
                     let (fromTable, lag) = try await BudgetReport.fromReadModel(database, filter: filter)
                     report = fromTable
@@ -120,6 +121,7 @@ struct BeneficiaryReportCommand: AsyncParsableCommand {
             _ = try Identifier.validated(id, field: "ID")
             try await Report.withDatabase(connection) { database in
                 let statement = try await BeneficiaryStatement.load(id, database)
+                for event in statement.skipped { Output.message("report beneficiary: warning: left out \(event.description)") }
                 switch output.format {
                 case .table:
                     Output.data(Output.keyValues(statement.summary) + "\n\n" + Output.table(statement.table.header, statement.table.rows))
@@ -154,6 +156,7 @@ struct LoansReportCommand: AsyncParsableCommand {
             try await Report.withDatabase(connection) { database in
                 let (report, lag) = try await LoanReport.load(asOf: date, overdueOnly: overdue, database)
                 if let warning = lag.warning { Output.message("report loans: \(warning)") }
+                for loan in report.skipped { Output.message("report loans: warning: left out \(loan)") }
                 switch output.format {
                 case .table: Output.data("loans as of \(date)\n\n" + Output.table(report.table.header, report.table.rows))
                 case .json: Output.data(try Output.json(report.document))

@@ -80,6 +80,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
     public private(set) var district: District?
     public private(set) var lines: [Line] = []
     public private(set) var totals = Totals()
+    /// Events of the beneficiary's streams that cannot be read (or whose figures are beyond the
+    /// ledger's range), left out of the statement: a warning for its reader.
+    public private(set) var skipped: [UnreadableEvent] = []
 
     /// Reads the beneficiary's own stream, every application submitted for them and every loan
     /// disbursed to them (one query finds the streams, one reads them in position order), and
@@ -111,8 +114,10 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             let command = events[index].commandID
             pending.removeAll()
             while index < events.count, events[index].commandID == command {
-                if let event = try ProjectedEvent(recorded: events[index]) {
-                    pending.append(event)
+                switch ProjectedEvent.decode(events[index]) {
+                case .event(let event): pending.append(event)
+                case .unreadable(let unreadable): skipped.append(unreadable)
+                case .foreign: break
                 }
                 index += 1
             }

@@ -99,6 +99,8 @@ public struct BudgetReport: Sendable, Equatable {
     public let lines: [BudgetReportLine]
     /// The last log position the figures include.
     public let position: Int64
+    /// Events the fold could not read, left out (folds of the log only): a warning for the reader.
+    public var skipped: [UnreadableEvent] = []
     /// For a business-date view (`report budget --as-of DATE`): the date.
     public let businessDate: LocalDate?
 

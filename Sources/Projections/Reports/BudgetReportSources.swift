@@ -58,7 +58,9 @@ extension BudgetReport {
         var projection = BudgetUsageProjection()
         let point = try await LogReplay.fold(store, until: limit, pageSize: pageSize) { try projection.apply($0) }
         let lines = try lines(fromBudgetUsageRows: projection.allRows()[0])
-        return (BudgetReport(lines: lines, filter: filter, position: point.position), point)
+        var report = BudgetReport(lines: lines, filter: filter, position: point.position)
+        report.skipped = point.skipped
+        return (report, point)
     }
 
     /// The whole log folded by business date: only what happened by `date` counts (see
@@ -68,7 +70,9 @@ extension BudgetReport {
     ) async throws -> BudgetReport {
         var fold = BusinessDateBudgetFold(asOf: date)
         let point = try await LogReplay.fold(store, until: .head, pageSize: pageSize) { fold.apply($0) }
-        return BudgetReport(lines: fold.lines(), filter: filter, position: point.position, businessDate: date)
+        var report = BudgetReport(lines: fold.lines(), filter: filter, position: point.position, businessDate: date)
+        report.skipped = point.skipped
+        return report
     }
 
     /// Lines from rows of the `budget_usage` table as the projection produces them (columns

@@ -89,6 +89,8 @@ public struct LoanReport: Sendable, Equatable {
 
     public let asOf: LocalDate
     public let lines: [Line]
+    /// Loans left out, each with why (their figures cannot be computed).
+    public var skipped: [String] = []
 
     public init(asOf: LocalDate, lines: [Line]) {
         self.asOf = asOf
@@ -100,9 +102,9 @@ public struct LoanReport: Sendable, Equatable {
     public static func load(
         asOf: LocalDate, overdueOnly: Bool, _ connection: PostgresConnection
     ) async throws -> (report: LoanReport, lag: ReadModelLag) {
-        typealias Row = (loanID: String?, state: String?, periods: String?, position: Int64, head: Int64)
+        typealias Row = (loanID: String?, state: String?, periods: String?, position: Int64, head: Int64, lastPosition: Int64)
         let rows: [Row] = try await connection.query("""
-            SELECT b.loan_id, b.state::text, t.rate_periods::text, c.position, h.last_position
+            SELECT b.loan_id, b.state::text, t.rate_periods::text, c.position, h.last_position, coalesce(b.last_position, 0)
             FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
             LEFT JOIN ledger_read.loan_book b ON true
             LEFT JOIN ledger_read.loan_terms t ON t.program = b.program
@@ -110,7 +112,7 @@ public struct LoanReport: Sendable, Equatable {
             ORDER BY b.loan_id
             """, [LoanBookProjection.name]) { row in
             (row.isNull(0) ? nil : try row.string(0), row.isNull(1) ? nil : try row.string(1),
-             row.isNull(2) ? nil : try row.string(2), try row.int64(3), try row.int64(4))
+             row.isNull(2) ? nil : try row.string(2), try row.int64(3), try row.int64(4), try row.int64(5))
         }
         guard let first = rows.first else {
             throw ReportError("the read models have no checkpoint for \(LoanBookProjection.name): run `ledger migrate`")
@@ -118,6 +120,7 @@ public struct LoanReport: Sendable, Equatable {
         let lag = ReadModelLag(projection: LoanBookProjection.name, position: first.position, headPosition: first.head)
         let store = EventStore(connection: connection)
         var lines: [Line] = []
+        var skipped: [String] = []
         for row in rows {
             guard let loanID = row.loanID, let stateText = row.state else { continue }
             guard let periodsText = row.periods else {
@@ -128,10 +131,19 @@ public struct LoanReport: Sendable, Equatable {
             if Self.hasEventAfter(asOf, loan) {
                 loan = try await Self.fold(loanID: loanID, asOf: asOf, store)
             }
-            let line = try Line(loan: loan, ratePeriods: try LoanBookJSON.decode([RatePeriod].self, periodsText), asOf: asOf)
+            // One loan whose figures cannot be computed is left out, named, not the whole report refused.
+            let line: Line
+            do {
+                line = try Line(loan: loan, ratePeriods: try LoanBookJSON.decode([RatePeriod].self, periodsText), asOf: asOf)
+            } catch {
+                skipped.append("loan \(loanID) (last event at position \(row.lastPosition)): \(UnreadableEvent.text(of: error))")
+                continue
+            }
             if !overdueOnly || line.daysPastDue > 0 { lines.append(line) }
         }
-        return (LoanReport(asOf: asOf, lines: lines), lag)
+        var report = LoanReport(asOf: asOf, lines: lines)
+        report.skipped = skipped
+        return (report, lag)
     }
 
     /// True when the loan has a repayment, settlement or write-off dated after `date`.
@@ -149,7 +161,12 @@ public struct LoanReport: Sendable, Equatable {
         while true {
             let page = try await store.readStream(StreamID(Streams.loan(loanID)), from: fromVersion, limit: 1_000)
             for recorded in page {
-                guard let event = try ProjectedEvent(recorded: recorded) else { continue }
+                let event: ProjectedEvent
+                switch ProjectedEvent.decode(recorded) {
+                case .event(let decoded): event = decoded
+                case .foreign: continue
+                case .unreadable(let unreadable): throw ReportError("loan \(loanID): \(unreadable.description)")
+                }
                 if let eventDate = Self.businessDate(event.event), eventDate > date { return loan }
                 loan.apply(event.event)
             }
