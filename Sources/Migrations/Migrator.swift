@@ -75,6 +75,10 @@ public struct Migrator: Sendable {
     }
 
     static func ensureBookkeeping(_ connection: isolated PostgresConnection) throws {
+        // Only when missing: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database,
+        // which the deploy account (a member of ledger_owner) does not have.
+        let exists = try connection.queryOne("SELECT to_regclass('ledger_meta.schema_migrations') IS NOT NULL") { try $0.bool(0) }
+        guard !exists else { return }
         try connection.simpleQuery("""
             CREATE SCHEMA IF NOT EXISTS ledger_meta;
             CREATE TABLE IF NOT EXISTS ledger_meta.schema_migrations (

@@ -137,6 +137,44 @@ struct OwnershipTests {
         }
     }
 
+    /// A later migration run by the deploy account (LOGIN, CREATEROLE, member of ledger_owner, not a
+    /// superuser) creates objects owned by ledger_owner and leaves the log as it was; the same DDL
+    /// outside a migration is recorded with the deploy account as the actor.
+    @Test func theDeployAccountMigratesWithoutTouchingTheLog() async throws {
+        let deploy = "o_deploy_" + String(UUID().uuidString.prefix(8)).lowercased()
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            try await superuser.simpleQuery("CREATE ROLE \(deploy) LOGIN CREATEROLE IN ROLE ledger_owner")
+            do {
+                let sql = """
+                    SET LOCAL ROLE ledger_owner;
+                    CREATE TABLE ledger.deploy_fixture (note text);
+                    REVOKE ALL ON ledger.deploy_fixture FROM PUBLIC;
+                    GRANT SELECT ON ledger.deploy_fixture TO ledger_auditor;
+                    """
+                let extra = try Migration(name: "9001_deploy_fixture.sql", bytes: Array(sql.utf8))
+                let connection = try await db.connect(user: deploy)
+                let report = try await Migrator(connection: connection, migrations: try Migration.bundled() + [extra]).migrate()
+                #expect(report.applied == [extra])
+                #expect(try await superuser.queryOne("SELECT tableowner::text FROM pg_tables WHERE tablename = 'deploy_fixture'") { try $0.string(0) } == "ledger_owner")
+                #expect(try await superuser.queryOne("SELECT count(*) FROM ledger.events") { try $0.int64(0) } == 0)
+
+                try await connection.simpleQuery("CREATE INDEX deploy_fixture_note_idx ON ledger.deploy_fixture (note)")
+                let recorded = try await superuser.query(
+                    "SELECT metadata ->> 'actor', payload ->> 'command_tag' FROM ledger.events WHERE event_type = 'SchemaChanged'"
+                ) { (try $0.string(0), try $0.string(1)) }
+                #expect(recorded.count == 1)
+                #expect(recorded.first?.0 == deploy)
+                #expect(recorded.first?.1 == "CREATE INDEX")
+                await connection.close()
+                try await superuser.simpleQuery("DROP ROLE IF EXISTS \(deploy)")
+            } catch {
+                try? await superuser.simpleQuery("DROP ROLE IF EXISTS \(deploy)")
+                throw error
+            }
+        }
+    }
+
     @Test func theEmbeddedManifestIsWhatTheMigrationsDefine() async throws {
         try await TestDatabase.withFresh { db in
             let live = try await SchemaAudit.facts(connection: try await db.connect())
