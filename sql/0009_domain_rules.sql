@@ -160,7 +160,9 @@ GRANT SELECT ON ledger.event_schemas, ledger.event_schema_fields
 -- Free text: a string of 1..p_max characters and at most 4 × p_max UTF-8 bytes, with a visible
 -- character, without control characters (line breaks, tabs) and without format characters
 -- (bidirectional overrides and isolates, zero-width characters, the byte-order mark, soft
--- hyphen, ...: Unicode category Cf), which could make a name or voucher read other than it is.
+-- hyphen, ...: Unicode category Cf, and the other default-ignorable variation selectors and
+-- joiners), which could make a name or voucher read other than it is. Blank look-alikes (Hangul
+-- fillers, the blank Braille pattern) do not count as visible.
 CREATE FUNCTION ledger.text_problem(p_value jsonb, p_max int) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -169,11 +171,11 @@ RETURN CASE
     WHEN length(p_value #>> '{}') > p_max THEN format('is %s characters; at most %s', length(p_value #>> '{}'), p_max)
     WHEN octet_length(p_value #>> '{}') > 4 * p_max THEN
         format('is %s bytes of UTF-8; at most %s', octet_length(p_value #>> '{}'), 4 * p_max)
-    WHEN (p_value #>> '{}') ~ '[\u0001-\u001f\u007f-\u009f]' THEN 'must not contain control characters (line breaks, tabs)'
-    WHEN (p_value #>> '{}') ~ '[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]'
+    WHEN (p_value #>> '{}') ~ '[\u0001-\u001f\u007f-\u009f\u2028\u2029]' THEN 'must not contain control characters (line breaks, tabs)'
+    WHEN (p_value #>> '{}') ~ '[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]'
         THEN format('must not contain format characters (found U+%s: bidirectional overrides, zero-width characters and the like)',
-                    upper(lpad(to_hex(ascii(substring(p_value #>> '{}' FROM '[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]'))), 4, '0')))
-    WHEN (p_value #>> '{}') !~ '[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u3164\u115f\u1160\uffa0]'
+                    upper(lpad(to_hex(ascii(substring(p_value #>> '{}' FROM '[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]'))), 4, '0')))
+    WHEN (p_value #>> '{}') !~ '[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u3164\u115f\u1160\uffa0\u2800]'
         THEN 'must contain a visible character'
     ELSE NULL
 END;

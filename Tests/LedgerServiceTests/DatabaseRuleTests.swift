@@ -234,6 +234,10 @@ struct DatabaseRuleTests {
          "found U+200B"),
         ("a voucher of spaces", #"{"payment_id": "P-1", "amount_vnd": 1000, "paid_on": "2024-03-15", "method": "bank", "voucher": "\u00A0 "}"#, 1,
          "must contain a visible character"),
+        ("a voucher of one blank Braille pattern", #"{"payment_id": "P-1", "amount_vnd": 1000, "paid_on": "2024-03-15", "method": "bank", "voucher": "\u2800"}"#, 1,
+         "must contain a visible character"),
+        ("a voucher with a line separator", #"{"payment_id": "P-1", "amount_vnd": 1000, "paid_on": "2024-03-15", "method": "bank", "voucher": "PC\u20281"}"#, 1,
+         "must not contain control characters"),
     ])
     func aPoisonPaymentIsNeverStored(_ what: String, _ payload: String, _ schemaVersion: Int, _ expected: String) async throws {
         try await TestDatabase.withFresh { db in
