@@ -149,6 +149,38 @@ struct PoisonEventTests {
         }
     }
 
+    /// Two loans as a ledger before migration 0009 could hold them: settled with 41,250,000
+    /// outstanding, and disbursed for 600 months with no overdue multiplier. `report loans`
+    /// answers for everyone else, leaving out (and naming) a loan it cannot compute.
+    /// (Before: both made `report loans` fail for everyone.)
+    @Test func reportLoansAnswersDespiteLoansThatBreakTheRules() async throws {
+        try await TestDatabase.withFresh { database in
+            _ = try await Self.ledger(database)
+            func disbursed(_ loan: String, term: Int, multiplier: Int) -> Poison {
+                Poison(label: loan, stream: "loan-\(loan)", type: "LoanDisbursed", payloadSQL: """
+                    '{"loan_id": "\(loan)", "application_id": "A-\(loan)", "beneficiary_id": "P-\(loan)", "program": "NQ11-OVERSEAS-LOAN",
+                      "principal_vnd": 41250000, "disbursed_on": "2024-02-01", "term_months": \(term), "instalment_months": 3,
+                      "overdue_multiplier_percent": \(multiplier)}'::jsonb
+                    """, problem: "")
+            }
+            _ = try await Self.plant(database, disbursed("L-1", term: 12, multiplier: 130), commandID: "loan-1")
+            _ = try await Self.plant(database, disbursed("L-2", term: 12, multiplier: 130), commandID: "loan-2")
+            _ = try await Self.plant(database, Poison(label: "settled", stream: "loan-L-2", type: "LoanSettled",
+                                                      payloadSQL: "'{\"settled_on\": \"2024-03-01\"}'::jsonb", problem: ""), commandID: "loan-3")
+            _ = try await Self.plant(database, disbursed("L-3", term: 600, multiplier: 0), commandID: "loan-4")
+            let run = try await Self.ledger(database, "projections", "run")
+            #expect(run.status == 0, "\(run)")
+            for arguments in [["report", "loans", "--as-of", "2025-06-30"], ["report", "loans", "--as-of", "2024-02-15", "--format", "json"],
+                              ["report", "loans", "--as-of", "2025-06-30", "--overdue"]] {
+                let report = try await LedgerBinary.run(arguments, environment: database.environment())
+                #expect(report.status == 0, "\(report)")
+                #expect(report.stdout.contains("L-1"), "\(report)")
+            }
+            let statement = try await Self.ledger(database, "report", "beneficiary", "P-L-2")
+            #expect(statement.status == 0, "\(statement)")
+        }
+    }
+
     /// `projections run --follow` meets a poison: it reports the stalled projection and keeps the
     /// others following the log.
     @Test func aFollowerKeepsTheHealthyProjectionsGoing() async throws {
