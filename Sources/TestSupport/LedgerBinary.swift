@@ -36,9 +36,11 @@ public enum LedgerBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// Runs `ledger arguments…` with exactly `environment`, stdin empty; waits for it to exit.
-    /// Output goes to files rather than pipes: no risk of a full pipe blocking the child.
-    public static func run(_ arguments: [String], environment: [String: String]) async throws -> LedgerRun {
+    /// Runs `ledger arguments…` with exactly `environment`, stdin empty (or `standardInput`); waits
+    /// for it to exit. Output goes to files rather than pipes: no risk of a full pipe blocking the child.
+    public static func run(
+        _ arguments: [String], environment: [String: String], standardInput: String? = nil
+    ) async throws -> LedgerRun {
         guard let executable = url else { throw LedgerBinaryMissing() }
         return try await withScratchFolder { folder in
             let stdoutURL = folder.appendingPathComponent("stdout")
@@ -52,7 +54,13 @@ public enum LedgerBinary {
             process.executableURL = executable
             process.arguments = arguments
             process.environment = environment
-            process.standardInput = FileHandle.nullDevice
+            if let standardInput {
+                let stdinURL = folder.appendingPathComponent("stdin")
+                try Data(standardInput.utf8).write(to: stdinURL)
+                process.standardInput = try FileHandle(forReadingFrom: stdinURL)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
             process.standardOutput = stdoutHandle
             process.standardError = stderrHandle
             let status: Int32 = try await withCheckedThrowingContinuation { continuation in
