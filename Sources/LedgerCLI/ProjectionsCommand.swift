@@ -21,7 +21,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 run loses and repeats nothing: run it again. Only one runner per projection works at a time: without \
                 --follow a second one is refused (exit 1); with --follow it waits as a standby and takes over when the \
                 first stops. --follow wakes on each append (NOTIFY ledger_events), re-reads every --poll-ms anyway, and \
-                stops cleanly on SIGINT or SIGTERM.
+                stops cleanly on SIGINT or SIGTERM. A projection that meets an event it cannot fold stops at the event \
+                before, named on stderr, while the others go on; the run then exits 1 (see `projections status`).
                 """
         )
 
@@ -134,7 +135,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
             abstract: "Rebuild read models from position 0 into new tables, then swap them in.",
             discussion: """
                 The live tables keep serving (and their runner keeps running) until the swap, which is one short \
-                transaction. A runner that was following picks up from the rebuilt checkpoint by itself. Interrupted \
+                transaction; it waits for readers at most 2 s at a time and 4 times, then exits 1 naming who holds the \
+                tables. A read-model table that was dropped is recreated. A runner that was following picks up from the rebuilt checkpoint by itself. Interrupted \
                 before the swap, nothing changed: run it again.
                 """
         )

@@ -132,7 +132,8 @@ enum Checked {
 }
 
 /// A read-model table: its name in `ledger_read`, its columns in order, and the key columns (the
-/// first `keyCount` columns). The shape itself is defined once, in `sql/0006_projections.sql`.
+/// first `keyCount` columns). The shape itself is defined once, in `sql/0006_projections.sql`
+/// (migration 10 keeps a copy of each, `ledger_read_build.shape_<name>`, for rebuilds).
 public struct ReadModelTable: Sendable, Equatable {
     public let name: String
     public let columns: [String]
