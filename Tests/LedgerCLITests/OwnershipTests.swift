@@ -141,7 +141,7 @@ struct OwnershipTests {
     /// superuser) creates objects owned by ledger_owner and leaves the log as it was; the same DDL
     /// outside a migration is recorded with the deploy account as the actor.
     @Test func theDeployAccountMigratesWithoutTouchingTheLog() async throws {
-        let deploy = "o_deploy_" + String(UUID().uuidString.prefix(8)).lowercased()
+        let deploy = TestDatabase.uniqueName("o_deploy")
         try await TestDatabase.withFresh { db in
             let superuser = try await db.connect()
             try await superuser.simpleQuery("CREATE ROLE \(deploy) LOGIN CREATEROLE IN ROLE ledger_owner")
@@ -196,7 +196,7 @@ struct OwnershipTests {
 struct UserCommandTests {
     /// The person's role is cluster-wide: dropped at the end, whatever happens.
     @Test func addGrantRevokeAndPasswordAreEventsWithTheAdminAsActor() async throws {
-        let name = "o_person_" + String(UUID().uuidString.prefix(8)).lowercased()
+        let name = TestDatabase.uniqueName("o_person")
         try await TestDatabase.withFresh { db in
             let admin = try await TestDatabase.loginRole(memberOf: "ledger_admin")
             let superuser = try await db.connect()
