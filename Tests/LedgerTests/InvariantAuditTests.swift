@@ -342,6 +342,29 @@ import Testing
         #expect(violations.map(\.position) == [8, 10])
     }
 
+    @Test func closuresWithdrawalsAndPaymentIDsWithOtherFiguresAreNamed() {
+        var log = Self.approved()
+        log.add(Streams.application("A-1"), .paymentRecorded(Fixtures.payment("P-1", 2_000_000)), by: Fixtures.officer)
+        // Positions 9-11: closed releasing the whole approval although 2,000,000 was paid.
+        log.append(by: Fixtures.officer, [
+            (Streams.application("A-1"), .applicationClosed(ApplicationClosed(closedOn: Fixtures.date("2024-04-01"), paidVND: 2_000_000,
+                                                                              releasedVND: 6_000_000))),
+            (Self.budgetStream, .fundsReleased(FundsReleased(applicationID: "A-1", amountVND: 6_000_000, reason: "closed"))),
+            (Streams.beneficiary("HH-1"), .benefitReleased(BenefitReleased(applicationID: "A-1", program: "NQ12-LATRINE", amountVND: 6_000_000))),
+        ])
+        // Position 12-13: A-2 submitted, then withdrawn before approval but releasing money.
+        log.add(Streams.application("A-2"), .applicationSubmitted(Fixtures.submitted(id: "A-2", requested: 1_000_000)), by: Fixtures.officer)
+        log.add(Streams.application("A-2"), .applicationWithdrawn(ApplicationWithdrawn(reason: "x", withdrawnOn: Fixtures.date("2024-03-12"),
+                                                                                       releasedVND: 1_000_000)), by: Fixtures.officer)
+        // Position 14: P-1 again, on another application.
+        log.add(Streams.application("A-2"), .paymentRecorded(Fixtures.payment("P-1", 1)), by: Fixtures.officer)
+        let violations = log.audit().violations
+        #expect(violations.map(\.rule) == [.lifecycle, .lifecycle, .unpaired, .unpaired, .notPayable, .lifecycle], "\(violations)")
+        #expect(violations.map(\.position) == [9, 13, 13, 13, 14, 14])
+        #expect(violations.first?.message.contains("closed releasing 6,000,000 ₫, but 4,000,000 ₫ of its approval was unpaid") == true)
+        #expect(violations.last?.message.contains("payment id P-1 was already used") == true)
+    }
+
     @Test func anUnreadablePayloadIsReportedNotSkipped() {
         var log = Self.approved()
         log.addRaw("application-A-1", type: "PaymentRecorded", payload: #"{"amount_vnd": "lots"}"#)

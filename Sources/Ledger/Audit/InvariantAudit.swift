@@ -84,8 +84,9 @@ public struct InvariantAudit: Sendable {
     /// Normalised (lower-case) fingerprint → the beneficiary registered with it.
     private var nationalIDs: [String: String] = [:]
 
-    /// The append being replayed (its command id) and what its events claim and need of each other.
-    private var command: String?
+    /// What the events of the append being replayed claim and need of each other, and its
+    /// command id (set with the first link: an append without links needs no bookkeeping).
+    private var command = ""
     private var links: [Link] = []
 
     public init() {}
@@ -97,10 +98,7 @@ public struct InvariantAudit: Sendable {
 
     /// Checks the next event of the log, decoded by `decode`.
     public mutating func check(_ event: RecordedEvent, decoded: Result<(LedgerEvent, EventContext)?, any Error>) {
-        if command != event.commandID {
-            closeAppend()
-            command = event.commandID
-        }
+        if !links.isEmpty, command != event.commandID { closeAppend() }
         eventsChecked += 1
         let domainEvent: LedgerEvent
         let context: EventContext
@@ -144,8 +142,10 @@ public struct InvariantAudit: Sendable {
     /// violations in position order.
     public mutating func finish() {
         closeAppend()
-        command = nil
-        violations.sort { $0.position < $1.position }
+        // Stable: an append's pairing is checked when it ends, after its later events were.
+        violations = violations.enumerated()
+            .sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }
+            .map(\.element)
     }
 
     private mutating func report(_ event: RecordedEvent, _ rule: InvariantViolation.Rule, _ message: String) {
@@ -226,21 +226,21 @@ public struct InvariantAudit: Sendable {
         var application = applications.removeValue(forKey: stream) ?? AuditedApplication()
         defer { applications[stream] = application }
         let id = stream.dropFirst(Self.applicationPrefix.utf8.count)
-        let status = application.status?.rawValue ?? "never submitted"
+        var status: String { application.status?.rawValue ?? "never submitted" }
         switch domainEvent {
         case .applicationSubmitted(let submission):
             guard !application.exists else {
                 report(event, .lifecycle, "application \(id) was submitted twice")
                 return
             }
-            if beneficiaries[Streams.beneficiary(submission.beneficiaryID)]?.registered != true {
+            let definition = programs[submission.program]?.definition(on: submission.submittedOn)
+            application.submit(submission, actor: context.actor, isLoan: definition.map { $0.kind == .loan })
+            if beneficiaries[application.beneficiaryStream]?.registered != true {
                 report(event, .lifecycle, "application \(id) was submitted for beneficiary \(submission.beneficiaryID), who is not registered")
             }
-            let definition = programs[submission.program]?.definition(on: submission.submittedOn)
             if definition == nil {
                 report(event, .lifecycle, "application \(id) was submitted under programme \(submission.program), which is not defined")
             }
-            application.submit(submission, actor: context.actor, isLoan: definition.map { $0.kind == .loan })
         case .applicationApproved(let approval):
             if application.status != .submitted {
                 report(event, .lifecycle, "application \(id) was approved while \(status)")
@@ -557,6 +557,7 @@ extension InvariantAudit {
 
     private mutating func claim(_ kind: Link.Kind, _ event: RecordedEvent, application: String, amount: Int64, program: String? = nil,
                                 date: LocalDate? = nil) {
+        if links.isEmpty { command = event.commandID }
         links.append(Link(kind: kind, isClaim: true, application: application, stream: event.streamID.rawValue, amount: amount,
                           program: program, date: date, position: event.position, eventStream: event.streamID.rawValue, type: event.type))
     }
@@ -573,6 +574,7 @@ extension InvariantAudit {
         case .loan: stream = partner ?? ""
         }
         let id = String(event.streamID.rawValue.dropFirst(Self.applicationPrefix.utf8.count))
+        if links.isEmpty { command = event.commandID }
         links.append(Link(kind: kind, isClaim: false, application: id, stream: stream, amount: amount, program: program, date: date,
                           position: event.position, eventStream: event.streamID.rawValue, type: event.type))
     }
@@ -600,7 +602,7 @@ extension InvariantAudit {
             start = end
         }
         for link in links where !link.matched {
-            report(position: link.position, stream: link.eventStream, .unpaired, Self.unpairedText(link, command: command ?? ""))
+            report(position: link.position, stream: link.eventStream, .unpaired, Self.unpairedText(link, command: command))
         }
     }
 
