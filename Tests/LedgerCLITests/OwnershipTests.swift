@@ -79,15 +79,25 @@ struct OwnershipTests {
                 ALTER TABLE ledger.events DISABLE TRIGGER events_refuse_update_delete;
                 GRANT UPDATE ON ledger.head TO PUBLIC;
                 """)
+            // The issue's attack: ledger.append rewritten so that a session setting chooses the recorded actor.
+            try await superuser.simpleQuery("""
+                DO $attack$
+                BEGIN
+                    EXECUTE replace(pg_get_functiondef('ledger.append(text, jsonb)'::regprocedure),
+                                    'session_user::text', 'coalesce(current_setting(''ledger.actor'', true), session_user::text)');
+                END
+                $attack$;
+                """)
 
             let after = try await ledger("audit", "schema", in: db, user: auditor)
             #expect(after.status == 2, "\(after)")
             #expect(after.stdout.contains("function ledger.digest() definition md5"), "\(after)")
             #expect(after.stdout.contains("trigger events_refuse_update_delete on ledger.events state"), "\(after)")
             #expect(after.stdout.contains("table ledger.head grant to PUBLIC"), "\(after)")
+            #expect(after.stdout.contains("function ledger.append(p_command_id text, p_batch jsonb) definition md5"), "\(after)")
             let changed = SchemaAudit.compare(expected: before, found: try await SchemaAudit.facts(connection: superuser))
             #expect(Set(changed.map(\.fact)) == [
-                "function ledger.digest() definition md5",
+                "function ledger.digest() definition md5", "function ledger.append(p_command_id text, p_batch jsonb) definition md5",
                 "trigger events_refuse_update_delete on ledger.events state", "table ledger.head grant to PUBLIC",
             ], "\(changed)")
 
@@ -96,10 +106,11 @@ struct OwnershipTests {
                 SELECT position, metadata ->> 'actor', payload ->> 'command_tag', payload ->> 'statement'
                 FROM ledger.events WHERE stream_id = 'schema' AND event_type = 'SchemaChanged' ORDER BY position
                 """) { (try $0.int64(0), try $0.string(1), try $0.string(2), try $0.string(3)) }
-            #expect(recorded.map(\.0) == [1, 2, 3])
+            #expect(recorded.map(\.0) == [1, 2, 3, 4])
             #expect(recorded.allSatisfy { $0.1 == name })
-            #expect(recorded.map(\.2) == ["CREATE FUNCTION", "ALTER TABLE", "GRANT"])
+            #expect(recorded.map(\.2) == ["CREATE FUNCTION", "ALTER TABLE", "GRANT", "CREATE FUNCTION"])
             #expect(recorded[1].3.contains("DISABLE TRIGGER events_refuse_update_delete"))
+            #expect(recorded[3].3.contains("ledger.actor"))
         }
     }
 
