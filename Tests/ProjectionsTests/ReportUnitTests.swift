@@ -9,8 +9,9 @@ struct ReportUnitTests {
 
     static func report(asOf text: String, _ history: FoldTests.History = FoldTests.housingHistory()) -> BudgetReport {
         var fold = BusinessDateBudgetFold(asOf: date(text))
-        for event in history.events { fold.apply(event) }
-        return BudgetReport(lines: fold.lines(), position: history.events.last?.position ?? 0, businessDate: date(text))
+        // These histories stay far inside the ledger's range: a throw here is a bug in the fold.
+        for event in history.events { try! fold.apply(event) }
+        return BudgetReport(lines: try! fold.lines(), position: history.events.last?.position ?? 0, businessDate: date(text))
     }
 
     @Test func aBusinessDateCountsOnlyWhatHappenedByThen() {

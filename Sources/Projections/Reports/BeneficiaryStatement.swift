@@ -122,10 +122,21 @@ public struct BeneficiaryStatement: Sendable, Equatable {
                 index += 1
             }
             for event in pending {
-                fold(event, &applications, &loans)
+                do {
+                    try fold(event, &applications, &loans)
+                } catch let problem as FoldProblem {
+                    skipped.append(UnreadableEvent(position: event.position, type: event.event.typeName, problem: problem.description))
+                }
             }
-            let payable = applications.values.reduce(VND.zero) { $0 + $1.remainingPayable }
-            let outstanding = loans.values.reduce(VND.zero) { $0 + ($1.status == .active ? $1.outstandingPrincipalVND : .zero) }
+            let payable: VND, outstanding: VND
+            do {
+                payable = try applications.values.reduce(VND.zero) { try Checked.add($0, $1.remainingPayable, "payable") }
+                outstanding = try loans.values.reduce(VND.zero) {
+                    try Checked.add($0, $1.status == .active ? $1.outstandingPrincipalVND : .zero, "outstanding")
+                }
+            } catch let problem as FoldProblem {
+                throw ReportError("beneficiary \(beneficiaryID): the balances cannot be added up: \(problem.description)")
+            }
             for event in pending {
                 if let line = Self.line(event, applications: applications, loans: loans, payable: payable, outstanding: outstanding) {
                     lines.append(line)
@@ -136,7 +147,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         }
     }
 
-    private mutating func fold(_ event: ProjectedEvent, _ applications: inout [String: ApplicationState], _ loans: inout [String: LoanState]) {
+    /// Totals are checked and computed before anything is assigned: an event that would take one
+    /// beyond the ledger's range throws `FoldProblem` and changes nothing.
+    private mutating func fold(_ event: ProjectedEvent, _ applications: inout [String: ApplicationState], _ loans: inout [String: LoanState]) throws {
         let stream = event.streamID
         switch event.event {
         case .beneficiaryRegistered(let registration):
@@ -149,32 +162,42 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             guard stream.hasPrefix(prefix) else { return }
             let id = String(stream.dropFirst(prefix.count))
             var state = applications[id] ?? ApplicationState(streamID: stream)
-            state.apply(event.event, context: event.context)
-            applications[id] = state
+            var newTotals = totals
             switch event.event {
-            case .applicationApproved(let approval): totals.approved += approval.approvedVND
-            case .paymentRecorded(let payment): totals.paid += payment.amountVND
-            case .paymentReversed(let reversal): totals.reversed += reversal.amountVND
+            case .applicationApproved(let approval): newTotals.approved = try Checked.add(totals.approved, approval.approvedVND, "approved")
+            case .paymentRecorded(let payment): newTotals.paid = try Checked.add(totals.paid, payment.amountVND, "paid")
+            case .paymentReversed(let reversal): newTotals.reversed = try Checked.add(totals.reversed, reversal.amountVND, "reversed")
             case .applicationWithdrawn(let withdrawal):
-                totals.released += withdrawal.releasedVND
-                if let approval = state.approval { totals.approved -= approval.approvedVND }
-            case .applicationClosed(let closure): totals.released += closure.releasedVND
+                newTotals.released = try Checked.add(totals.released, withdrawal.releasedVND, "released")
+                if let approval = state.approval { newTotals.approved = try Checked.subtract(totals.approved, approval.approvedVND, "approved") }
+            case .applicationClosed(let closure): newTotals.released = try Checked.add(totals.released, closure.releasedVND, "released")
             default: break
             }
+            state.apply(event.event, context: event.context)
+            applications[id] = state
+            totals = newTotals
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             let prefix = Streams.loan("")
             guard stream.hasPrefix(prefix) else { return }
             let id = String(stream.dropFirst(prefix.count))
             var state = loans[id] ?? LoanState(streamID: stream)
-            state.apply(event.event)
-            loans[id] = state
+            try LoanBookProjection.check(event.event, on: state)
+            var newTotals = totals
             switch event.event {
-            case .loanDisbursed(let disbursement): totals.loanPrincipal += disbursement.principalVND
+            case .loanDisbursed(let disbursement):
+                newTotals.loanPrincipal = try Checked.add(totals.loanPrincipal, disbursement.principalVND, "loan principal")
             case .loanRepaid(let repayment):
-                totals.principalRepaid += repayment.overduePrincipalVND + repayment.principalDueVND + repayment.prepaidPrincipalVND
-                totals.interestRepaid += repayment.overdueInterestVND + repayment.interestVND
+                for part in [repayment.overduePrincipalVND, repayment.principalDueVND, repayment.prepaidPrincipalVND] {
+                    newTotals.principalRepaid = try Checked.add(newTotals.principalRepaid, part, "principal repaid")
+                }
+                for part in [repayment.overdueInterestVND, repayment.interestVND] {
+                    newTotals.interestRepaid = try Checked.add(newTotals.interestRepaid, part, "interest repaid")
+                }
             default: break
             }
+            state.apply(event.event)
+            loans[id] = state
+            totals = newTotals
         default:
             break
         }

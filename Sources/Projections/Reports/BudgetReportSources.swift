@@ -69,8 +69,8 @@ extension BudgetReport {
         _ date: LocalDate, _ store: EventStore, filter: BudgetReportFilter = .init(), pageSize: Int = LogReplay.defaultPageSize
     ) async throws -> BudgetReport {
         var fold = BusinessDateBudgetFold(asOf: date)
-        let point = try await LogReplay.fold(store, until: .head, pageSize: pageSize) { fold.apply($0) }
-        var report = BudgetReport(lines: fold.lines(), filter: filter, position: point.position, businessDate: date)
+        let point = try await LogReplay.fold(store, until: .head, pageSize: pageSize) { try fold.apply($0) }
+        var report = BudgetReport(lines: try fold.lines(), filter: filter, position: point.position, businessDate: date)
         report.skipped = point.skipped
         return report
     }
@@ -157,24 +157,30 @@ public struct BusinessDateBudgetFold: Sendable {
     static let budgetPrefix = "budget-"
     static let applicationPrefix = Streams.application("")
 
-    public mutating func apply(_ event: ProjectedEvent) {
+    /// Sums are checked and computed before they are assigned: an event that would leave the
+    /// ledger's range throws `FoldProblem` and changes nothing (the replay leaves it out, naming it).
+    public mutating func apply(_ event: ProjectedEvent) throws {
         let stream = event.streamID
         switch event.event {
         case .budgetAllocated(let allocation):
             guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            let allocated = try Checked.add(budgets[stream]?.allocated ?? .zero, allocation.amountVND, "allocated")
             identify(stream, allocation.program, allocation.fiscalYear, allocation.district)
-            budgets[stream, default: Budget()].allocated += allocation.amountVND
+            budgets[stream, default: Budget()].allocated = allocated
         case .budgetAdjusted(let adjustment):
             guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            let allocated = try Checked.add(budgets[stream]?.allocated ?? .zero, adjustment.deltaVND, "allocated")
             identify(stream, adjustment.program, adjustment.fiscalYear, adjustment.district)
-            budgets[stream, default: Budget()].allocated += adjustment.deltaVND
+            budgets[stream, default: Budget()].allocated = allocated
         case .fundsReserved(let reservation):
             guard stream.hasPrefix(Self.budgetPrefix) else { return }
+            let reserved = try Checked.add(applications[reservation.applicationID]?.reserved ?? .zero, reservation.amountVND, "reserved")
             applications[reservation.applicationID, default: Application()].budget = stream
-            applications[reservation.applicationID, default: Application()].reserved += reservation.amountVND
+            applications[reservation.applicationID, default: Application()].reserved = reserved
         case .fundsReleased(let release):
             guard stream.hasPrefix(Self.budgetPrefix) else { return }
-            applications[release.applicationID, default: Application()].released += release.amountVND
+            let released = try Checked.add(applications[release.applicationID]?.released ?? .zero, release.amountVND, "released")
+            applications[release.applicationID, default: Application()].released = released
         case .applicationApproved(let approval):
             update(application: stream) { $0.decidedOn = approval.decidedOn }
         case .applicationWithdrawn(let withdrawal):
@@ -183,13 +189,13 @@ public struct BusinessDateBudgetFold: Sendable {
             update(application: stream) { $0.releasedOn = closure.closedOn }
         case .paymentRecorded(let payment):
             guard payment.paidOn <= asOf else { return }
-            update(application: stream) { $0.paid += payment.amountVND }
+            try update(application: stream) { $0.paid = try Checked.add($0.paid, payment.amountVND, "paid") }
         case .paymentReversed(let reversal):
             guard reversal.reversedOn <= asOf else { return }
-            update(application: stream) { $0.paid -= reversal.amountVND }
+            try update(application: stream) { $0.paid = try Checked.subtract($0.paid, reversal.amountVND, "paid") }
         case .loanOpened(let loan):
             guard loan.disbursedOn <= asOf else { return }
-            update(application: stream) { $0.paid += loan.principalVND }
+            try update(application: stream) { $0.paid = try Checked.add($0.paid, loan.principalVND, "paid") }
         default:
             break
         }
@@ -202,20 +208,31 @@ public struct BusinessDateBudgetFold: Sendable {
         budgets[stream, default: Budget()].district = district
     }
 
-    private mutating func update(application stream: String, _ change: (inout Application) -> Void) {
+    private mutating func update(application stream: String, _ change: (inout Application) throws -> Void) rethrows {
         guard stream.hasPrefix(Self.applicationPrefix) else { return }
-        change(&applications[String(stream.dropFirst(Self.applicationPrefix.count)), default: Application()])
+        let id = String(stream.dropFirst(Self.applicationPrefix.count))
+        var application = applications[id] ?? Application()
+        try change(&application)
+        applications[id] = application
     }
 
     /// One line per budget with an allocation (as the read model: a budget is known by it).
-    public func lines() -> [BudgetReportLine] {
+    /// Refuses (naming the budget) figures whose sums leave the ledger's range.
+    public func lines() throws -> [BudgetReportLine] {
         var figures: [String: BudgetFigures] = [:]
         for budget in budgets.keys { figures[budget] = BudgetFigures(allocated: budgets[budget]!.allocated) }
-        for application in applications.values {
-            guard let budget = application.budget, figures[budget] != nil else { continue }
-            if let decided = application.decidedOn, decided <= asOf { figures[budget]!.reserved += application.reserved }
-            if let releasedOn = application.releasedOn, releasedOn <= asOf { figures[budget]!.released += application.released }
-            figures[budget]!.paid += application.paid
+        do {
+            for application in applications.values {
+                guard let budget = application.budget, var sums = figures[budget] else { continue }
+                if let decided = application.decidedOn, decided <= asOf { sums.reserved = try Checked.add(sums.reserved, application.reserved, "\(budget) reserved") }
+                if let releasedOn = application.releasedOn, releasedOn <= asOf {
+                    sums.released = try Checked.add(sums.released, application.released, "\(budget) released")
+                }
+                sums.paid = try Checked.add(sums.paid, application.paid, "\(budget) paid")
+                figures[budget] = sums
+            }
+        } catch let problem as FoldProblem {
+            throw ReportError("the budget figures cannot be added up: \(problem.description)")
         }
         return budgets.compactMap { stream, budget in
             guard let program = budget.program, let district = budget.district, let figures = figures[stream] else { return nil }
