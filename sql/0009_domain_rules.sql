@@ -931,6 +931,10 @@ END
 $$;
 REVOKE ALL ON FUNCTION ledger.enforce_domain_rules() FROM PUBLIC;
 
+-- No append may commit between the fold below and the trigger that follows it (its events would
+-- be in neither): appends wait for this migration's commit.
+LOCK TABLE ledger.events IN SHARE ROW EXCLUSIVE MODE;
+
 -- Existing ledgers: fold what is already recorded into the state tables, one append at a time.
 -- An event recorded before these rules that breaks one is skipped (its append's effects on the
 -- state tables are undone); `ledger audit verify` names it.
