@@ -174,8 +174,7 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkBudget(_ event: RecordedEvent, _ domainEvent: LedgerEvent) {
         let stream = event.streamID.rawValue
-        // Taken out and put back: a copy left in the dictionary would make every change copy the state.
-        var budget = budgets.removeValue(forKey: stream) ?? AuditBudget()
+        var budget = budgets[stream] ?? AuditBudget()  // plain values: copied out and written back
         defer { budgets[stream] = budget }
         let delta: Int64
         switch domainEvent {
@@ -197,12 +196,9 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkRegistration(_ event: RecordedEvent, _ registration: BeneficiaryRegistered) {
         let stream = event.streamID.rawValue
-        var beneficiary = beneficiaries.removeValue(forKey: stream) ?? AuditBeneficiary()
-        if beneficiary.registered {
+        if Self.register(&beneficiaries[stream, default: AuditBeneficiary()]) {
             report(event, .lifecycle, "beneficiary \(registration.beneficiaryID) was registered twice")
         }
-        beneficiary.registered = true
-        beneficiaries[stream] = beneficiary
         guard let fingerprint = registration.nationalIDFingerprint else { return }
         if !Self.isFingerprint(fingerprint) {
             report(event, .payloadSchema, "BeneficiaryRegistered: national_id_fingerprint of beneficiary \(registration.beneficiaryID) "
@@ -223,10 +219,10 @@ public struct InvariantAudit: Sendable {
 
     private mutating func checkApplication(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
-        var application = applications.removeValue(forKey: stream) ?? AuditedApplication()
+        // Copied out and written back (no delete): the state holds only values and strings, which a copy shares.
+        var application = applications[stream] ?? AuditedApplication()
         defer { applications[stream] = application }
         let id = stream.dropFirst(Self.applicationPrefix.utf8.count)
-        var status: String { application.status?.rawValue ?? "never submitted" }
         switch domainEvent {
         case .applicationSubmitted(let submission):
             guard !application.exists else {
@@ -243,7 +239,7 @@ public struct InvariantAudit: Sendable {
             }
         case .applicationApproved(let approval):
             if application.status != .submitted {
-                report(event, .lifecycle, "application \(id) was approved while \(status)")
+                report(event, .lifecycle, "application \(id) was approved while \(Self.statusText(application.status))")
             }
             if let submitter = application.submittedBy, submitter == context.actor {
                 report(event, .fourEyes, "application \(id) was approved by \(context.actor), who submitted it")
@@ -268,7 +264,7 @@ public struct InvariantAudit: Sendable {
             application.status = .approved
         case .applicationRejected:
             if application.status != .submitted {
-                report(event, .lifecycle, "application \(id) was rejected while \(status)")
+                report(event, .lifecycle, "application \(id) was rejected while \(Self.statusText(application.status))")
             }
             if let submitter = application.submittedBy, submitter == context.actor {
                 report(event, .fourEyes, "application \(id) was rejected by \(context.actor), who submitted it")
@@ -291,7 +287,7 @@ public struct InvariantAudit: Sendable {
                         + "\(Self.formatted(application.approved)) reserved")
                 }
             default:
-                report(event, .lifecycle, "application \(id) was withdrawn while \(status)")
+                report(event, .lifecycle, "application \(id) was withdrawn while \(Self.statusText(application.status))")
             }
             if application.exists, released > 0 {
                 need(.releaseBudget, event, application: application, amount: released)
@@ -300,7 +296,7 @@ public struct InvariantAudit: Sendable {
             application.status = .withdrawn
         case .applicationClosed(let closure):
             if application.status != .approved {
-                report(event, .lifecycle, "application \(id) was closed while \(status)")
+                report(event, .lifecycle, "application \(id) was closed while \(Self.statusText(application.status))")
             } else if let paidOut = sum(application.paid, application.loanPrincipal, event, "the paid-out total of application \(id)") {
                 let (unpaid, overflow) = application.approved.subtractingReportingOverflow(paidOut)
                 if closure.paidVND.amount != paidOut {
@@ -331,7 +327,8 @@ public struct InvariantAudit: Sendable {
             guard let paid = sum(application.paid, payment.amountVND.amount, event, "the payments of application \(id)") else { return }
             payments[payment.paymentID] = AuditPayment(applicationStream: stream, amount: payment.amountVND.amount)
             application.paid = paid
-            checkPaidOut(event, application, id: id)
+            checkPaidOut(event, status: application.status, paid: application.paid, lent: application.loanPrincipal,
+                         approved: application.approved, id: id)
         case .paymentReversed(let reversal):
             guard var payment = payments[reversal.paymentID], payment.applicationStream == stream else {
                 report(event, .lifecycle, "payment \(reversal.paymentID) reversed on application \(id), which has no such payment")
@@ -360,20 +357,22 @@ public struct InvariantAudit: Sendable {
             }
             guard let lent = sum(application.loanPrincipal, loan.principalVND.amount, event, "the loans of application \(id)") else { return }
             application.loanPrincipal = lent
-            checkPaidOut(event, application, id: id)
+            checkPaidOut(event, status: application.status, paid: application.paid, lent: application.loanPrincipal,
+                         approved: application.approved, id: id)
         default:
             break
         }
     }
 
     /// Paid out (net of reversals, plus loan principal) within the approval.
-    private mutating func checkPaidOut(_ event: RecordedEvent, _ application: AuditedApplication, id: Substring) {
-        guard application.status == .approved,
-              let disbursed = sum(application.paid, application.loanPrincipal, event, "the paid-out total of application \(id)"),
-              disbursed > application.approved else { return }
-        report(event, .overpayment, "application \(id) has \(Self.formatted(disbursed)) paid out against "
-            + "\(Self.formatted(application.approved)) approved")
+    private mutating func checkPaidOut(_ event: RecordedEvent, status: ApplicationStatus?, paid: Int64, lent: Int64, approved: Int64,
+                                       id: Substring) {
+        guard status == .approved, let disbursed = sum(paid, lent, event, "the paid-out total of application \(id)"),
+              disbursed > approved else { return }
+        report(event, .overpayment, "application \(id) has \(Self.formatted(disbursed)) paid out against \(Self.formatted(approved)) approved")
     }
+
+    static func statusText(_ status: ApplicationStatus?) -> String { status?.rawValue ?? "never submitted" }
 
     static let applicationPrefix = Streams.application("")
     static let loanPrefix = Streams.loan("")
@@ -606,6 +605,28 @@ extension InvariantAudit {
         }
     }
 
+    /// Marks `beneficiary` registered; whether it was already.
+    private static func register(_ beneficiary: inout AuditBeneficiary) -> Bool {
+        defer { beneficiary.registered = true }
+        return beneficiary.registered
+    }
+
+    /// Adds `delta` to what `beneficiary` has committed under `program`; the new net, or nil
+    /// (nothing changed) when it does not fit in 64 bits.
+    private static func commit(_ beneficiary: inout AuditBeneficiary, program: String, delta: Int64) -> Int64? {
+        let index: Int
+        if let found = beneficiary.committed.firstIndex(where: { $0.program == program }) {
+            index = found
+        } else {
+            beneficiary.committed.append((program, 0))
+            index = beneficiary.committed.count - 1
+        }
+        let (net, overflow) = beneficiary.committed[index].amount.addingReportingOverflow(delta)
+        guard !overflow else { return nil }
+        beneficiary.committed[index].amount = net
+        return net
+    }
+
     private static func unpairedText(_ link: Link, command: String) -> String {
         let amount = formatted(link.amount)
         let partner: String = switch link.kind {
@@ -632,7 +653,7 @@ extension InvariantAudit {
     private mutating func apply(_ claim: Link, need: Link) {
         switch claim.kind {
         case .reserve, .releaseBudget:
-            var budget = budgets.removeValue(forKey: claim.stream) ?? AuditBudget()
+            var budget = budgets[claim.stream] ?? AuditBudget()  // plain values: copied out and written back
             defer { budgets[claim.stream] = budget }
             let delta = claim.kind == .reserve ? claim.amount : -claim.amount
             let (reserved, overflow) = budget.reserved.addingReportingOverflow(delta)
@@ -653,19 +674,12 @@ extension InvariantAudit {
             }
         case .commit, .releaseBeneficiary:
             guard let program = claim.program else { return }
-            var beneficiary = beneficiaries.removeValue(forKey: claim.stream) ?? AuditBeneficiary()
-            defer { beneficiaries[claim.stream] = beneficiary }
-            let index = beneficiary.committed.firstIndex { $0.program == program } ?? {
-                beneficiary.committed.append((program, 0))
-                return beneficiary.committed.count - 1
-            }()
             let delta = claim.kind == .commit ? claim.amount : -claim.amount
-            let (net, overflow) = beneficiary.committed[index].amount.addingReportingOverflow(delta)
-            guard !overflow else {
+            // Changed in place (the state holds an array: a copy would copy it).
+            guard let net = Self.commit(&beneficiaries[claim.stream, default: AuditBeneficiary()], program: program, delta: delta) else {
                 report(position: claim.position, stream: claim.stream, .overflow, "the commitments of \(claim.stream) under \(program) do not fit in 64 bits")
                 return
             }
-            beneficiary.committed[index].amount = net
             if net < 0 {
                 report(position: claim.position, stream: claim.stream, .lifecycle, "\(claim.stream) has more released than committed under "
                     + "programme \(program) (net \(Self.formatted(net)))")
@@ -716,135 +730,131 @@ extension InvariantAudit {
             return stream.utf8.count == prefixCount + id.utf8.count && stream.utf8.dropFirst(prefixCount).elementsEqual(id.utf8)
                 ? nil : "its id \(id) is not its stream's"
         }
-        var problem: String?
-        func check(_ found: @autoclosure () -> String?) {
-            if problem == nil { problem = found() }
-        }
         switch event {
         case .programDefined(let d), .programAmended(let d):
-            check(on("program-", id: d.code))
-            check(identifier(d.code, "code"))
-            check(positive(d.capPerBeneficiaryVND, "cap_per_beneficiary_vnd"))
-            check(date(d.validFrom, "valid_from"))
-            check(date(d.validUntil, "valid_until"))
-            check(date(d.effectiveFrom, "effective_from"))
+            if let problem = on("program-", id: d.code) { return problem }
+            if let problem = identifier(d.code, "code") { return problem }
+            if let problem = positive(d.capPerBeneficiaryVND, "cap_per_beneficiary_vnd") { return problem }
+            if let problem = date(d.validFrom, "valid_from") { return problem }
+            if let problem = date(d.validUntil, "valid_until") { return problem }
+            if let problem = date(d.effectiveFrom, "effective_from") { return problem }
             if let terms = d.loanTerms {
-                check(number(terms.maxTermMonths, 1...600, "max_term_months"))
-                check(number(terms.instalmentMonths, 1...600, "instalment_months"))
-                check(number(terms.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent"))
+                if let problem = number(terms.maxTermMonths, 1...600, "max_term_months") { return problem }
+                if let problem = number(terms.instalmentMonths, 1...600, "instalment_months") { return problem }
+                if let problem = number(terms.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent") { return problem }
                 for period in terms.ratePeriods {
-                    check(date(period.from, "rate_periods.from"))
-                    check(number(period.annualRateBasisPoints, 0...10_000, "annual_rate_basis_points"))
+                    if let problem = date(period.from, "rate_periods.from") { return problem }
+                    if let problem = number(period.annualRateBasisPoints, 0...10_000, "annual_rate_basis_points") { return problem }
                 }
             }
         case .budgetAllocated(let b):
-            check(on("budget-"))
-            check(identifier(b.program, "program"))
-            check(number(b.fiscalYear, 2000...2100, "fiscal_year"))
-            check(positive(b.amountVND, "amount_vnd"))
-            check(budgetStream(stream, b.program, b.fiscalYear, b.district))
+            if let problem = on("budget-") { return problem }
+            if let problem = identifier(b.program, "program") { return problem }
+            if let problem = number(b.fiscalYear, 2000...2100, "fiscal_year") { return problem }
+            if let problem = positive(b.amountVND, "amount_vnd") { return problem }
+            if let problem = budgetStream(stream, b.program, b.fiscalYear, b.district) { return problem }
         case .budgetAdjusted(let b):
             let delta: String? = b.deltaVND.amount != 0 && b.deltaVND.amount.magnitude <= UInt64(maximumAmount)
                 ? nil : "delta_vnd is \(b.deltaVND.amount), not a non-zero amount within ±\(VND.grouped(maximumAmount))"
-            check(on("budget-"))
-            check(identifier(b.program, "program"))
-            check(number(b.fiscalYear, 2000...2100, "fiscal_year"))
-            check(delta)
-            check(budgetStream(stream, b.program, b.fiscalYear, b.district))
+            if let problem = on("budget-") { return problem }
+            if let problem = identifier(b.program, "program") { return problem }
+            if let problem = number(b.fiscalYear, 2000...2100, "fiscal_year") { return problem }
+            if let problem = delta { return problem }
+            if let problem = budgetStream(stream, b.program, b.fiscalYear, b.district) { return problem }
         case .fundsReserved(let f):
-            check(on("budget-"))
-            check(identifier(f.applicationID, "application_id"))
-            check(positive(f.amountVND, "amount_vnd"))
+            if let problem = on("budget-") { return problem }
+            if let problem = identifier(f.applicationID, "application_id") { return problem }
+            if let problem = positive(f.amountVND, "amount_vnd") { return problem }
         case .fundsReleased(let f):
-            check(on("budget-"))
-            check(identifier(f.applicationID, "application_id"))
-            check(positive(f.amountVND, "amount_vnd"))
+            if let problem = on("budget-") { return problem }
+            if let problem = identifier(f.applicationID, "application_id") { return problem }
+            if let problem = positive(f.amountVND, "amount_vnd") { return problem }
         case .beneficiaryRegistered(let r):
-            check(on("beneficiary-", id: r.beneficiaryID))
-            check(identifier(r.beneficiaryID, "beneficiary_id"))
+            if let problem = on("beneficiary-", id: r.beneficiaryID) { return problem }
+            if let problem = identifier(r.beneficiaryID, "beneficiary_id") { return problem }
         case .benefitCommitted(let c):
-            check(on("beneficiary-"))
-            check(identifier(c.applicationID, "application_id"))
-            check(identifier(c.program, "program"))
-            check(positive(c.amountVND, "amount_vnd"))
+            if let problem = on("beneficiary-") { return problem }
+            if let problem = identifier(c.applicationID, "application_id") { return problem }
+            if let problem = identifier(c.program, "program") { return problem }
+            if let problem = positive(c.amountVND, "amount_vnd") { return problem }
         case .benefitReleased(let c):
-            check(on("beneficiary-"))
-            check(identifier(c.applicationID, "application_id"))
-            check(identifier(c.program, "program"))
-            check(positive(c.amountVND, "amount_vnd"))
+            if let problem = on("beneficiary-") { return problem }
+            if let problem = identifier(c.applicationID, "application_id") { return problem }
+            if let problem = identifier(c.program, "program") { return problem }
+            if let problem = positive(c.amountVND, "amount_vnd") { return problem }
         case .applicationSubmitted(let s):
-            check(on("application-", id: s.applicationID))
-            check(identifier(s.applicationID, "application_id"))
-            check(identifier(s.beneficiaryID, "beneficiary_id"))
-            check(identifier(s.program, "program"))
-            check(number(s.fiscalYear, 2000...2100, "fiscal_year"))
-            check(positive(s.requestedVND, "requested_vnd"))
-            check(date(s.submittedOn, "submitted_on"))
+            if let problem = on("application-", id: s.applicationID) { return problem }
+            if let problem = identifier(s.applicationID, "application_id") { return problem }
+            if let problem = identifier(s.beneficiaryID, "beneficiary_id") { return problem }
+            if let problem = identifier(s.program, "program") { return problem }
+            if let problem = number(s.fiscalYear, 2000...2100, "fiscal_year") { return problem }
+            if let problem = positive(s.requestedVND, "requested_vnd") { return problem }
+            if let problem = date(s.submittedOn, "submitted_on") { return problem }
         case .applicationApproved(let a):
-            check(on("application-"))
-            check(positive(a.approvedVND, "approved_vnd"))
-            check(date(a.decidedOn, "decided_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = positive(a.approvedVND, "approved_vnd") { return problem }
+            if let problem = date(a.decidedOn, "decided_on") { return problem }
         case .applicationRejected(let r):
-            check(on("application-"))
-            check(date(r.decidedOn, "decided_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = date(r.decidedOn, "decided_on") { return problem }
         case .applicationWithdrawn(let w):
-            check(on("application-"))
-            check(nonNegative(w.releasedVND, "released_vnd"))
-            check(date(w.withdrawnOn, "withdrawn_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = nonNegative(w.releasedVND, "released_vnd") { return problem }
+            if let problem = date(w.withdrawnOn, "withdrawn_on") { return problem }
         case .paymentRecorded(let p):
-            check(on("application-"))
-            check(identifier(p.paymentID, "payment_id"))
-            check(positive(p.amountVND, "amount_vnd"))
-            check(date(p.paidOn, "paid_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = identifier(p.paymentID, "payment_id") { return problem }
+            if let problem = positive(p.amountVND, "amount_vnd") { return problem }
+            if let problem = date(p.paidOn, "paid_on") { return problem }
         case .paymentReversed(let p):
-            check(on("application-"))
-            check(identifier(p.paymentID, "payment_id"))
-            check(positive(p.amountVND, "amount_vnd"))
-            check(date(p.reversedOn, "reversed_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = identifier(p.paymentID, "payment_id") { return problem }
+            if let problem = positive(p.amountVND, "amount_vnd") { return problem }
+            if let problem = date(p.reversedOn, "reversed_on") { return problem }
         case .loanOpened(let l):
-            check(on("application-"))
-            check(identifier(l.loanID, "loan_id"))
-            check(positive(l.principalVND, "principal_vnd"))
-            check(date(l.disbursedOn, "disbursed_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = identifier(l.loanID, "loan_id") { return problem }
+            if let problem = positive(l.principalVND, "principal_vnd") { return problem }
+            if let problem = date(l.disbursedOn, "disbursed_on") { return problem }
         case .applicationClosed(let c):
-            check(on("application-"))
-            check(nonNegative(c.paidVND, "paid_vnd"))
-            check(nonNegative(c.releasedVND, "released_vnd"))
-            check(date(c.closedOn, "closed_on"))
+            if let problem = on("application-") { return problem }
+            if let problem = nonNegative(c.paidVND, "paid_vnd") { return problem }
+            if let problem = nonNegative(c.releasedVND, "released_vnd") { return problem }
+            if let problem = date(c.closedOn, "closed_on") { return problem }
         case .loanDisbursed(let d):
-            check(on("loan-", id: d.loanID))
-            check(identifier(d.loanID, "loan_id"))
-            check(identifier(d.applicationID, "application_id"))
-            check(identifier(d.beneficiaryID, "beneficiary_id"))
-            check(identifier(d.program, "program"))
-            check(positive(d.principalVND, "principal_vnd"))
-            check(date(d.disbursedOn, "disbursed_on"))
-            check(number(d.termMonths, 1...600, "term_months"))
-            check(number(d.instalmentMonths, 1...600, "instalment_months"))
-            check(number(d.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent"))
+            if let problem = on("loan-", id: d.loanID) { return problem }
+            if let problem = identifier(d.loanID, "loan_id") { return problem }
+            if let problem = identifier(d.applicationID, "application_id") { return problem }
+            if let problem = identifier(d.beneficiaryID, "beneficiary_id") { return problem }
+            if let problem = identifier(d.program, "program") { return problem }
+            if let problem = positive(d.principalVND, "principal_vnd") { return problem }
+            if let problem = date(d.disbursedOn, "disbursed_on") { return problem }
+            if let problem = number(d.termMonths, 1...600, "term_months") { return problem }
+            if let problem = number(d.instalmentMonths, 1...600, "instalment_months") { return problem }
+            if let problem = number(d.overdueMultiplierPercent, 100...1000, "overdue_multiplier_percent") { return problem }
         case .loanRepaid(let r):
-            check(on("loan-"))
-            check(identifier(r.repaymentID, "repayment_id"))
-            check(positive(r.amountVND, "amount_vnd"))
-            check(date(r.paidOn, "paid_on"))
-            check(nonNegative(r.overdueInterestVND, "overdue_interest_vnd"))
-            check(nonNegative(r.interestVND, "interest_vnd"))
-            check(nonNegative(r.overduePrincipalVND, "overdue_principal_vnd"))
-            check(nonNegative(r.principalDueVND, "principal_due_vnd"))
-            check(nonNegative(r.prepaidPrincipalVND, "prepaid_principal_vnd"))
-            check(nonNegative(r.outstandingPrincipalAfterVND, "outstanding_principal_after_vnd"))
-            check(nonNegative(r.unpaidOverdueInterestAfterVND, "unpaid_overdue_interest_after_vnd"))
-            check(nonNegative(r.unpaidInterestAfterVND, "unpaid_interest_after_vnd"))
+            if let problem = on("loan-") { return problem }
+            if let problem = identifier(r.repaymentID, "repayment_id") { return problem }
+            if let problem = positive(r.amountVND, "amount_vnd") { return problem }
+            if let problem = date(r.paidOn, "paid_on") { return problem }
+            if let problem = nonNegative(r.overdueInterestVND, "overdue_interest_vnd") { return problem }
+            if let problem = nonNegative(r.interestVND, "interest_vnd") { return problem }
+            if let problem = nonNegative(r.overduePrincipalVND, "overdue_principal_vnd") { return problem }
+            if let problem = nonNegative(r.principalDueVND, "principal_due_vnd") { return problem }
+            if let problem = nonNegative(r.prepaidPrincipalVND, "prepaid_principal_vnd") { return problem }
+            if let problem = nonNegative(r.outstandingPrincipalAfterVND, "outstanding_principal_after_vnd") { return problem }
+            if let problem = nonNegative(r.unpaidOverdueInterestAfterVND, "unpaid_overdue_interest_after_vnd") { return problem }
+            if let problem = nonNegative(r.unpaidInterestAfterVND, "unpaid_interest_after_vnd") { return problem }
         case .loanSettled(let s):
-            check(on("loan-"))
-            check(date(s.settledOn, "settled_on"))
+            if let problem = on("loan-") { return problem }
+            if let problem = date(s.settledOn, "settled_on") { return problem }
         case .loanWrittenOff(let w):
-            check(on("loan-"))
-            check(date(w.writtenOffOn, "written_off_on"))
-            check(nonNegative(w.outstandingPrincipalVND, "outstanding_principal_vnd"))
-            check(nonNegative(w.unpaidInterestVND, "unpaid_interest_vnd"))
+            if let problem = on("loan-") { return problem }
+            if let problem = date(w.writtenOffOn, "written_off_on") { return problem }
+            if let problem = nonNegative(w.outstandingPrincipalVND, "outstanding_principal_vnd") { return problem }
+            if let problem = nonNegative(w.unpaidInterestVND, "unpaid_interest_vnd") { return problem }
         }
-        return problem
+        return nil
     }
 
     /// A budget event names the programme, year and district of its stream.
