@@ -119,9 +119,14 @@ public struct DemoSeeder: Sendable {
 
         var phaseStart = clock.now
         progress(.started(.people, total: DemoPeople.all.count))
-        let created = try await DemoPeople.ensure(on: main)
         let headBefore = try await store.digest().position
-        phases.append(finish(.people, DemoTally(), since: phaseStart, clock: clock))
+        let created = try await DemoPeople.ensure(on: main)
+        // Each person added is a UserAdded event in the log (migration 0011): count them.
+        var people = DemoTally()
+        people.commands = created.count
+        people.recorded = created.count
+        people.eventsAppended = Int(try await store.digest().position - headBefore)
+        phases.append(finish(.people, people, since: phaseStart, clock: clock))
 
         let plan = try Self.plan(options)
         let catalog = try ProgramCatalog(parsing: SampleCatalog.json)
@@ -138,6 +143,7 @@ public struct DemoSeeder: Sendable {
         try await setup.loadCatalog()
         phases.append(finish(.catalog, setup.tally, since: phaseStart, clock: clock))
         var tally = setup.tally
+        tally.merge(people)
 
         phaseStart = clock.now
         progress(.started(.budgets, total: plan.budgets.count))
