@@ -224,10 +224,14 @@ import Testing
         log.addRaw(Streams.application("A-1"), type: "PaymentRecorded", payload: #"{"method": "cash", "paid_on": "2024-03-15", "payment_id": "P-N", "voucher": "PC-1"}"#)
         log.addRaw(Self.budgetStream, type: "BudgetAdjusted",
                    payload: #"{"delta_vnd": \#(max), "district": "ninh-kieu", "fiscal_year": 2024, "program": "NQ12-LATRINE", "reference": "x"}"#)
+        // Position 15: a 12,000-level nested key beside a well-formed payment.
+        let nested = String(repeating: "[", count: 12_000) + String(repeating: "]", count: 12_000)
+        log.addRaw(Streams.application("A-1"), type: "PaymentRecorded",
+                   payload: #"{"amount_vnd": 1, "method": "cash", "paid_on": "2024-03-15", "payment_id": "P-X", "voucher": "PC-1", "x": \#(nested)}"#)
         let violations = log.audit().violations
-        #expect(violations.map(\.rule) == [.payloadSchema, .payloadSchema, .unreadable, .unreadable, .unreadable, .unreadable, .payloadSchema],
-                "\(violations)")
-        #expect(violations.map(\.position) == Array(8...14))
+        #expect(violations.map(\.rule) == [.payloadSchema, .payloadSchema, .unreadable, .unreadable, .unreadable, .unreadable, .payloadSchema,
+                                          .unreadable], "\(violations.map(\.rule))")
+        #expect(violations.map(\.position) == Array(8...15))
         #expect(violations[3].message.contains("schema version 99"), "\(violations[3])")
     }
 
