@@ -369,6 +369,22 @@ import Testing
         #expect(violations.last?.message.contains("payment id P-1 was already used") == true)
     }
 
+    @Test func textsWithoutAVisibleCharacterOrWithAnOverrideAreOutsideTheSchema() {
+        var log = Self.approved()
+        log.add(Streams.beneficiary("HH-2"), .beneficiaryRegistered(BeneficiaryRegistered(
+            beneficiaryID: "HH-2", kind: .household, name: "\u{200B}", district: .ninhKieu, categories: ["poor"],
+            bankAccount: nil, nationalIDFingerprint: nil)), by: Fixtures.officer)
+        log.add(Streams.application("A-1"), .paymentRecorded(PaymentRecorded(
+            paymentID: "P-1", amountVND: 1_000, paidOn: Fixtures.date("2024-03-15"), method: .cash, voucher: "PC-\u{202E}1", bankAccount: nil)),
+                by: Fixtures.officer)
+        log.add(Streams.application("A-1"), .paymentRecorded(PaymentRecorded(
+            paymentID: "P-2", amountVND: 1_000, paidOn: Fixtures.date("2024-03-15"), method: .cash, voucher: "Phiếu chi số 2", bankAccount: nil)),
+                by: Fixtures.officer)
+        let violations = log.audit().violations
+        #expect(violations.map(\.rule) == [.payloadSchema, .payloadSchema], "\(violations)")
+        #expect(violations.map(\.position) == [8, 9])
+    }
+
     @Test func anUnreadablePayloadIsReportedNotSkipped() {
         var log = Self.approved()
         log.addRaw("application-A-1", type: "PaymentRecorded", payload: #"{"amount_vnd": "lots"}"#)

@@ -719,6 +719,9 @@ extension InvariantAudit {
         func number(_ value: Int, _ range: ClosedRange<Int>, _ field: String) -> String? {
             range.contains(value) ? nil : "\(field) is \(value), not \(range.lowerBound)…\(range.upperBound)"
         }
+        func text(_ value: String, _ field: String) -> String? {
+            isVisibleText(value) ? nil : "\(field) \(value.debugDescription) has no visible character, or a control or format character"
+        }
         func identifier(_ value: String, _ field: String) -> String? {
             isIdentifier(value) ? nil : "\(field) \(value.debugDescription) is not an identifier (letters, digits, . _ -; at most 64)"
         }
@@ -732,6 +735,9 @@ extension InvariantAudit {
         }
         switch event {
         case .programDefined(let d), .programAmended(let d):
+            if let problem = text(d.nameVi, "name_vi") { return problem }
+            if let problem = text(d.nameEn, "name_en") { return problem }
+            if let problem = text(d.legalBasis, "legal_basis") { return problem }
             if let problem = on("program-", id: d.code) { return problem }
             if let problem = identifier(d.code, "code") { return problem }
             if let problem = positive(d.capPerBeneficiaryVND, "cap_per_beneficiary_vnd") { return problem }
@@ -748,12 +754,14 @@ extension InvariantAudit {
                 }
             }
         case .budgetAllocated(let b):
+            if let problem = text(b.reference, "reference") { return problem }
             if let problem = on("budget-") { return problem }
             if let problem = identifier(b.program, "program") { return problem }
             if let problem = number(b.fiscalYear, 2000...2100, "fiscal_year") { return problem }
             if let problem = positive(b.amountVND, "amount_vnd") { return problem }
             if let problem = budgetStream(stream, b.program, b.fiscalYear, b.district) { return problem }
         case .budgetAdjusted(let b):
+            if let problem = text(b.reference, "reference") { return problem }
             let delta: String? = b.deltaVND.amount != 0 && b.deltaVND.amount.magnitude <= UInt64(maximumAmount)
                 ? nil : "delta_vnd is \(b.deltaVND.amount), not a non-zero amount within ±\(VND.grouped(maximumAmount))"
             if let problem = on("budget-") { return problem }
@@ -766,10 +774,13 @@ extension InvariantAudit {
             if let problem = identifier(f.applicationID, "application_id") { return problem }
             if let problem = positive(f.amountVND, "amount_vnd") { return problem }
         case .fundsReleased(let f):
+            if let problem = text(f.reason, "reason") { return problem }
             if let problem = on("budget-") { return problem }
             if let problem = identifier(f.applicationID, "application_id") { return problem }
             if let problem = positive(f.amountVND, "amount_vnd") { return problem }
         case .beneficiaryRegistered(let r):
+            if let problem = text(r.name, "name") { return problem }
+            if let problem = r.bankAccount.flatMap({ text($0, "bank_account") }) { return problem }
             if let problem = on("beneficiary-", id: r.beneficiaryID) { return problem }
             if let problem = identifier(r.beneficiaryID, "beneficiary_id") { return problem }
         case .benefitCommitted(let c):
@@ -791,22 +802,28 @@ extension InvariantAudit {
             if let problem = positive(s.requestedVND, "requested_vnd") { return problem }
             if let problem = date(s.submittedOn, "submitted_on") { return problem }
         case .applicationApproved(let a):
+            if let problem = text(a.decisionReference, "decision_reference") { return problem }
             if let problem = on("application-") { return problem }
             if let problem = positive(a.approvedVND, "approved_vnd") { return problem }
             if let problem = date(a.decidedOn, "decided_on") { return problem }
         case .applicationRejected(let r):
+            if let problem = text(r.reason, "reason") { return problem }
             if let problem = on("application-") { return problem }
             if let problem = date(r.decidedOn, "decided_on") { return problem }
         case .applicationWithdrawn(let w):
+            if let problem = text(w.reason, "reason") { return problem }
             if let problem = on("application-") { return problem }
             if let problem = nonNegative(w.releasedVND, "released_vnd") { return problem }
             if let problem = date(w.withdrawnOn, "withdrawn_on") { return problem }
         case .paymentRecorded(let p):
+            if let problem = text(p.voucher, "voucher") { return problem }
+            if let problem = p.bankAccount.flatMap({ text($0, "bank_account") }) { return problem }
             if let problem = on("application-") { return problem }
             if let problem = identifier(p.paymentID, "payment_id") { return problem }
             if let problem = positive(p.amountVND, "amount_vnd") { return problem }
             if let problem = date(p.paidOn, "paid_on") { return problem }
         case .paymentReversed(let p):
+            if let problem = text(p.reason, "reason") { return problem }
             if let problem = on("application-") { return problem }
             if let problem = identifier(p.paymentID, "payment_id") { return problem }
             if let problem = positive(p.amountVND, "amount_vnd") { return problem }
@@ -849,6 +866,7 @@ extension InvariantAudit {
             if let problem = on("loan-") { return problem }
             if let problem = date(s.settledOn, "settled_on") { return problem }
         case .loanWrittenOff(let w):
+            if let problem = text(w.reason, "reason") { return problem }
             if let problem = on("loan-") { return problem }
             if let problem = date(w.writtenOffOn, "written_off_on") { return problem }
             if let problem = nonNegative(w.outstandingPrincipalVND, "outstanding_principal_vnd") { return problem }
@@ -876,6 +894,28 @@ extension InvariantAudit {
             guard count <= 64 else { return false }
         }
         return count > 0
+    }
+
+    /// Free text: at least one visible character, no control (Cc) or format (Cf: bidirectional
+    /// overrides, zero-width characters, …) character. Printable ASCII is decided byte by byte.
+    static func isVisibleText(_ text: String) -> Bool {
+        var visible = false
+        var ascii = true
+        for byte in text.utf8 {
+            guard byte >= 0x20, byte != 0x7F else { return false }
+            if byte >= 0x80 { ascii = false; break }
+            if byte != 0x20 { visible = true }
+        }
+        if ascii { return visible }
+        visible = false
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .surrogate: return false
+            case .spaceSeparator, .lineSeparator, .paragraphSeparator: break
+            default: visible = true
+            }
+        }
+        return visible
     }
 
     /// `^[0-9a-f]{64}$`.
