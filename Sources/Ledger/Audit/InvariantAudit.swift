@@ -909,6 +909,19 @@ extension InvariantAudit {
         if ascii { return visible }
         visible = false
         for scalar in text.unicodeScalars {
+            let value = scalar.value
+            // Below U+0600 the only control and format characters are C0, DEL, C1 and U+00AD, and
+            // the only space besides U+0020 is U+00A0; U+1E00…U+1EFF (Vietnamese letters) are all
+            // letters. Everything else asks the Unicode tables.
+            if value < 0x0600 {
+                guard value >= 0x20, !(0x7F...0x9F).contains(value), value != 0xAD else { return false }
+                if value != 0x20, value != 0xA0 { visible = true }
+                continue
+            }
+            if (0x1E00...0x1EFF).contains(value) {
+                visible = true
+                continue
+            }
             switch scalar.properties.generalCategory {
             case .control, .format, .surrogate: return false
             case .spaceSeparator, .lineSeparator, .paragraphSeparator: break
