@@ -18,8 +18,8 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
         case fourEyes
         /// A second beneficiary registered with the same national-id fingerprint (compared normalised).
         case duplicateNationalID
-        /// A loan repayment whose figures do not add up, repay more than is outstanding, or are not allocated as
-        /// DOMAIN.md's fixed order gives.
+        /// A loan repayment whose figures do not add up, repay more than is outstanding, or are not allocated in
+        /// the fixed order (overdue interest, interest, overdue principal, principal due, prepaid principal).
         case repaymentAllocation
         /// A loan disbursed on terms other than its programme's terms in force on the disbursement date.
         case loanTerms
