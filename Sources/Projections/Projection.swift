@@ -156,7 +156,7 @@ public typealias ReadModelRow = [String?]
 /// A named fold of the log into read-model tables.
 ///
 /// `apply` is pure and deterministic: the same events in the same order give the same rows, which
-/// is what makes incremental running equal a rebuild (DESIGN.md §2.9). A projection keeps its
+/// is what makes incremental running equal a rebuild (guarantee 9, docs/architecture.md). A projection keeps its
 /// whole state in memory (the read models themselves, plus what it needs to route events, e.g.
 /// which budget an application draws on); it remembers which rows changed since
 /// `takeChangedRows`, so the runner writes only those.

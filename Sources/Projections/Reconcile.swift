@@ -2,7 +2,7 @@ import EventStore
 import Postgres
 
 /// Folds the log in memory into fresh projection states: the read models as they must be
-/// (DESIGN.md §2.9). Streaming: pages of the log, never the whole log in memory.
+/// (guarantee 9, docs/architecture.md). Streaming: pages of the log, never the whole log in memory.
 public enum InMemoryFold {
     /// A fresh state of each of `types`, folded through its own position in `positions` (events
     /// after it are not applied; `Int64.max` folds the whole log). Reads the log once, up to the

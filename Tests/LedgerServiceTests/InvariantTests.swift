@@ -5,7 +5,7 @@ import Postgres
 import TestSupport
 import Testing
 
-/// Each rule of DOMAIN.md and DESIGN.md §3 refused with the error a finance officer sees, and
+/// Each rule of the domain (docs/architecture.md, "Where each rule is enforced") refused with the error a finance officer sees, and
 /// nothing written when refused.
 @Suite(.enabled(if: TestDatabase.enabled))
 struct InvariantTests {
