@@ -305,6 +305,25 @@ struct DatabaseRuleTests {
         }
     }
 
+    /// The attack around the role's idle timeout: switch it off in one's own session, append, walk
+    /// away. The next append that cannot take its turn ends the idle holder (whose append is rolled
+    /// back) and records its own.
+    @Test func aSessionThatHoldsTheLogIdleIsEndedByTheNextAppend() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            let holder = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_officer"))
+            try await holder.simpleQuery("SET idle_in_transaction_session_timeout = 0")
+            try await holder.simpleQuery("BEGIN")
+            _ = try await holder.query("SELECT ledger.append($1, $2::jsonb)", ["walked-away", registration("HH-1", extra: "")]) { try $0.string(0) }
+            try await Task.sleep(for: .seconds(6))  // with the next writer's 5 s wait: idle past the 10 s limit
+            try await scenario.household("HH-2")
+            #expect(try await scenario.superuser.store.streamVersion("beneficiary-HH-2") == 1)
+            #expect(try await scenario.superuser.store.streamVersion("beneficiary-HH-1") == 0, "the walked-away append was rolled back")
+            await #expect(throws: (any Error).self) { try await holder.simpleQuery("SELECT 1") }
+            await holder.close()
+        }
+    }
+
     // MARK: Helpers
 
     func approval(_ id: String, household: String, amount: Int) -> String {
