@@ -25,8 +25,9 @@ REVOKE ALL ON FUNCTION ledger.limits_stale_turn() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger.limits_stale_turn()
     TO ledger_writer, ledger_auditor, ledger_officer, ledger_approver, ledger_admin;
 
--- Ends every other session that holds ledger.head (a row or table lock on it) while idle in a
--- transaction for longer than the limit; returns what it ended, as "pid (role, idle since …)".
+-- Ends every other session that has taken its turn on ledger.head (an append's row lock; a
+-- reader's SELECT does not count) and sits idle in a transaction for longer than the limit;
+-- returns what it ended, as "pid (role, idle since …)".
 CREATE FUNCTION ledger.end_stale_turns() RETURNS text[]
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -41,6 +42,8 @@ BEGIN
         FROM pg_catalog.pg_locks l
         JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'relation' AND l.relation = 'ledger.head'::regclass AND l.granted
+          -- Taken by an append (FOR UPDATE, then UPDATE), never by a reader's SELECT.
+          AND l.mode IN ('RowShareLock', 'RowExclusiveLock')
           AND l.pid <> pg_backend_pid()
           AND a.state IN ('idle in transaction', 'idle in transaction (aborted)')
           AND a.state_change < clock_timestamp() - ledger.limits_stale_turn()

@@ -88,7 +88,7 @@ public enum SchemaManifest {
         (#"function ledger.digest() owner"#, #"ledger_owner"#),
         (#"function ledger.digest() security"#, #"invoker"#),
         (#"function ledger.digest() settings"#, #"search_path=pg_catalog, ledger, pg_temp"#),
-        (#"function ledger.end_stale_turns() definition md5"#, #"68dafc291d6c6aee34fee9c64cebee51"#),
+        (#"function ledger.end_stale_turns() definition md5"#, #"17254294e71a5b339589cae13b1b72c3"#),
         (#"function ledger.end_stale_turns() grant to ledger_owner"#, #"EXECUTE"#),
         (#"function ledger.end_stale_turns() owner"#, #"ledger_owner"#),
         (#"function ledger.end_stale_turns() security"#, #"definer"#),

@@ -311,6 +311,9 @@ struct DatabaseRuleTests {
     @Test func aSessionThatHoldsTheLogIdleIsEndedByTheNextAppend() async throws {
         try await TestDatabase.withFresh { db in
             let scenario = try await Scenario.make(db)
+            // An auditor reading the head in a long transaction is no jammer, and is left alone.
+            let reader = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_auditor"))
+            try await reader.simpleQuery("BEGIN; SELECT * FROM ledger.head")
             let holder = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_officer"))
             try await holder.simpleQuery("SET idle_in_transaction_session_timeout = 0")
             try await holder.simpleQuery("BEGIN")
@@ -321,6 +324,8 @@ struct DatabaseRuleTests {
             #expect(try await scenario.superuser.store.streamVersion("beneficiary-HH-1") == 0, "the walked-away append was rolled back")
             await #expect(throws: (any Error).self) { try await holder.simpleQuery("SELECT 1") }
             await holder.close()
+            try await reader.simpleQuery("COMMIT")
+            await reader.close()
         }
     }
 
