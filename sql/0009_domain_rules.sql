@@ -17,7 +17,8 @@
 -- 3. Snapshots are dropped: the budget totals they cached are now a state table that only the
 --    append keeps, and people could write snapshots.
 -- 4. The append gives up after ledger.append's lock_timeout when another transaction holds
---    the log ("another append holds the log; try again", LL001) instead of waiting for ever.
+--    the log ("another append holds the log; try again", LL001) instead of waiting for ever,
+--    after ending any holder that sits idle in its transaction past ledger.limits_stale_turn().
 --
 -- The rules, their messages and their replay in audit verify are listed side by side in
 -- docs/architecture.md ("Where each rule is enforced").
@@ -988,9 +989,58 @@ DROP TABLE ledger.snapshots;
 ---------------------------------------------------------------------------------------------
 -- 5. The turn: an append waits at most lock_timeout for the log, then says so (LL001).
 ---------------------------------------------------------------------------------------------
+-- A person's login role ends an idle transaction after idle_in_transaction_session_timeout
+-- (0011), but that is only a default: a person can switch it off in their own session, append,
+-- and walk away. So an append that cannot take its turn within its lock timeout ends the
+-- sessions that hold the log while idle in a transaction for longer than
+-- ledger.limits_stale_turn() (their uncommitted appends roll back) and tries once more. A
+-- working transaction (a long import's append) is never ended, nor a reader, nor a superuser's
+-- session. Ending another role's session needs pg_signal_backend and seeing its state
+-- pg_read_all_stats, which 0012 grants to the function's owner (ledger_owner, from 0011).
+
+-- How long a transaction may sit idle while it holds the log before the next append ends it.
+CREATE FUNCTION ledger.limits_stale_turn() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN interval '10 seconds';
+REVOKE ALL ON FUNCTION ledger.limits_stale_turn() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.limits_stale_turn()
+    TO ledger_writer, ledger_auditor, ledger_officer, ledger_approver;
+
+-- Ends every other session that has taken its turn on ledger.head (an append's row lock; a
+-- reader's SELECT does not count) and sits idle in a transaction for longer than the limit;
+-- returns what it ended, as "pid (role, idle since …)".
+CREATE FUNCTION ledger.end_stale_turns() RETURNS text[]
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, ledger, pg_temp
+AS $$
+DECLARE
+    v_ended text[] := '{}';
+    v_holder record;
+BEGIN
+    FOR v_holder IN
+        SELECT DISTINCT a.pid, a.usename, a.state_change
+        FROM pg_catalog.pg_locks l
+        JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.relation = 'ledger.head'::regclass AND l.granted
+          -- Taken by an append (FOR UPDATE, then UPDATE), never by a reader's SELECT.
+          AND l.mode IN ('RowShareLock', 'RowExclusiveLock')
+          AND l.pid <> pg_backend_pid()
+          AND a.state IN ('idle in transaction', 'idle in transaction (aborted)')
+          AND a.state_change < clock_timestamp() - ledger.limits_stale_turn()
+    LOOP
+        IF pg_terminate_backend(v_holder.pid) THEN
+            v_ended := v_ended || format('%s (%s, idle since %s)', v_holder.pid, v_holder.usename, v_holder.state_change);
+        END IF;
+    END LOOP;
+    RETURN v_ended;
+END
+$$;
+REVOKE ALL ON FUNCTION ledger.end_stale_turns() FROM PUBLIC;
+
 -- 0004's ledger.append takes ledger.head FOR UPDATE and would wait for ever behind a
 -- transaction that appended and never ended. Only that statement changes: it is wrapped in a
--- block that turns the lock timeout into a message a person understands.
+-- block that ends stale holders, then turns the lock timeout into a message a person understands.
 DO $turn$
 DECLARE
     c_old constant text := $old$    SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
@@ -1003,10 +1053,24 @@ DECLARE
         WHERE h.singleton
         FOR UPDATE;
     EXCEPTION WHEN lock_not_available THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LL001',
-            MESSAGE = format('another append holds the log; try again (waited %s)', current_setting('lock_timeout')),
-            HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+        -- A holder idle in its transaction past the limit is ended, and the turn tried once more.
+        IF cardinality(ledger.end_stale_turns()) = 0 THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LL001',
+                MESSAGE = format('another append holds the log; try again (waited %s)', current_setting('lock_timeout')),
+                HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+        END IF;
+        BEGIN
+            SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
+            FROM ledger.head h
+            WHERE h.singleton
+            FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LL001',
+                MESSAGE = format('another append holds the log; try again (waited %s twice)', current_setting('lock_timeout')),
+                HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+        END;
     END;$new$;
     v_definition text;
 BEGIN

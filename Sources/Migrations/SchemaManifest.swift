@@ -24,7 +24,7 @@ public enum SchemaManifest {
         (#"function ledger.add_user(p_name text, p_role text, p_password text) owner"#, #"ledger_owner"#),
         (#"function ledger.add_user(p_name text, p_role text, p_password text) security"#, #"definer"#),
         (#"function ledger.add_user(p_name text, p_role text, p_password text) settings"#, #"search_path=pg_catalog, ledger, pg_temp"#),
-        (#"function ledger.append(p_command_id text, p_batch jsonb) definition md5"#, #"6b1abe9825a57ab1198b82123a97b6bb"#),
+        (#"function ledger.append(p_command_id text, p_batch jsonb) definition md5"#, #"33d52d710a1c262300b6f2c7d40998f7"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_admin"#, #"EXECUTE"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_approver"#, #"EXECUTE"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_officer"#, #"EXECUTE"#),
