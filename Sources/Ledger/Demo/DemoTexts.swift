@@ -13,6 +13,7 @@ enum DemoTexts {
         case .coDo: "CD"
         case .thoiLai: "TL"
         case .vinhThanh: "VT"
+        default: String(district.code.prefix(2)).uppercased()
         }
     }
 
