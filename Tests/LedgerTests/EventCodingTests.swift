@@ -18,6 +18,12 @@ enum EventSamples {
             beneficiaryID: "HH-1", kind: .household, name: "Trần Thị Bích", district: .thotNot, categories: ["ethnic-minority", "poor"],
             bankAccount: "0123456789", nationalIDFingerprint: String(repeating: "ab", count: 32)
         )),
+        .beneficiaryAmended(BeneficiaryAmended(
+            beneficiaryID: "HH-1", reason: "typo in the registration", amendedOn: d("2024-02-01"), name: "Trần Thị Bích Ngọc",
+            addCategories: ["near-poor"], removeCategories: ["poor"], bankAccount: "VCB 0123456789", clearBankAccount: true,
+            unit: .ninhKieu, nationalIDFingerprint: String(repeating: "cd", count: 32)
+        )),
+        .categoryDefined(CategoryDefined(name: "near-poor", labelVi: "Hộ cận nghèo", labelEn: "Near-poor household")),
         .benefitCommitted(BenefitCommitted(applicationID: "A-1", program: "NQ12-HOUSING", amountVND: 40_000_000)),
         .benefitReleased(BenefitReleased(applicationID: "A-1", program: "NQ12-HOUSING", amountVND: 5_000_000)),
         .applicationSubmitted(Fixtures.submitted()),

@@ -18,6 +18,9 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
         case fourEyes
         /// A second beneficiary registered with the same national-id fingerprint (compared normalised).
         case duplicateNationalID
+        /// A beneficiary registered or amended with a category the ledger did not know then (declared by the
+        /// catalog or listed as eligible by a programme).
+        case unknownCategory
         /// A loan repayment whose figures do not add up, repay more than is outstanding, or are not allocated in
         /// the fixed order (overdue interest, interest, overdue principal, principal due, prepaid principal).
         case repaymentAllocation
@@ -32,6 +35,10 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
         /// A payload the code reads but outside its schema: an amount, date or number out of range, an identifier
         /// that is malformed or is not its stream's, an event on the wrong kind of stream, a malformed fingerprint.
         case payloadSchema
+        /// A place rule (sql/0016_places.sql): a unit defined twice, or from units not defined before it; a budget for
+        /// a unit not in force in its fiscal year; a beneficiary registered or moved into a unit unknown or not in force
+        /// then; an application drawing on the budget of a unit other than its beneficiary's for that year.
+        case places
         /// Figures whose sum does not fit in 64 bits.
         case overflow
         /// An event whose payload this code cannot read (unknown schema version, missing or ill-typed field, a date
@@ -83,6 +90,12 @@ public struct InvariantAudit: Sendable {
     private var payments: [String: AuditPayment] = [:]
     /// Normalised (lower-case) fingerprint → the beneficiary registered with it.
     private var nationalIDs: [String: String] = [:]
+    /// The units defined so far, and the unit each beneficiary (by id) lives in (`places` rule).
+    private var places = PlaceCatalog()
+    private var homes: [String: UnitCode] = [:]
+    /// Categories declared (CategoryDefined) or listed as eligible by a programme so far; while
+    /// empty, a ledger without a catalog, every category is accepted.
+    private var knownCategories: Set<String> = []
 
     /// What the events of the append being replayed claim and need of each other, and its
     /// command id (set with the first link: an append without links needs no bookkeeping).
@@ -116,12 +129,38 @@ public struct InvariantAudit: Sendable {
             return
         }
         switch domainEvent {
+        case .unitDefined(let unit):
+            if places.unit(unit.code) != nil {
+                report(event, .places, "unit \(unit.code.code) was defined twice")
+            } else if let problem = places.definitionProblem(unit) {
+                report(event, .places, problem)
+            }
+            places.add(unit)
         case .programDefined(let definition), .programAmended(let definition):
             programs[definition.code, default: ProgramState(streamID: event.streamID.rawValue)].apply(domainEvent, context: context)
-        case .budgetAllocated, .budgetAdjusted:
+            knownCategories.formUnion(definition.eligibleCategories)
+        case .budgetAllocated(let b):
+            if let problem = places.budgetProblem(b.district, year: b.fiscalYear) { report(event, .places, "budget \(event.streamID.rawValue): \(problem)") }
+            checkBudget(event, domainEvent)
+        case .budgetAdjusted(let b):
+            if let problem = places.budgetProblem(b.district, year: b.fiscalYear) { report(event, .places, "budget \(event.streamID.rawValue): \(problem)") }
             checkBudget(event, domainEvent)
         case .beneficiaryRegistered(let registration):
+            if let problem = places.residenceProblem(registration.district, on: registration.registeredOn) {
+                report(event, .places, "beneficiary \(registration.beneficiaryID) registered in a unit: \(problem)")
+            }
+            homes[registration.beneficiaryID] = registration.district
             checkRegistration(event, registration)
+        case .beneficiaryAmended(let amendment):
+            if let unit = amendment.unit {
+                if let problem = places.residenceProblem(unit, on: amendment.amendedOn) {
+                    report(event, .places, "beneficiary \(amendment.beneficiaryID) moved to a unit: \(problem)")
+                }
+                homes[amendment.beneficiaryID] = unit
+            }
+            checkAmendment(event, amendment)
+        case .categoryDefined(let category):
+            knownCategories.insert(category.name)
         case .fundsReserved(let reservation):
             claim(.reserve, event, application: reservation.applicationID, amount: reservation.amountVND.amount)
         case .fundsReleased(let release):
@@ -198,6 +237,15 @@ public struct InvariantAudit: Sendable {
         let stream = event.streamID.rawValue
         if Self.register(&beneficiaries[stream, default: AuditBeneficiary()]) {
             report(event, .lifecycle, "beneficiary \(registration.beneficiaryID) was registered twice")
+        } else {
+            beneficiaries[stream]?.details = AuditBeneficiary.Details(
+                name: registration.name, unit: registration.district.code, categories: Set(registration.categories),
+                bankAccount: registration.bankAccount, fingerprint: registration.nationalIDFingerprint.map(Self.normalisedFingerprint)
+            )
+        }
+        if let unknown = unknownCategory(registration.categories) {
+            report(event, .unknownCategory, "beneficiary \(registration.beneficiaryID) is registered with category \(unknown), "
+                + "which the ledger does not know (known: \(knownCategories.sorted().joined(separator: ", ")))")
         }
         guard let fingerprint = registration.nationalIDFingerprint else { return }
         if !Self.isFingerprint(fingerprint) {
@@ -213,6 +261,78 @@ public struct InvariantAudit: Sendable {
         } else {
             nationalIDs[normalised] = registration.beneficiaryID
         }
+    }
+
+    private static func normalisedFingerprint(_ fingerprint: String) -> String {
+        fingerprint.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? fingerprint.lowercased() : fingerprint
+    }
+
+    /// The first of `categories` the ledger does not know so far (none while it knows none).
+    private func unknownCategory(_ categories: [String]) -> String? {
+        guard !knownCategories.isEmpty else { return nil }
+        return categories.first { !knownCategories.contains($0) }
+    }
+
+    /// An amendment: of a registered beneficiary on its own stream, changing something with every
+    /// field it carries, to known categories, to a national id nobody else holds (the old one is freed).
+    private mutating func checkAmendment(_ event: RecordedEvent, _ amendment: BeneficiaryAmended) {
+        let stream = event.streamID.rawValue
+        let id = amendment.beneficiaryID
+        guard let details = beneficiaries[stream]?.details else {
+            report(event, .lifecycle, "beneficiary \(id) is amended but was never registered")
+            return
+        }
+        if let problem = Self.amendmentProblem(amendment, details) {
+            report(event, .lifecycle, "beneficiary \(id): \(problem)")
+            return
+        }
+        if let unknown = unknownCategory(amendment.addCategories ?? []) {
+            report(event, .unknownCategory, "beneficiary \(id) is amended to category \(unknown), "
+                + "which the ledger does not know (known: \(knownCategories.sorted().joined(separator: ", ")))")
+        }
+        var next = details
+        if let name = amendment.name { next.name = name }
+        if let unit = amendment.unit { next.unit = unit.code }
+        next.categories.formUnion(amendment.addCategories ?? [])
+        next.categories.subtract(amendment.removeCategories ?? [])
+        if amendment.clearBankAccount == true { next.bankAccount = nil }
+        if let account = amendment.bankAccount { next.bankAccount = account }
+        if let fingerprint = amendment.nationalIDFingerprint.map(Self.normalisedFingerprint) {
+            if let holder = nationalIDs[fingerprint], holder != id {
+                report(event, .duplicateNationalID, "beneficiary \(id) is amended to the national id of beneficiary \(holder)")
+            } else {
+                if let old = details.fingerprint, nationalIDs[old] == id { nationalIDs[old] = nil }
+                nationalIDs[fingerprint] = id
+                next.fingerprint = fingerprint
+            }
+        }
+        beneficiaries[stream]?.details = next
+    }
+
+    /// What makes an amendment change nothing (or contradict itself), naming the field; nil if none.
+    private static func amendmentProblem(_ a: BeneficiaryAmended, _ d: AuditBeneficiary.Details) -> String? {
+        if a.changedFields.isEmpty { return "an amendment changes at least one field" }
+        if let name = a.name, name == d.name { return "name is already \(name.debugDescription)" }
+        if let unit = a.unit, unit.code == d.unit { return "unit is already \(unit.code)" }
+        if let added = a.addCategories {
+            if added.isEmpty { return "add_categories is empty" }
+            if let held = added.first(where: d.categories.contains) { return "add_categories: already has \(held)" }
+        }
+        if let removed = a.removeCategories {
+            if removed.isEmpty { return "remove_categories is empty" }
+            if let missing = removed.first(where: { !d.categories.contains($0) }) { return "remove_categories: does not have \(missing)" }
+            if let both = removed.first(where: { (a.addCategories ?? []).contains($0) }) { return "\(both) is both added and removed" }
+        }
+        if a.bankAccount != nil, a.clearBankAccount != nil { return "bank_account and clear_bank_account together" }
+        if let account = a.bankAccount, account == d.bankAccount { return "bank_account is already \(account.debugDescription)" }
+        if let clear = a.clearBankAccount {
+            if !clear { return "clear_bank_account is only ever true" }
+            if d.bankAccount == nil { return "clear_bank_account: there is no bank account to clear" }
+        }
+        if let fingerprint = a.nationalIDFingerprint, normalisedFingerprint(fingerprint) == d.fingerprint {
+            return "national_id_fingerprint is already the beneficiary's"
+        }
+        return nil
     }
 
     // MARK: Applications
@@ -783,6 +903,23 @@ extension InvariantAudit {
             if let problem = r.bankAccount.flatMap({ text($0, "bank_account") }) { return problem }
             if let problem = on("beneficiary-", id: r.beneficiaryID) { return problem }
             if let problem = identifier(r.beneficiaryID, "beneficiary_id") { return problem }
+        case .beneficiaryAmended(let a):
+            if let problem = text(a.reason, "reason") { return problem }
+            if let problem = a.name.flatMap({ text($0, "name") }) { return problem }
+            if let problem = a.bankAccount.flatMap({ text($0, "bank_account") }) { return problem }
+            if let problem = on("beneficiary-", id: a.beneficiaryID) { return problem }
+            if let problem = identifier(a.beneficiaryID, "beneficiary_id") { return problem }
+            if let problem = date(a.amendedOn, "amended_on") { return problem }
+            if let fingerprint = a.nationalIDFingerprint, !isFingerprint(fingerprint) {
+                return "national_id_fingerprint is not 64 lower-case hexadecimal digits"
+            }
+        case .categoryDefined(let c):
+            if let problem = text(c.labelVi, "label_vi") { return problem }
+            if let problem = text(c.labelEn, "label_en") { return problem }
+            if let problem = on("category-", id: c.name) { return problem }
+            if (try? BeneficiaryCategory.normalised(c.name, field: "name")) != c.name {
+                return "name \(c.name.debugDescription) is not a category's canonical form (lowercase words joined by -)"
+            }
         case .benefitCommitted(let c):
             if let problem = on("beneficiary-") { return problem }
             if let problem = identifier(c.applicationID, "application_id") { return problem }
@@ -1015,7 +1152,17 @@ struct AuditBudget: Sendable {
 }
 
 struct AuditBeneficiary: Sendable {
+    /// The details amendments change (as the replay last saw them).
+    struct Details: Sendable {
+        var name: String
+        var unit: String
+        var categories: Set<String>
+        var bankAccount: String?
+        var fingerprint: String?
+    }
+
     var registered = false
+    var details: Details?
     /// Per programme: committed less released.
     var committed: [(program: String, amount: Int64)] = []
 }

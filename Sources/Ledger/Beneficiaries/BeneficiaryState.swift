@@ -1,12 +1,26 @@
-/// A person or household (stream `beneficiary-{id}`): its registration, and what approvals have
-/// committed to it per programme (so a once-only programme's cap counts everything the
-/// beneficiary was already granted under it).
+/// A person or household (stream `beneficiary-{id}`): its registration as amended since, and what
+/// approvals have committed to it per programme (so a once-only programme's cap counts everything
+/// the beneficiary was already granted under it). `name`, `district`, `categories`, `bankAccount`
+/// and `nationalIDFingerprint` are the current details (after every `BeneficiaryAmended`);
+/// `registration` is the registration as recorded.
 public struct BeneficiaryState: StreamState, Equatable {
     public let streamID: String
     /// The beneficiary's id, e.g. `HH-0001`.
     public let id: String
     public var version: Int64 = 0
     public private(set) var registration: BeneficiaryRegistered?
+    /// Every amendment, in order.
+    public private(set) var amendments: [BeneficiaryAmended] = []
+    private var current: Current?
+
+    /// The details as they stand after the amendments.
+    private struct Current: Equatable, Codable {
+        var name: String
+        var district: District
+        var categories: [String]
+        var bankAccount: String?
+        var nationalIDFingerprint: String?
+    }
     /// Committed minus released, per programme code.
     public private(set) var committedByProgram: [String: VND] = [:]
     /// Committed minus released, per application id; fully released applications are removed.
@@ -19,12 +33,13 @@ public struct BeneficiaryState: StreamState, Equatable {
 
     public var exists: Bool { registration != nil }
     public var kind: BeneficiaryKind? { registration?.kind }
-    public var name: String? { registration?.name }
-    public var district: District? { registration?.district }
+    public var name: String? { current?.name }
+    /// The unit the beneficiary lives in now.
+    public var district: District? { current?.district }
     /// Canonical category names (`poor`, `near-poor`), sorted.
-    public var categories: [String] { registration?.categories ?? [] }
-    public var bankAccount: String? { registration?.bankAccount }
-    public var nationalIDFingerprint: String? { registration?.nationalIDFingerprint }
+    public var categories: [String] { current?.categories ?? [] }
+    public var bankAccount: String? { current?.bankAccount }
+    public var nationalIDFingerprint: String? { current?.nationalIDFingerprint }
 
     /// What approvals under `program` have committed to this beneficiary and not released.
     public func committed(program: String) -> VND {
@@ -40,6 +55,15 @@ public struct BeneficiaryState: StreamState, Equatable {
         switch event {
         case .beneficiaryRegistered(let registered):
             registration = registered
+            current = Current(
+                name: registered.name, district: registered.district, categories: registered.categories,
+                bankAccount: registered.bankAccount, nationalIDFingerprint: registered.nationalIDFingerprint
+            )
+        case .beneficiaryAmended(let amendment):
+            amendments.append(amendment)
+            guard var details = current else { break }
+            Self.apply(amendment, to: &details)
+            current = details
         case .benefitCommitted(let commitment):
             committedByProgram[commitment.program, default: .zero] += commitment.amountVND
             committedByApplication[commitment.applicationID, default: .zero] += commitment.amountVND
@@ -51,5 +75,17 @@ public struct BeneficiaryState: StreamState, Equatable {
         default:
             break
         }
+    }
+
+    private static func apply(_ amendment: BeneficiaryAmended, to details: inout Current) {
+        if let name = amendment.name { details.name = name }
+        if let unit = amendment.unit { details.district = unit }
+        if amendment.addCategories != nil || amendment.removeCategories != nil {
+            let removed = Set(amendment.removeCategories ?? [])
+            details.categories = Array(Set(details.categories).union(amendment.addCategories ?? []).subtracting(removed)).sorted()
+        }
+        if amendment.clearBankAccount == true { details.bankAccount = nil }
+        if let account = amendment.bankAccount { details.bankAccount = account }
+        if let fingerprint = amendment.nationalIDFingerprint { details.nationalIDFingerprint = fingerprint }
     }
 }

@@ -14,6 +14,8 @@ extension LedgerEvent {
         case .beneficiaryRegistered: "BeneficiaryRegistered"
         case .benefitCommitted: "BenefitCommitted"
         case .benefitReleased: "BenefitReleased"
+        case .beneficiaryAmended: "BeneficiaryAmended"
+        case .categoryDefined: "CategoryDefined"
         case .applicationSubmitted: "ApplicationSubmitted"
         case .applicationApproved: "ApplicationApproved"
         case .applicationRejected: "ApplicationRejected"
@@ -35,6 +37,7 @@ extension LedgerEvent {
         "BeneficiaryRegistered", "BenefitCommitted", "BenefitReleased", "ApplicationSubmitted", "ApplicationApproved",
         "ApplicationRejected", "ApplicationWithdrawn", "PaymentRecorded", "PaymentReversed", "LoanOpened",
         "ApplicationClosed", "LoanDisbursed", "LoanRepaid", "LoanSettled", "LoanWrittenOff",
+        "BeneficiaryAmended", "CategoryDefined",
     ]
 
     /// The payload schema this code writes, per type (older versions are upcast when read).
@@ -69,6 +72,8 @@ extension LedgerEvent {
         case .beneficiaryRegistered(let p): p
         case .benefitCommitted(let p): p
         case .benefitReleased(let p): p
+        case .beneficiaryAmended(let p): p
+        case .categoryDefined(let p): p
         case .applicationSubmitted(let p): p
         case .applicationApproved(let p): p
         case .applicationRejected(let p): p
@@ -124,6 +129,8 @@ extension LedgerEvent {
         case "BeneficiaryRegistered": return .beneficiaryRegistered(try read(BeneficiaryRegistered.self))
         case "BenefitCommitted": return .benefitCommitted(try read(BenefitCommitted.self))
         case "BenefitReleased": return .benefitReleased(try read(BenefitReleased.self))
+        case "BeneficiaryAmended": return .beneficiaryAmended(try read(BeneficiaryAmended.self))
+        case "CategoryDefined": return .categoryDefined(try read(CategoryDefined.self))
         case "ApplicationSubmitted": return .applicationSubmitted(try read(ApplicationSubmitted.self))
         case "ApplicationApproved": return .applicationApproved(try read(ApplicationApproved.self))
         case "ApplicationRejected": return .applicationRejected(try read(ApplicationRejected.self))

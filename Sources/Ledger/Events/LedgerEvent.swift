@@ -20,6 +20,9 @@ public enum LedgerEvent: Sendable, Equatable {
     case beneficiaryRegistered(BeneficiaryRegistered)
     case benefitCommitted(BenefitCommitted)
     case benefitReleased(BenefitReleased)
+    case beneficiaryAmended(BeneficiaryAmended)
+    // category-{name}
+    case categoryDefined(CategoryDefined)
     // application-{id}
     case applicationSubmitted(ApplicationSubmitted)
     case applicationApproved(ApplicationApproved)
@@ -209,6 +212,69 @@ public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case beneficiaryID = "beneficiary_id", kind, name, district, categories, bankAccount = "bank_account"
         case nationalIDFingerprint = "national_id_fingerprint"
+    }
+}
+
+/// A correction of a registered beneficiary, with its reason: each field present replaces (or,
+/// for categories, adds to or removes from) what the beneficiary had; absent fields stay. At
+/// least one change. Later decisions read the amended state (`BeneficiaryState`).
+public struct BeneficiaryAmended: Sendable, Codable, Equatable {
+    public let beneficiaryID: String
+    public let reason: String
+    /// The business date the correction takes effect.
+    public let amendedOn: LocalDate
+    public let name: String?
+    /// Canonical category names added (sorted); nil when none.
+    public let addCategories: [String]?
+    /// Canonical category names removed (sorted); nil when none.
+    public let removeCategories: [String]?
+    public let bankAccount: String?
+    /// `true` removes the bank account; never `false` (absent instead).
+    public let clearBankAccount: Bool?
+    /// The administrative unit the beneficiary now lives in (a unit code; the old district codes are unit codes).
+    public let unit: District?
+    /// The new national id's fingerprint (the old one is freed for others).
+    public let nationalIDFingerprint: String?
+
+    public init(beneficiaryID: String, reason: String, amendedOn: LocalDate, name: String? = nil, addCategories: [String]? = nil,
+                removeCategories: [String]? = nil, bankAccount: String? = nil, clearBankAccount: Bool? = nil, unit: District? = nil,
+                nationalIDFingerprint: String? = nil) {
+        self.beneficiaryID = beneficiaryID; self.reason = reason; self.amendedOn = amendedOn; self.name = name
+        self.addCategories = addCategories; self.removeCategories = removeCategories; self.bankAccount = bankAccount
+        self.clearBankAccount = clearBankAccount; self.unit = unit; self.nationalIDFingerprint = nationalIDFingerprint
+    }
+    enum CodingKeys: String, CodingKey {
+        case beneficiaryID = "beneficiary_id", reason, amendedOn = "amended_on", name
+        case addCategories = "add_categories", removeCategories = "remove_categories", bankAccount = "bank_account"
+        case clearBankAccount = "clear_bank_account", unit, nationalIDFingerprint = "national_id_fingerprint"
+    }
+
+    /// The fields this amendment changes, by payload name, in a fixed order.
+    public var changedFields: [String] {
+        var fields: [String] = []
+        if name != nil { fields.append("name") }
+        if addCategories != nil { fields.append("add_categories") }
+        if removeCategories != nil { fields.append("remove_categories") }
+        if bankAccount != nil { fields.append("bank_account") }
+        if clearBankAccount != nil { fields.append("clear_bank_account") }
+        if unit != nil { fields.append("unit") }
+        if nationalIDFingerprint != nil { fields.append("national_id_fingerprint") }
+        return fields
+    }
+}
+
+/// A beneficiary category the ledger knows (declared by the programme catalog), stream
+/// `category-{name}`. Registering or amending with a category the ledger does not know is refused.
+public struct CategoryDefined: Sendable, Codable, Equatable {
+    /// Canonical form (`near-poor`).
+    public let name: String
+    public let labelVi: String
+    public let labelEn: String
+    public init(name: String, labelVi: String, labelEn: String) {
+        self.name = name; self.labelVi = labelVi; self.labelEn = labelEn
+    }
+    enum CodingKeys: String, CodingKey {
+        case name, labelVi = "label_vi", labelEn = "label_en"
     }
 }
 

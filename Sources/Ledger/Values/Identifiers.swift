@@ -34,4 +34,6 @@ public enum Streams {
     public static func beneficiary(_ id: String) -> String { "beneficiary-\(id)" }
     public static func application(_ id: String) -> String { "application-\(id)" }
     public static func loan(_ id: String) -> String { "loan-\(id)" }
+    /// A known beneficiary category (`category-near-poor`).
+    public static func category(_ name: String) -> String { "category-\(name)" }
 }
