@@ -53,7 +53,7 @@ enum EventLimits {
         case .loanWrittenOff(let writeOff):
             return amount(writeOff.outstandingPrincipalVND, "outstanding_principal_vnd")
                 ?? amount(writeOff.unpaidInterestVND, "unpaid_interest_vnd")
-        case .beneficiaryRegistered, .beneficiaryAmended, .categoryDefined, .applicationRejected, .loanSettled:
+        case .beneficiaryRegistered, .beneficiaryAmended, .categoryDefined, .applicationRejected, .loanSettled, .unitDefined:
             return nil
         }
     }

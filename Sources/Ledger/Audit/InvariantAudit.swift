@@ -357,6 +357,9 @@ public struct InvariantAudit: Sendable {
             if definition == nil {
                 report(event, .lifecycle, "application \(id) was submitted under programme \(submission.program), which is not defined")
             }
+            if let problem = places.applicationProblem(submission, home: homes[submission.beneficiaryID]) {
+                report(event, .places, "application \(id): \(problem)")
+            }
         case .applicationApproved(let approval):
             if application.status != .submitted {
                 report(event, .lifecycle, "application \(id) was approved while \(Self.statusText(application.status))")
@@ -456,6 +459,11 @@ public struct InvariantAudit: Sendable {
             }
             if payment.reversed {
                 report(event, .lifecycle, "payment \(reversal.paymentID) on application \(id) was reversed twice")
+            } else if application.status != .approved {
+                // A closed application's payments are final (0018): still payable would go below
+                // approved − paid − loan principal − released.
+                report(event, .lifecycle, "payment \(reversal.paymentID) reversed on application \(id), which is "
+                    + "\(Self.statusText(application.status)); only an approved, open application's payments can be reversed")
             } else if reversal.amountVND.amount != payment.amount {
                 report(event, .lifecycle, "payment \(reversal.paymentID) of \(Self.formatted(payment.amount)) reversed as \(reversal.amountVND.formatted)")
             } else {
@@ -854,6 +862,12 @@ extension InvariantAudit {
                 ? nil : "its id \(id) is not its stream's"
         }
         switch event {
+        case .unitDefined(let u):
+            if let problem = text(u.name, "name") { return problem }
+            if let problem = on("unit-", id: u.code.code) { return problem }
+            if let problem = date(u.validFrom, "valid_from") { return problem }
+            if let problem = u.validUntil.flatMap({ date($0, "valid_until") }) { return problem }
+            if u.predecessors.count > 20 { return "came_from lists more than 20 units" }
         case .programDefined(let d), .programAmended(let d):
             if let problem = text(d.nameVi, "name_vi") { return problem }
             if let problem = text(d.nameEn, "name_en") { return problem }

@@ -106,8 +106,12 @@ struct FlatPayload {
             guard let id = p.string("beneficiary_id"), let kind = p.string("kind").flatMap(BeneficiaryKind.init(rawValue:)),
                   let name = p.string("name"), let district = p.district(), let categories = p.strings("categories"),
                   let bank = p.optionalString("bank_account"), let fingerprint = p.optionalString("national_id_fingerprint") else { return nil }
+            guard let registered = p.optionalString("registered_on") else { return nil }  // optional (0016); absent in older events
+            let registeredOn = registered == nil ? nil : p.date("registered_on")
+            if registered != nil, registeredOn == nil { return nil }
             return .beneficiaryRegistered(BeneficiaryRegistered(beneficiaryID: id, kind: kind, name: name, district: district,
-                                                                categories: categories, bankAccount: bank, nationalIDFingerprint: fingerprint))
+                                                                categories: categories, bankAccount: bank, nationalIDFingerprint: fingerprint,
+                                                                registeredOn: registeredOn))
         case "BenefitCommitted":
             guard let application = p.string("application_id"), let program = p.string("program"), let amount = p.vnd("amount_vnd") else { return nil }
             return .benefitCommitted(BenefitCommitted(applicationID: application, program: program, amountVND: amount))

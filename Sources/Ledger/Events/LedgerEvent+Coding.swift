@@ -5,6 +5,7 @@ extension LedgerEvent {
     /// The type name stored in `ledger.events.event_type`.
     public var typeName: String {
         switch self {
+        case .unitDefined: "UnitDefined"
         case .programDefined: "ProgramDefined"
         case .programAmended: "ProgramAmended"
         case .budgetAllocated: "BudgetAllocated"
@@ -33,7 +34,7 @@ extension LedgerEvent {
 
     /// Every type name the domain writes (the database grants appending them role by role).
     public static let allTypeNames: [String] = [
-        "ProgramDefined", "ProgramAmended", "BudgetAllocated", "BudgetAdjusted", "FundsReserved", "FundsReleased",
+        "UnitDefined", "ProgramDefined", "ProgramAmended", "BudgetAllocated", "BudgetAdjusted", "FundsReserved", "FundsReleased",
         "BeneficiaryRegistered", "BenefitCommitted", "BenefitReleased", "ApplicationSubmitted", "ApplicationApproved",
         "ApplicationRejected", "ApplicationWithdrawn", "PaymentRecorded", "PaymentReversed", "LoanOpened",
         "ApplicationClosed", "LoanDisbursed", "LoanRepaid", "LoanSettled", "LoanWrittenOff",
@@ -64,6 +65,7 @@ extension LedgerEvent {
     /// The event as the store takes it, with `metadata` besides what the database sets.
     public func newEvent(metadata: [String: String] = [:]) throws -> NewEvent {
         let payload: any Encodable = switch self {
+        case .unitDefined(let p): p
         case .programDefined(let p), .programAmended(let p): p
         case .budgetAllocated(let p): p
         case .budgetAdjusted(let p): p
@@ -120,6 +122,7 @@ extension LedgerEvent {
             }
         }
         switch type {
+        case "UnitDefined": return .unitDefined(try read(UnitDefined.self))
         case "ProgramDefined": return .programDefined(try read(ProgramDefinition.self))
         case "ProgramAmended": return .programAmended(try read(ProgramDefinition.self))
         case "BudgetAllocated": return .budgetAllocated(try read(BudgetAllocated.self))

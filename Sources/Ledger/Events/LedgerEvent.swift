@@ -8,6 +8,8 @@ import Foundation
 /// Adding a field changes `schemaVersion` and adds an upcaster in `LedgerEvent+Upcasting.swift`,
 /// so events recorded under older versions still read.
 public enum LedgerEvent: Sendable, Equatable {
+    // unit-{code}
+    case unitDefined(UnitDefined)
     // program-{code}
     case programDefined(ProgramDefinition)
     case programAmended(ProgramDefinition)
@@ -204,14 +206,18 @@ public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
     public let bankAccount: String?
     /// HMAC-SHA-256 of the national id under the deployment's key, hex; never the id itself.
     public let nationalIDFingerprint: String?
+    /// The business date of the registration: the unit (`district`) must be in force then once
+    /// places are loaded. Absent in events recorded before places were data.
+    public let registeredOn: LocalDate?
     public init(beneficiaryID: String, kind: BeneficiaryKind, name: String, district: District, categories: [String],
-                bankAccount: String?, nationalIDFingerprint: String?) {
+                bankAccount: String?, nationalIDFingerprint: String?, registeredOn: LocalDate? = nil) {
         self.beneficiaryID = beneficiaryID; self.kind = kind; self.name = name; self.district = district
         self.categories = categories; self.bankAccount = bankAccount; self.nationalIDFingerprint = nationalIDFingerprint
+        self.registeredOn = registeredOn
     }
     enum CodingKeys: String, CodingKey {
         case beneficiaryID = "beneficiary_id", kind, name, district, categories, bankAccount = "bank_account"
-        case nationalIDFingerprint = "national_id_fingerprint"
+        case nationalIDFingerprint = "national_id_fingerprint", registeredOn = "registered_on"
     }
 }
 

@@ -34,6 +34,8 @@ public enum Streams {
     public static func beneficiary(_ id: String) -> String { "beneficiary-\(id)" }
     public static func application(_ id: String) -> String { "application-\(id)" }
     public static func loan(_ id: String) -> String { "loan-\(id)" }
+    /// An administrative unit (`unit-phuong-cai-khe`).
+    public static func unit(_ code: UnitCode) -> String { "unit-\(code.code)" }
     /// A known beneficiary category (`category-near-poor`).
     public static func category(_ name: String) -> String { "category-\(name)" }
 }
