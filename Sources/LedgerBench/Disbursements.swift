@@ -238,7 +238,7 @@ struct Disbursements: AsyncParsableCommand {
                 let household = "AP-\(district.code)-\(index)"
                 _ = try await officer.registerBeneficiary(
                     RegisterBeneficiary(id: household, kind: .household, name: "Hộ \(household)", district: district, categories: ["poor"],
-                                        bankAccount: "Agribank \(index)"), nationalID: nil, fingerprintKey: nil)
+                                        bankAccount: "Agribank \(index)"), nationalID: nil)
                 _ = try await officer.submitApplication(id: "A-\(household)", beneficiary: household, program: Self.program,
                                                         amount: 10_000_000, submittedOn: Self.submittedOn, year: nil)
             }

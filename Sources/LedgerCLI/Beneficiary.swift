@@ -1,5 +1,5 @@
 import ArgumentParser
-import Crypto
+import Synchronization
 import Foundation
 import Ledger
 
@@ -10,7 +10,11 @@ struct Beneficiary: AsyncParsableCommand {
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a person or a household.",
-            discussion: "A national id is stored only as a keyed fingerprint (HMAC-SHA-256 under LEDGER_NATIONAL_ID_KEY); a second beneficiary with the same id is refused."
+            discussion: """
+                A national id is stored only as its fingerprint (HMAC-SHA-256 under the ledger's key, computed by the \
+                database: `ledger national-id key set`); a second beneficiary with the same id is refused. \
+                LEDGER_NATIONAL_ID_KEY is no longer read.
+                """
         )
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
@@ -33,8 +37,9 @@ struct Beneficiary: AsyncParsableCommand {
                     categories: category, bankAccount: bankAccount
                 )
                 let nationalID = try nationalId.map { try NationalID(parsing: $0, field: "--national-id") }
+                NationalIDKeyEnvironment.warnIfSet()
                 let outcome = try await Recording.service(connection).registerBeneficiary(
-                    command, nationalID: nationalID, fingerprintKey: try NationalIDKey.fromEnvironment(), commandID: write.commandId
+                    command, nationalID: nationalID, commandID: write.commandId
                 )
                 try Recording.print(outcome, format: output.format)
             }
@@ -42,21 +47,21 @@ struct Beneficiary: AsyncParsableCommand {
     }
 }
 
-/// The deployment's key for national-id fingerprints: `LEDGER_NATIONAL_ID_KEY`, at least
-/// `DomainLimits.minimumNationalIDKeyBytes` bytes (as long as the SHA-256 output, RFC 2104).
-enum NationalIDKey {
-    static func fromEnvironment() throws -> SymmetricKey? {
-        guard let text = ProcessInfo.processInfo.environment["LEDGER_NATIONAL_ID_KEY"], !text.isEmpty else { return nil }
-        // Read as bytes: a key that is not UTF-8 would reach us with its bad bytes replaced by
-        // U+FFFD, so two different keys could fingerprint alike.
-        if let raw = getenv("LEDGER_NATIONAL_ID_KEY"),
-           let byte = DomainText.firstInvalidUTF8Byte(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))) {
-            throw CommandError("LEDGER_NATIONAL_ID_KEY: is not valid UTF-8 (byte \(byte))")
-        }
-        let minimum = DomainLimits.minimumNationalIDKeyBytes
-        guard text.utf8.count >= minimum else {
-            throw CommandError("LEDGER_NATIONAL_ID_KEY: is \(text.utf8.count) bytes; the national-id key must be at least \(minimum) bytes")
-        }
-        return SymmetricKey(data: Array(text.utf8))
+/// `LEDGER_NATIONAL_ID_KEY`, which held the fingerprint key on each officer's machine before the
+/// key moved into the database (sql/0014_national_ids.sql): no longer read; its value is never looked at.
+enum NationalIDKeyEnvironment {
+    static let variable = "LEDGER_NATIONAL_ID_KEY"
+
+    /// Says on stderr, once per process, that the variable is set but no longer read.
+    static func warnIfSet() {
+        guard ProcessInfo.processInfo.environment[variable] != nil else { return }
+        guard warned.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        Output.message("""
+            ledger: warning: \(variable) is set but no longer read: national ids are fingerprinted by the database \
+            with the ledger's key; an admin loads that key once with `ledger national-id key set --key-file FILE` \
+            (docs/operations.md, "National-id key")
+            """)
     }
+
+    private static let warned = Atomic<Bool>(false)
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import Ledger
 import Synchronization
@@ -22,7 +21,7 @@ struct Demo: AsyncParsableCommand {
                 and repayments. Some approvals are refused on purpose (a budget used up, a once-only cap reached) \
                 and some registrations too (a national id registered twice): they are counted, not failures.
                 The same seed and size give the same year; running it again records nothing new.
-                National ids are fingerprinted with LEDGER_NATIONAL_ID_KEY, or with the demo's published key when it is not set.
+                National ids are fingerprinted by the database with the ledger's key; a ledger without one gets the demo's published key.
                 """
         )
 
@@ -38,20 +37,18 @@ struct Demo: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let options = try DemoSeedOptions(seed: seed, beneficiaries: beneficiaries, workers: workers).validated()
-                let key: SymmetricKey
-                if let configured = try NationalIDKey.fromEnvironment() {
-                    key = configured
-                } else {
-                    key = SymmetricKey(data: Array(DemoSeeder.demoNationalIDKey.utf8))
+                NationalIDKeyEnvironment.warnIfSet()
+                if try await Recording.service(connection).nationalIDKeyStatus() == nil {
                     Output.message("""
-                        demo seed: LEDGER_NATIONAL_ID_KEY is not set, so national ids are fingerprinted with the demo's published key; \
-                        to register more by hand under the same key: export LEDGER_NATIONAL_ID_KEY='\(DemoSeeder.demoNationalIDKey)' \
-                        (never for real people)
+                        demo seed: the ledger has no national-id key, so the demo sets its published one \
+                        ('\(DemoSeeder.demoNationalIDKey)', never for real people); a real ledger's admin sets theirs first \
+                        with `ledger national-id key set --key-file FILE`
                         """)
                 }
                 let display = SeedProgressDisplay()
                 let report = try await DemoSeeder(
-                    configuration: connection.configuration, options: options, nationalIDKey: key, progress: display.show
+                    configuration: connection.configuration, options: options,
+                    nationalIDKeyBytes: Array(DemoSeeder.demoNationalIDKey.utf8), progress: display.show
                 ).run()
                 if report.nothingNew {
                     Output.message("demo seed: nothing new recorded — seed \(report.seed) with \(Output.grouped(Int64(report.beneficiaries))) beneficiaries was already in the ledger")

@@ -15,7 +15,7 @@ struct Ledger: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, Status.self, Program.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
-            Loan.self, User.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
+            Loan.self, User.self, NationalIDCommand.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
         ]
     )
 

@@ -54,7 +54,7 @@ struct ImportLedger: Sendable {
         _ = try await officer.registerBeneficiary(
             RegisterBeneficiary(id: id, kind: .household, name: "Hộ \(id)", district: .ninhKieu, categories: ["poor"],
                                 bankAccount: bank ? "Agribank 7300-\(id)" : nil),
-            nationalID: nil, fingerprintKey: nil
+            nationalID: nil
         )
     }
 

@@ -44,7 +44,7 @@ struct ModelBasedRuleTests {
                     _ = try await officer.registerBeneficiary(
                         RegisterBeneficiary(id: id, kind: .household, name: "Hộ \(id)", district: Scenario.district,
                                             categories: ["poor"], bankAccount: "VCB 0\(step)"),
-                        nationalID: nil, fingerprintKey: nil)
+                        nationalID: nil)
                     households.append(id)
                 case 1 where !households.isEmpty:
                     let id = "A-\(step)"

@@ -35,7 +35,7 @@ struct ReportTests {
                                                ("W-1", .person, .ninhKieu, "rural-worker")] {
             _ = try await people.officer.registerBeneficiary(
                 RegisterBeneficiary(id: id, kind: kind, name: "Người \(id)", district: district, categories: [category], bankAccount: "Agribank \(id)"),
-                nationalID: nil, fingerprintKey: nil
+                nationalID: nil
             )
         }
         for (id, beneficiary, program, amount) in [("A-1", "H-1", housing, VND(40_000_000)), ("A-2", "H-2", housing, 30_000_000),

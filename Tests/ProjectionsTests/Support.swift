@@ -107,7 +107,7 @@ struct People: Sendable {
         _ = try await officer.registerBeneficiary(
             RegisterBeneficiary(id: id, kind: .household, name: "Hộ \(id)", district: .ninhKieu, categories: ["poor"],
                                 bankAccount: "Agribank 7300-\(id)"),
-            nationalID: nil, fingerprintKey: nil
+            nationalID: nil
         )
     }
 

@@ -51,5 +51,15 @@ public struct NationalID: Sendable, Equatable, CustomStringConvertible {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
+    /// The digits as sent to the database's fingerprint functions (sql/0014_national_ids.sql), as a
+    /// query parameter only: never written to an event, a command record or a message.
+    var digitsForDatabase: String { digits }
+
+    /// A PostgreSQL `text[]` literal of the digits of `ids`, for a `$n::text[]` parameter (the
+    /// digits are ASCII digits only, so nothing needs quoting).
+    static func databaseArray(_ ids: [NationalID]) -> String {
+        "{" + ids.map(\.digits).joined(separator: ",") + "}"
+    }
+
     public var description: String { String(repeating: "•", count: digits.count - 3) + digits.suffix(3) }
 }

@@ -74,12 +74,13 @@ public enum DemoProgress: Sendable {
 public struct DemoSeeder: Sendable {
     public let configuration: ConnectionConfiguration
     public let options: DemoSeedOptions
-    /// The key national ids are fingerprinted with, as bytes (`SymmetricKey` is not `Sendable`).
+    /// The national-id key the seed sets in the database when none is set there yet, as bytes
+    /// (`SymmetricKey` is not `Sendable`). A key already set is kept: the database fingerprints.
     let nationalIDKeyBytes: [UInt8]
     public let progress: @Sendable (DemoProgress) -> Void
 
-    /// The national-id key the demo uses when `LEDGER_NATIONAL_ID_KEY` is not set. Published,
-    /// so it protects nothing: for sample people only.
+    /// The national-id key the demo sets in a database that has none (`ledger national-id key set`
+    /// sets a real one). Published, so it protects nothing: for sample people only.
     public static let demoNationalIDKey = "ledger-demo-only-national-id-key-2024"
 
     /// `configuration` is the connecting user's (an admin or a superuser, to create the demo
@@ -133,7 +134,7 @@ public struct DemoSeeder: Sendable {
         guard let loanTerms = catalog.programs.first(where: { $0.kind == .loan })?.loanTerms else {
             preconditionFailure("the sample catalog has a loan programme with terms")
         }
-        let blank = DemoWorker(configuration: configuration, nationalIDKeyBytes: nationalIDKeyBytes, loanTerms: loanTerms)
+        let blank = DemoWorker(configuration: configuration, loanTerms: loanTerms)
         var setup = blank
 
         phaseStart = clock.now
@@ -141,6 +142,7 @@ public struct DemoSeeder: Sendable {
         try await setup.requireOwnDatabase(plan, catalog: catalog)
         setup.tally = DemoTally()
         try await setup.loadCatalog()
+        try await setup.ensureNationalIDKey(nationalIDKeyBytes)
         phases.append(finish(.catalog, setup.tally, since: phaseStart, clock: clock))
         var tally = setup.tally
         tally.merge(people)
@@ -165,6 +167,7 @@ public struct DemoSeeder: Sendable {
         progress(.started(.beneficiaries, total: registrationTotal))
         let registered = DemoCounter()
         workers = try await Self.inParallel(workers) { index, worker in
+            try await worker.fingerprint(registrations[index])
             for registration in registrations[index] {
                 try Task.checkCancellation()
                 try await worker.register(registration)

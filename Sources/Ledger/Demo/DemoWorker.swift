@@ -15,17 +15,17 @@ public struct DemoSeedError: Error, Sendable, CustomStringConvertible {
 /// and each loan as the ledger's own decisions left it (so repayment amounts follow its rules).
 struct DemoWorker: Sendable {
     let configuration: ConnectionConfiguration
-    let nationalIDKeyBytes: [UInt8]
     let loanTerms: LoanTerms
     var tally = DemoTally()
     private var services: [String: LedgerService] = [:]
     /// Applications whose approval was refused (and that were rejected): their later steps are skipped.
     private var ended: Set<String> = []
     private var loans: [String: LoanState] = [:]
+    /// Beneficiary id → the fingerprint of its national id, from `fingerprint(_:)`.
+    private var fingerprints: [String: String] = [:]
 
-    init(configuration: ConnectionConfiguration, nationalIDKeyBytes: [UInt8], loanTerms: LoanTerms) {
+    init(configuration: ConnectionConfiguration, loanTerms: LoanTerms) {
         self.configuration = configuration
-        self.nationalIDKeyBytes = nationalIDKeyBytes
         self.loanTerms = loanTerms
     }
 
@@ -87,6 +87,19 @@ struct DemoWorker: Sendable {
         tally.count(try await service.loadCatalog(SampleCatalog.json))
     }
 
+    /// Sets the ledger's national-id key to `key` as the demo admin when none is set yet (recorded
+    /// as NationalIDKeySet); a key already set stays, whichever it is: fingerprints are the database's.
+    mutating func ensureNationalIDKey(_ key: [UInt8]) async throws {
+        let service = try await service(DemoPeople.admin)
+        guard try await service.nationalIDKeyStatus() == nil else { return }
+        let setting = try await service.setNationalIDKey(key, checking: [])
+        tally.commands += 1
+        if !setting.alreadySet {
+            tally.recorded += 1
+            tally.eventsAppended += 1
+        }
+    }
+
     mutating func allocate(_ budget: DemoBudget) async throws {
         let service = try await service(DemoPeople.admin)
         tally.count(try await service.allocateBudget(
@@ -94,12 +107,36 @@ struct DemoWorker: Sendable {
         ))
     }
 
+    /// Asks the database for the fingerprints of the national ids of `registrations`, many per
+    /// round trip (the key is in the database: sql/0014_national_ids.sql); `register` uses them.
+    mutating func fingerprint(_ registrations: [DemoRegistration]) async throws {
+        guard let first = registrations.first else { return }
+        let service = try await service(DemoPeople.officer(for: first.command.district))
+        var pending: [(String, NationalID)] = []
+        for registration in registrations {
+            guard let digits = registration.nationalID, fingerprints[registration.command.id] == nil else { continue }
+            pending.append((registration.command.id, try NationalID(parsing: digits)))
+        }
+        for start in stride(from: 0, to: pending.count, by: Self.fingerprintBatch) {
+            let batch = pending[start..<min(start + Self.fingerprintBatch, pending.count)]
+            do {
+                let computed = try await service.fingerprints(batch.map(\.1))
+                for ((id, _), fingerprint) in zip(batch, computed) { fingerprints[id] = fingerprint }
+            } catch {
+                throw DemoSeedError("fingerprinting the national ids of \(batch.count) beneficiaries failed: \(Self.describe(error))")
+            }
+        }
+    }
+
+    /// National ids fingerprinted per round trip.
+    static let fingerprintBatch = 1_000
+
     mutating func register(_ registration: DemoRegistration) async throws {
         let command = registration.command
         let service = try await service(DemoPeople.officer(for: command.district))
         let nationalID = try registration.nationalID.map { try NationalID(parsing: $0) }
         do {
-            let outcome = try await service.registerBeneficiary(command, nationalID: nationalID, fingerprintKey: SymmetricKey(data: nationalIDKeyBytes))
+            let outcome = try await service.registerBeneficiary(command, nationalID: nationalID, fingerprint: fingerprints[command.id])
             guard !registration.expectRefusal else {
                 throw DemoSeedError("registering \(command.id) a second time with the national id of another beneficiary was not refused")
             }

@@ -19,6 +19,8 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Approver and submitter are the same database identity.
         case fourEyes
         case duplicateNationalID
+        /// The ledger's national-id key is not set yet, or the key given to set is refused (sql/0014).
+        case nationalIDKey
         case repaymentExceedsOwed
         case permissionDenied
         case amountOverflow

@@ -67,20 +67,29 @@ extension LedgerService {
 
     // MARK: Beneficiaries
 
+    /// What a registration's idempotency digest is taken over: the national id only as its
+    /// fingerprint, never the digits.
     struct RegisterCommand: Codable, Sendable { let beneficiary: RegisterBeneficiary, fingerprint: String? }
 
-    /// Registers a beneficiary. A national id is kept only as its keyed fingerprint; the database
-    /// refuses a second beneficiary with the same one (`duplicateNationalID`).
-    public func registerBeneficiary(_ command: RegisterBeneficiary, nationalID: NationalID?, fingerprintKey: SymmetricKey?,
+    /// Registers a beneficiary. A national id is kept only as its fingerprint, computed by the
+    /// database under the ledger's key (sql/0014_national_ids.sql) and issued to the appending
+    /// transaction; the database refuses a second beneficiary with the same one (`duplicateNationalID`)
+    /// and any fingerprint it did not compute. Refused (`nationalIDKey`) while no key is set.
+    public func registerBeneficiary(_ command: RegisterBeneficiary, nationalID: NationalID?,
                                     commandID: String? = nil) async throws -> CommandOutcome {
-        let fingerprint: String? = try nationalID.map { nationalID in
-            guard let fingerprintKey else {
-                throw DomainError.invalidInput(field: "--national-id", problem: "set LEDGER_NATIONAL_ID_KEY (the key national ids are fingerprinted with) to record one")
-            }
-            return nationalID.fingerprint(key: fingerprintKey)
-        }
+        _ = try Identifier.validated(command.id, field: "--id")
+        let fingerprint: String? = if let nationalID { try await self.fingerprint(nationalID) } else { nil }
+        return try await registerBeneficiary(command, nationalID: nationalID, fingerprint: fingerprint, commandID: commandID)
+    }
+
+    /// As above, with the fingerprint already asked of the database (`fingerprints(_:)` for many
+    /// at once); the append still has the database issue it again, so a wrong one is refused.
+    func registerBeneficiary(_ command: RegisterBeneficiary, nationalID: NationalID?, fingerprint: String?,
+                             commandID: String? = nil) async throws -> CommandOutcome {
         let id = try Identifier.validated(command.id, field: "--id")
-        return try await run("register", RegisterCommand(beneficiary: command, fingerprint: fingerprint), commandID: commandID) {
+        let issuing = nationalID.map { [$0] } ?? []
+        return try await run("register", RegisterCommand(beneficiary: command, fingerprint: fingerprint), commandID: commandID,
+                             issuing: issuing) {
             let existing = try await load(BeneficiaryState.self, stream: Streams.beneficiary(id))
             return try BeneficiaryDecisions.register(command, existing: existing, fingerprint: fingerprint)
         }

@@ -107,8 +107,13 @@ public struct LedgerService: Sendable {
     /// its metadata. When the decision refuses, or the store finds the id used for other events,
     /// and the id was already recorded for this same content, the command has simply been done
     /// before (a retry after a lost reply): the original result comes back, nothing is appended.
+    ///
+    /// `issuing`: national ids whose fingerprints (from `fingerprint(_:)`) the decided events carry;
+    /// the database issues them to the appending transaction, and refuses a fingerprint it did not
+    /// issue (sql/0014_national_ids.sql). The ids never enter the command's digest: hash the
+    /// fingerprint into `command` instead.
     public func run<Command: Encodable & Sendable>(
-        _ kind: String, _ command: Command, commandID: String? = nil,
+        _ kind: String, _ command: Command, commandID: String? = nil, issuing nationalIDs: [NationalID] = [],
         decide: @Sendable () async throws -> Decision
     ) async throws -> CommandOutcome {
         let digest = try Self.contentDigest(command)
@@ -136,7 +141,13 @@ public struct LedgerService: Sendable {
                 )
             }
             do {
-                let result = try await store.append(appends, commandID: id)
+                let result: AppendResult
+                if nationalIDs.isEmpty {
+                    result = try await store.append(appends, commandID: id)
+                } else {
+                    let prelude = Self.issuingPrelude(nationalIDs)
+                    result = try await store.append(appends, commandID: id, after: prelude.sql, prelude.parameters)
+                }
                 return CommandOutcome(
                     commandID: id, summary: decision.summary, firstPosition: result.firstPosition,
                     lastPosition: result.lastPosition,
@@ -205,6 +216,8 @@ public struct LedgerService: Sendable {
             return DomainError(.conflictingDuplicate, error.message)
         case (_, "LD002"):
             return DomainError(.duplicateNationalID, error.message)
+        case (_, "LN001"), (_, "LN002"), (_, "LN003"):
+            return nationalIDError(code: error.underlying?.code.rawValue, message: error.message) ?? error
         case (_, "LD003"):
             return DomainError(.fourEyes, error.message)
         case (.ruleBroken, _):
