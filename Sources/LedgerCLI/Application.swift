@@ -5,7 +5,7 @@ import Ledger
 struct Application: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Submit, decide, withdraw and close applications for support.",
-        subcommands: [Submit.self, Approve.self, Reject.self, Withdraw.self, Close.self]
+        subcommands: [Submit.self, Approve.self, Reject.self, Withdraw.self, Close.self, List.self, Show.self]
     )
 
     struct Submit: AsyncParsableCommand {

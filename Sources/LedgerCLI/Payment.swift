@@ -5,7 +5,7 @@ import Ledger
 struct Payment: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record, reverse and import payments.",
-        subcommands: [Record.self, Reverse.self, Import.self]
+        subcommands: [Record.self, Reverse.self, Import.self, List.self]
     )
 
     struct Record: AsyncParsableCommand {

@@ -17,9 +17,11 @@ public struct ProjectedEvent: Sendable {
 
     public var position: Int64 { context.position }
 
-    /// Only these event types need who recorded them (submitter and decider of an application);
-    /// reading the actor out of the metadata JSON for every event would cost a parse each.
-    static let typesNeedingActor: Set<String> = ["ApplicationSubmitted", "ApplicationApproved", "ApplicationRejected"]
+    /// Only these event types need who recorded them (submitter and decider of an application;
+    /// the steps, payments and beneficiaries the find commands show); reading the actor out of the
+    /// metadata JSON for every event would cost a parse each.
+    static let typesNeedingActor: Set<String> = ApplicationStepsProjection.eventTypes.union(PaymentsProjection.eventTypes)
+        .union(BeneficiariesProjection.eventTypes)
 
     /// The domain event of `recorded`, checked against the limits every fold relies on
     /// (`EventLimits`); `.foreign` for a type this domain does not know; `.unreadable` naming the

@@ -3,6 +3,7 @@ public enum ProjectionCatalog {
     /// In the order they are run and listed.
     public static let all: [any Projection.Type] = [
         ApplicationsProjection.self, BudgetUsageProjection.self, BeneficiaryBalancesProjection.self, LoanBookProjection.self,
+        BeneficiariesProjection.self, PaymentsProjection.self, ApplicationStepsProjection.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

@@ -1,0 +1,86 @@
+import Ledger
+
+/// `payments`: one row per payment recorded — application, beneficiary, programme, unit, fiscal
+/// year, amount, business date, method, voucher, who recorded it and when — and its reversal
+/// once reversed. What `ledger payment list` reads.
+public struct PaymentsProjection: Projection {
+    public static let name = "payments"
+    public static let eventTypes: Set<String> = ["ApplicationSubmitted", "PaymentRecorded", "PaymentReversed"]
+    public static let tables = [
+        ReadModelTable(name: "payments", columns: [
+            "payment_id", "application_id", "beneficiary_id", "program", "unit", "fiscal_year", "amount_vnd", "paid_on", "method",
+            "voucher", "bank_account", "recorded_by", "recorded_at", "reversed_on", "reversal_reason", "reversed_by", "reversed_at",
+            "last_position",
+        ], keyCount: 1),
+    ]
+
+    struct Entry: Sendable {
+        let paymentID: String
+        let applicationID: String
+        let submission: ApplicationSubmitted
+        let payment: PaymentRecorded
+        let recordedBy: String
+        let recordedAtMicroseconds: Int64
+        var reversal: PaymentReversed?
+        var reversedBy: String?
+        var reversedAtMicroseconds: Int64?
+        var lastPosition: Int64
+    }
+
+    /// Application id → its submission (beneficiary, programme, unit, year).
+    var submissions: [String: ApplicationSubmitted] = [:]
+    var entries: [String: Entry] = [:]
+    var changed: Set<String> = []
+
+    public init() {}
+
+    static let streamPrefix = Streams.application("")
+
+    public mutating func apply(_ event: ProjectedEvent) throws {
+        guard event.streamID.hasPrefix(Self.streamPrefix) else { return }
+        let applicationID = String(event.streamID.dropFirst(Self.streamPrefix.count))
+        switch event.event {
+        case .applicationSubmitted(let submission):
+            submissions[applicationID] = submission
+        case .paymentRecorded(let payment):
+            guard let submission = submissions[applicationID] else { return }
+            entries[payment.paymentID] = Entry(
+                paymentID: payment.paymentID, applicationID: applicationID, submission: submission, payment: payment,
+                recordedBy: event.context.actor, recordedAtMicroseconds: event.context.recordedAtMicroseconds,
+                lastPosition: event.position
+            )
+            changed.insert(payment.paymentID)
+        case .paymentReversed(let reversal):
+            // As the applications projection: only a payment of this application not yet reversed.
+            guard var entry = entries[reversal.paymentID], entry.applicationID == applicationID, entry.reversal == nil else { return }
+            entry.reversal = reversal
+            entry.reversedBy = event.context.actor
+            entry.reversedAtMicroseconds = event.context.recordedAtMicroseconds
+            entry.lastPosition = event.position
+            entries[reversal.paymentID] = entry
+            changed.insert(reversal.paymentID)
+        default:
+            return
+        }
+    }
+
+    public mutating func takeChangedRows() -> [[ReadModelRow]] {
+        defer { changed.removeAll(keepingCapacity: true) }
+        return [entries.rows(for: changed, Self.row)]
+    }
+
+    public func allRows() -> [[ReadModelRow]] {
+        [entries.rows(for: entries.keys, Self.row)]
+    }
+
+    static func row(_ entry: Entry) -> ReadModelRow? {
+        let submission = entry.submission, payment = entry.payment
+        return [
+            entry.paymentID, entry.applicationID, submission.beneficiaryID, submission.program, submission.district.code,
+            Field.int(submission.fiscalYear), Field.vnd(payment.amountVND), Field.date(payment.paidOn), payment.method.rawValue,
+            payment.voucher, payment.bankAccount, entry.recordedBy, Field.timestamp(entry.recordedAtMicroseconds),
+            Field.date(entry.reversal?.reversedOn), entry.reversal?.reason, entry.reversedBy,
+            entry.reversedAtMicroseconds.map(Field.timestamp), Field.int(entry.lastPosition),
+        ]
+    }
+}
