@@ -5,7 +5,7 @@ import Ledger
 
 /// `ledger beneficiary register`.
 struct Beneficiary: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Register beneficiaries.", subcommands: [Register.self, Show.self, Search.self])
+    static let configuration = CommandConfiguration(abstract: "Register beneficiaries.", subcommands: [Register.self, Amend.self, Show.self, Search.self])
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

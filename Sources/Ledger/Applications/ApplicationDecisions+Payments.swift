@@ -78,7 +78,8 @@ extension ApplicationDecisions {
             guard let account = beneficiary.bankAccount else {
                 throw DomainError.invalidInput(
                     field: "method",
-                    problem: "beneficiary \(beneficiary.id) has no bank account on record; pay in cash or register the account"
+                    problem: "beneficiary \(beneficiary.id) has no bank account on record; pay in cash, or record the account with "
+                        + "`ledger beneficiary amend --id \(beneficiary.id) --bank-account TEXT --reason TEXT`"
                 )
             }
             bankAccount = account

@@ -55,8 +55,9 @@ public enum ApplicationDecisions {
                 "programme \(program.code) supports \(kinds); beneficiary \(beneficiary.id) is registered as a \(registration.kind.rawValue)"
             )
         }
-        if !definition.eligibleCategories.isEmpty, Set(definition.eligibleCategories).isDisjoint(with: registration.categories) {
-            let held = registration.categories.isEmpty ? "none" : registration.categories.joined(separator: ", ")
+        // The categories as amended since the registration.
+        if !definition.eligibleCategories.isEmpty, Set(definition.eligibleCategories).isDisjoint(with: beneficiary.categories) {
+            let held = beneficiary.categories.isEmpty ? "none" : beneficiary.categories.joined(separator: ", ")
             throw DomainError(
                 .notEligible,
                 "programme \(program.code) requires one of the categories \(definition.eligibleCategories.joined(separator: ", ")); "

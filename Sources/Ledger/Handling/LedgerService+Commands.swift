@@ -17,7 +17,7 @@ extension LedgerService {
             for definition in catalog.programs {
                 existing[definition.code] = try await load(ProgramState.self, stream: Streams.program(definition.code))
             }
-            return try ProgramDecisions.load(catalog: catalog, existing: existing)
+            return try ProgramDecisions.load(catalog: catalog, existing: existing, existingCategories: try await recordedCategories())
         }
     }
 
@@ -91,6 +91,8 @@ extension LedgerService {
         return try await run("register", RegisterCommand(beneficiary: command, fingerprint: fingerprint), commandID: commandID,
                              issuing: issuing) {
             let existing = try await load(BeneficiaryState.self, stream: Streams.beneficiary(id))
+            let categories = try BeneficiaryCategory.normalisedList(command.categories, field: "--category")
+            try BeneficiaryCategory.requireKnown(categories, known: try await knownCategories(), field: "--category")
             return try BeneficiaryDecisions.register(command, existing: existing, fingerprint: fingerprint)
         }
     }

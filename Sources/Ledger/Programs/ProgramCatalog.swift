@@ -15,6 +15,12 @@
 /// (`programs[2].cap_per_beneficiary_vnd: must be a positive whole number of đồng`).
 /// Categories are stored in their canonical form (`BeneficiaryCategory`), beneficiary kinds and
 /// categories in a fixed order, so reordering them in the file is not an amendment.
+///
+/// A catalog may declare the beneficiary categories the ledger knows, each with its labels:
+/// `"categories": [{"name": "near-poor", "label_vi": "Hộ cận nghèo", "label_en": "Near-poor household"}]`.
+/// Loading records each as `CategoryDefined`; a programme of a catalog that declares categories
+/// may list only those. The ledger knows the declared categories and every category a programme
+/// lists as eligible; registering or amending a beneficiary with another is refused.
 public struct ProgramCatalog: Sendable, Equatable {
     /// The only `catalog_version` this ledger reads.
     public static let supportedVersion = 1
@@ -22,16 +28,22 @@ public struct ProgramCatalog: Sendable, Equatable {
     public let catalogVersion: Int
     /// In the order of the file.
     public let programs: [ProgramDefinition]
+    /// The categories the catalog declares, in the order of the file (canonical names).
+    public let categories: [CategoryDefined]
+    /// At most this many categories in one catalog.
+    public static let maximumCategories = 200
 
     /// The stream of each programme, in catalog order (what the handler loads before deciding).
     public var streamIDs: [String] { programs.map { Streams.program($0.code) } }
 
-    public init(catalogVersion: Int = ProgramCatalog.supportedVersion, programs: [ProgramDefinition]) {
+    public init(catalogVersion: Int = ProgramCatalog.supportedVersion, programs: [ProgramDefinition], categories: [CategoryDefined] = []) {
         self.catalogVersion = catalogVersion
         self.programs = programs
+        self.categories = categories
     }
 
-    static let documentKeys = ["catalog_version", "programs"]
+    static let documentKeys = ["catalog_version", "programs", "categories"]
+    static let categoryKeys = ["name", "label_vi", "label_en"]
     static let programKeys = [
         "code", "name_vi", "name_en", "legal_basis", "kind", "beneficiary_kinds", "eligible_categories",
         "cap_per_beneficiary_vnd", "valid_from", "valid_until", "once_only", "effective_from", "illustrative", "loan_terms",
@@ -61,6 +73,7 @@ public struct ProgramCatalog: Sendable, Equatable {
         guard !entries.isEmpty else {
             throw DomainError.invalidInput(field: "programs", problem: "must list at least one programme")
         }
+        let categories = document.has("categories") ? try Self.categories(try document.array("categories", maximumCount: Self.maximumCategories)) : []
         var programs: [ProgramDefinition] = []
         var indexByCode: [String: Int] = [:]
         for (index, entry) in entries.enumerated() {
@@ -73,9 +86,38 @@ public struct ProgramCatalog: Sendable, Equatable {
                 )
             }
             indexByCode[program.code.lowercased()] = index
+            if !categories.isEmpty, let undeclared = program.eligibleCategories.first(where: { name in !categories.contains { $0.name == name } }) {
+                throw DomainError.invalidInput(
+                    field: "programs[\(index)].eligible_categories",
+                    problem: "\(undeclared.debugDescription) is not among the catalog's categories "
+                        + "(\(categories.map(\.name).joined(separator: ", "))) (programme \(program.code))"
+                )
+            }
             programs.append(program)
         }
-        self.init(catalogVersion: Int(version), programs: programs)
+        self.init(catalogVersion: Int(version), programs: programs, categories: categories)
+    }
+
+    /// The declared categories: canonical names, each once, with both labels.
+    static func categories(_ entries: [CatalogJSON.Value]) throws -> [CategoryDefined] {
+        var categories: [CategoryDefined] = []
+        for (index, entry) in entries.enumerated() {
+            let object = try CatalogObject(entry, path: "categories[\(index)]", allowedKeys: categoryKeys, describedAs: "a category")
+            let name = try BeneficiaryCategory.normalised(
+                try object.text("name", maximumCharacters: DomainLimits.maximumCategoryCharacters), field: object.field("name")
+            )
+            if let earlier = categories.firstIndex(where: { $0.name == name }) {
+                throw DomainError.invalidInput(
+                    field: object.field("name"), problem: "\(name) is already declared by categories[\(earlier)]; each category may appear once"
+                )
+            }
+            categories.append(CategoryDefined(
+                name: name,
+                labelVi: try object.text("label_vi", maximumCharacters: DomainLimits.maximumProgramNameCharacters),
+                labelEn: try object.text("label_en", maximumCharacters: DomainLimits.maximumProgramNameCharacters)
+            ))
+        }
+        return categories
     }
 
     static func program(_ value: CatalogJSON.Value, path: String) throws -> ProgramDefinition {

@@ -5,8 +5,22 @@ public enum ProgramDecisions {
     /// nothing, a changed one `ProgramAmended` — which must take effect after the definition it
     /// replaces, and must not turn a grant into a loan or back (applications already paid one way
     /// could not be paid the other). Loading the same catalog twice therefore appends nothing.
-    public static func load(catalog: ProgramCatalog, existing: [String: ProgramState]) throws -> Decision {
+    ///
+    /// Each declared category new to the ledger, or with other labels than recorded
+    /// (`existingCategories`: the last `CategoryDefined` of each, with its stream version), gets
+    /// `CategoryDefined`, before the programmes.
+    public static func load(catalog: ProgramCatalog, existing: [String: ProgramState],
+                            existingCategories: [String: (CategoryDefined, version: Int64)] = [:]) throws -> Decision {
         var streams: [StreamEvents] = []
+        var declared: [String] = []
+        for category in catalog.categories {
+            let recorded = existingCategories[category.name]
+            if recorded?.0 == category { continue }
+            streams.append(StreamEvents(
+                stream: Streams.category(category.name), expectedVersion: recorded?.version ?? 0, events: [.categoryDefined(category)]
+            ))
+            declared.append(category.name)
+        }
         var defined: [String] = []
         var amended: [String] = []
         for (index, definition) in catalog.programs.enumerated() {
@@ -40,6 +54,7 @@ public enum ProgramDecisions {
             return .alreadyDone("catalog unchanged: all \(unchanged) programmes are already defined as given")
         }
         var parts: [String] = []
+        if !declared.isEmpty { parts.append("categories \(declared.joined(separator: ", "))") }
         if !defined.isEmpty { parts.append("defined \(defined.joined(separator: ", "))") }
         if !amended.isEmpty { parts.append("amended \(amended.joined(separator: ", "))") }
         if unchanged > 0 { parts.append("\(unchanged) unchanged") }

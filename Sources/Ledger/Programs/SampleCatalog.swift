@@ -7,6 +7,14 @@ public enum SampleCatalog {
     public static let json = #"""
     {
       "catalog_version": 1,
+      "categories": [
+        {"name": "poor", "label_vi": "Hộ nghèo", "label_en": "Poor household"},
+        {"name": "near-poor", "label_vi": "Hộ cận nghèo", "label_en": "Near-poor household"},
+        {"name": "rural-worker", "label_vi": "Lao động nông thôn", "label_en": "Rural worker"},
+        {"name": "ethnic-minority", "label_vi": "Người dân tộc thiểu số", "label_en": "Ethnic minority"},
+        {"name": "person-with-disability", "label_vi": "Người khuyết tật", "label_en": "Person with a disability"},
+        {"name": "policy-family", "label_vi": "Gia đình chính sách", "label_en": "Policy family (families of martyrs and war invalids)"}
+      ],
       "programs": [
         {
           "code": "NQ11-TRAIN-ELEMENTARY",
