@@ -1,4 +1,5 @@
 import Foundation
+import Migrations
 import Postgres
 import TestSupport
 import Testing
@@ -274,5 +275,95 @@ struct FindCommandTests {
                                                        environment: childEnvironment(db, user: people.auditor))
             #expect(reconcile.status == 0, "\(reconcile)")
         }
+    }
+
+    @Test func nationalIDSearchMatchesByFingerprintAndAmendmentsShow() async throws {
+        try await TestDatabase.withFresh { db in
+            let people = try await Self.prepared(db)
+            try await withScratchFolder { folder in
+                let key = folder.appendingPathComponent("national-id.key")
+                try Data("find-tests-national-id-key-of-forty-bytes!".utf8).write(to: key)
+                let set = try await LedgerBinary.run(["national-id", "key", "set", "--key-file", key.path], environment: childEnvironment(db))
+                #expect(set.status == 0, "\(set)")
+            }
+            let officer = childEnvironment(db, user: people.officer)
+            let register = try await LedgerBinary.run(
+                ["beneficiary", "register", "--id", "HH-9", "--kind", "household", "--name", "Phạm Thị Hồng", "--district", "o mon",
+                 "--national-id", "092080001234", "--category", "poor"], environment: officer)
+            #expect(register.status == 0, "\(register)")
+            #expect(try await LedgerBinary.run(["projections", "run"], environment: childEnvironment(db)).status == 0)
+            func ids(_ arguments: [String]) async throws -> [String] {
+                let run = try await LedgerBinary.run(["beneficiary", "search", "--format", "json"] + arguments, environment: officer)
+                #expect(run.status == 0, "\(run)")
+                #expect(!run.stdout.contains("092080001234"), "the id itself is never shown")
+                return try Self.json(BeneficiaryRow.self, run).rows.map(\.beneficiary_id)
+            }
+            #expect(try await ids(["--national-id", "092080001234"]) == ["HH-9"])
+            #expect(try await ids(["--national-id", "092080001235"]).isEmpty)
+            #expect(try await ids(["--national-id", "092080001234", "--unit", "Ninh Kiều"]).isEmpty)
+            let bad = try await LedgerBinary.run(["beneficiary", "search", "--national-id", "12345"], environment: officer)
+            #expect(bad.status == 64 && bad.stderr.contains("--national-id"), "\(bad)")
+
+            // An amendment: search and show reflect the beneficiary as it stands now.
+            let amend = try await LedgerBinary.run(
+                ["beneficiary", "amend", "--id", "HH-9", "--reason", "sai chính tả", "--amended-on", "2024-06-01", "--name", "Phạm Thị Hương",
+                 "--unit", "Cờ Đỏ"], environment: officer)
+            #expect(amend.status == 0, "\(amend)")
+            #expect(try await LedgerBinary.run(["projections", "run"], environment: childEnvironment(db)).status == 0)
+            #expect(try await ids(["--name", "pham thi huong"]) == ["HH-9"])
+            #expect(try await ids(["--name", "pham thi hong"]).isEmpty)
+            #expect(try await ids(["--national-id", "092080001234", "--unit", "co do"]) == ["HH-9"])
+            let show = try await LedgerBinary.run(["beneficiary", "show", "HH-9"], environment: officer)
+            #expect(show.stdout.contains("Phạm Thị Hương") && show.stdout.contains("amendments:") && show.stdout.contains("2024-06-01"), "\(show)")
+        }
+    }
+
+    /// A ledger recorded before 0017: after `ledger migrate`, the find commands say how far behind
+    /// the new read models are, and the next `projections run` builds them from the whole log.
+    @Test func anExistingLedgerGetsTheNewReadModelsOnItsNextRun() async throws {
+        let name = TestDatabase.uniqueName("ledger_find_upgrade")
+        let server = try await FreshDatabase(name: "postgres").connect()
+        try await server.simpleQuery("CREATE DATABASE \(name)")
+        do {
+            try await Self.upgrade(FreshDatabase(name: name))
+        } catch {
+            try? await server.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            await server.close()
+            throw error
+        }
+        try await server.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        await server.close()
+    }
+
+    static func upgrade(_ db: FreshDatabase) async throws {
+        let superuser = try await db.connect()
+        let bundled = try Migration.bundled()
+        _ = try await Migrator(connection: superuser, migrations: bundled.filter { $0.version < 17 }).migrate()
+        func run(_ arguments: [String]) async throws -> LedgerRun {
+            let result = try await LedgerBinary.run(arguments, environment: childEnvironment(db))
+            #expect(result.status == 0, "\(result)")
+            return result
+        }
+        try await withScratchFolder { folder in
+            let catalog = folder.appendingPathComponent("programs.json")
+            try Data(try await run(["program", "sample"]).stdout.utf8).write(to: catalog)
+            _ = try await run(["program", "load", catalog.path])
+        }
+        _ = try await run(["beneficiary", "register", "--id", "HH-1", "--kind", "household", "--name", "Nguyễn Văn An", "--district",
+                           "ninh kieu", "--category", "poor"])
+        _ = try await run(["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING", "--amount",
+                           "5000000", "--submitted-on", "2024-03-01"])
+
+        _ = try await Migrator(connection: superuser, migrations: bundled).migrate()
+        let before = try await LedgerBinary.run(["beneficiary", "search", "--name", "an"], environment: childEnvironment(db))
+        #expect(before.status == 0 && before.stderr.contains("the beneficiaries read model is"), "\(before)")
+        _ = try await run(["projections", "run"])
+        let after = try await run(["beneficiary", "search", "--name", "an", "--format", "csv"])
+        #expect(after.stdout.contains("HH-1,household,Nguyễn Văn An,ninh-kieu") && !after.stderr.contains("behind"), "\(after)")
+        let steps = try await run(["application", "show", "A-1", "--format", "csv"])
+        #expect(steps.stdout.contains(",submitted,2024-03-01,5000000,"), "\(steps)")
+        let reconcile = try await LedgerBinary.run(["audit", "reconcile"], environment: childEnvironment(db))
+        #expect(reconcile.status == 0, "\(reconcile)")
+        await superuser.close()
     }
 }

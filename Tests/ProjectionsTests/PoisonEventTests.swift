@@ -130,18 +130,18 @@ struct PoisonEventTests {
         }
     }
 
-    /// `{"a":2}` as a `BeneficiaryRegistered`: no projection reads that type, so none stops; the
+    /// `{"a":2}` as a `BenefitCommitted`: no projection reads that type, so none stops; the
     /// run warns naming the position.
     @Test func anUnreadableEventNoProjectionReadsIsSkippedWithAWarning() async throws {
         try await TestDatabase.withFresh { database in
             _ = try await Self.ledger(database)
             let position = try await Self.plant(database, Poison(
-                label: "a registration of {\"a\":2}", stream: "beneficiary-HH-9", type: "BeneficiaryRegistered",
-                payloadSQL: "'{\"a\": 2}'::jsonb", problem: "beneficiary_id"
+                label: "a commitment of {\"a\":2}", stream: "beneficiary-HH-9", type: "BenefitCommitted",
+                payloadSQL: "'{\"a\": 2}'::jsonb", problem: "application_id"
             ))
             let run = try await Self.ledger(database, "projections", "run")
             #expect(run.status == 0, "\(run)")
-            #expect(run.stderr.contains("skipped position \(position) (BeneficiaryRegistered)"), "\(run)")
+            #expect(run.stderr.contains("skipped position \(position) (BenefitCommitted)"), "\(run)")
             let connection = try await database.connect()
             let head = try await ReadSide.head(connection)
             #expect(try await ReadSide.checkpoints(connection).values.allSatisfy { $0 == head })
