@@ -19,13 +19,17 @@ struct Application: AsyncParsableCommand {
         @Option(help: "Amount requested in đồng.") var amount: String
         @Option(help: "Business date (default: today).") var submittedOn: String?
         @Option(help: "Fiscal year whose budget it draws on (default: the year submitted).") var year: Int?
+        @Option(help: "The unit whose budget it draws on, when the beneficiary's unit did not exist in that fiscal year and came from several (default: the beneficiary's unit, or the one it came from).")
+        var unit: String?
+        @Option(help: "Alias of --unit.") var district: String?
 
         func run() async throws {
             try await reportingErrors {
                 let outcome = try await Recording.service(connection).submitApplication(
                     id: id, beneficiary: beneficiary, program: program, amount: try Recording.amount(amount, field: "--amount"),
                     submittedOn: try Recording.date(submittedOn, field: "--submitted-on"),
-                    year: try year.map { try Recording.year($0) }, commandID: write.commandId
+                    year: try year.map { try Recording.year($0) }, unit: try UnitOption.text(unit: unit, district: district)?.text,
+                    commandID: write.commandId
                 )
                 try Recording.print(outcome, format: output.format)
             }

@@ -22,7 +22,11 @@ struct Beneficiary: AsyncParsableCommand {
         @Option(help: "Beneficiary id.") var id: String
         @Option(help: "person or household.") var kind: String
         @Option(help: "Full name (or the household head's).") var name: String
-        @Option(help: "District, with or without diacritics.") var district: String
+        @Option(help: "The unit they live in, in force on the registration date: \(UnitOption.help).") var unit: String?
+        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "Business date of the registration (default: today).") var registeredOn: String?
+
+        func validate() throws { try UnitOption.validateRequired(unit: unit, district: district) }
         @Option(help: "National id (CMND 9 or CCCD 12 digits).") var nationalId: String?
         @Option(help: "A category such as poor, near-poor, ethnic-minority (repeatable).") var category: [String] = []
         @Option(help: "Bank account for transfers (bank and number).") var bankAccount: String?
@@ -32,13 +36,17 @@ struct Beneficiary: AsyncParsableCommand {
                 guard let kind = BeneficiaryKind(rawValue: kind) else {
                     throw DomainError.invalidInput(field: "--kind", problem: "\(kind.debugDescription) must be person or household")
                 }
-                let command = RegisterBeneficiary(
-                    id: id, kind: kind, name: name, district: try District(parsing: district, field: "--district"),
+                guard let place = try UnitOption.text(unit: unit, district: district) else { throw ValidationError("--unit is required") }
+                let service = try await Recording.service(connection)
+                let registeredOn = try Recording.date(registeredOn, field: "--registered-on")
+                var command = RegisterBeneficiary(
+                    id: id, kind: kind, name: name, district: try await service.resolveUnit(place.text, when: .on(registeredOn), field: place.field),
                     categories: category, bankAccount: bankAccount
                 )
+                command.registeredOn = registeredOn
                 let nationalID = try nationalId.map { try NationalID(parsing: $0, field: "--national-id") }
                 NationalIDKeyEnvironment.warnIfSet()
-                let outcome = try await Recording.service(connection).registerBeneficiary(
+                let outcome = try await service.registerBeneficiary(
                     command, nationalID: nationalID, commandID: write.commandId
                 )
                 try Recording.print(outcome, format: output.format)

@@ -4,18 +4,28 @@ import Ledger
 /// `ledger budget allocate|adjust`.
 struct Budget: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Allocate and adjust budgets per programme, fiscal year and district.",
+        abstract: "Allocate and adjust budgets per programme, fiscal year and unit (district, ward or commune).",
         subcommands: [Allocate.self, Adjust.self]
     )
 
     struct Target: ParsableArguments {
         @Option(help: "Programme code.") var program: String
         @Option(help: "Fiscal year.") var year: Int
-        @Option(help: "District, with or without diacritics (Ninh Kiều, ninh kieu).") var district: String
+        @Option(help: "The unit, in force in that fiscal year: \(UnitOption.help).") var unit: String?
+        @Option(help: "Alias of --unit.") var district: String?
+
+        func validate() throws { try UnitOption.validateRequired(unit: unit, district: district) }
+
+        /// The unit named, resolved among those in force in the fiscal year.
+        func resolved(_ service: LedgerService) async throws -> (Int, District) {
+            let year = try Recording.year(year)
+            guard let (text, field) = try UnitOption.text(unit: unit, district: district) else { throw ValidationError("--unit is required") }
+            return (year, try await service.resolveUnit(text, when: .inYear(year), field: field))
+        }
     }
 
     struct Allocate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Allocate funds to a district's budget for a programme and year.")
+        static let configuration = CommandConfiguration(abstract: "Allocate funds to a unit's budget for a programme and year.")
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var write: WriteOptions
@@ -25,8 +35,10 @@ struct Budget: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let outcome = try await Recording.service(connection).allocateBudget(
-                    program: target.program, year: try Recording.year(target.year), district: try District(parsing: target.district, field: "--district"),
+                let service = try await Recording.service(connection)
+                let (year, unit) = try await target.resolved(service)
+                let outcome = try await service.allocateBudget(
+                    program: target.program, year: year, district: unit,
                     amount: try Recording.amount(amount, field: "--amount"), reference: reference, commandID: write.commandId
                 )
                 try Recording.print(outcome, format: output.format)
@@ -45,8 +57,10 @@ struct Budget: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let outcome = try await Recording.service(connection).adjustBudget(
-                    program: target.program, year: try Recording.year(target.year), district: try District(parsing: target.district, field: "--district"),
+                let service = try await Recording.service(connection)
+                let (year, unit) = try await target.resolved(service)
+                let outcome = try await service.adjustBudget(
+                    program: target.program, year: year, district: unit,
                     delta: try Recording.amount(amount, field: "--amount", signed: true), reference: reference, commandID: write.commandId
                 )
                 try Recording.print(outcome, format: output.format)

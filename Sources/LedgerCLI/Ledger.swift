@@ -14,7 +14,7 @@ struct Ledger: AsyncParsableCommand {
             2 integrity problem found, 64 usage error.
             """,
         subcommands: [
-            Migrate.self, Status.self, Program.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
+            Migrate.self, Status.self, Program.self, Place.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
             Loan.self, User.self, NationalIDCommand.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
         ]
     )

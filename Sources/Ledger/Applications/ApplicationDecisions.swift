@@ -8,12 +8,14 @@ public enum ApplicationDecisions {
     /// (`unknownProgram`); when the programme, as defined on `submittedOn`, does not serve the
     /// beneficiary's kind or any of its categories (`notEligible`); when `requested` is not
     /// positive or above the cap (`overCap`). The fiscal year defaults to `submittedOn`'s year;
-    /// the district is the beneficiary's. The validity window is not checked here: an officer may
+    /// the unit whose budget it draws on is `budgetUnit` (`PlaceCatalog.budgetUnit`: the
+    /// beneficiary's unit, or the one it came from that existed that year), by default the
+    /// beneficiary's. The validity window is not checked here: an officer may
     /// record a request at any time, and approval and payment are held to the window. The same id
     /// with the same content is already done; with different content, `alreadyExists`.
     public static func submit(
         id: String, existing: ApplicationState, beneficiary: BeneficiaryState, program: ProgramState,
-        requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil
+        requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil, budgetUnit: UnitCode? = nil
     ) throws -> Decision {
         let id = try Identifier.validated(id, field: "id")
         precondition(existing.streamID == Streams.application(id), "the application state given is of stream \(existing.streamID)")
@@ -26,7 +28,7 @@ public enum ApplicationDecisions {
                 field: "year", problem: "\(year) is not a fiscal year the ledger accepts (\(DomainLimits.fiscalYears.lowerBound)–\(DomainLimits.fiscalYears.upperBound))"
             )
         }
-        let candidate = beneficiary.district.map {
+        let candidate = (beneficiary.district.flatMap { _ in budgetUnit } ?? beneficiary.district).map {
             ApplicationSubmitted(
                 applicationID: id, beneficiaryID: beneficiary.id, program: program.code, district: $0, fiscalYear: year,
                 requestedVND: requested, submittedOn: submittedOn

@@ -8,6 +8,9 @@ public struct RegisterBeneficiary: Sendable, Equatable, Codable {
     /// As typed; normalised by the decision (`Near poor` → `near-poor`).
     public let categories: [String]
     public let bankAccount: String?
+    /// The business date of the registration (`--registered-on`, default today): the unit
+    /// (`district`) must be in force then once places are loaded.
+    public var registeredOn: LocalDate? = nil
 
     public init(id: String, kind: BeneficiaryKind, name: String, district: District, categories: [String], bankAccount: String?) {
         self.id = id
@@ -41,10 +44,11 @@ public enum BeneficiaryDecisions {
         }
         let registered = BeneficiaryRegistered(
             beneficiaryID: id, kind: command.kind, name: name, district: command.district, categories: categories,
-            bankAccount: bankAccount, nationalIDFingerprint: fingerprint
+            bankAccount: bankAccount, nationalIDFingerprint: fingerprint, registeredOn: command.registeredOn
         )
         if let earlier = existing.registration {
-            guard earlier == registered else {
+            // The same details registered on another day (a retry) are the same registration.
+            guard earlier == registered || earlier == registered.registered(on: earlier.registeredOn) else {
                 throw DomainError(
                     .alreadyExists,
                     "beneficiary \(id) is already registered (\(earlier.kind.rawValue) \(earlier.name), \(earlier.district.name)) "

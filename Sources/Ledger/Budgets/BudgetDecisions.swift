@@ -1,13 +1,14 @@
-/// Decisions about budgets: allocating funds to a programme for a fiscal year and district, and
+/// Decisions about budgets: allocating funds to a programme for a fiscal year and unit (district, ward, commune), and
 /// adjusting them. (Reservations and releases are made by application decisions.)
 public enum BudgetDecisions {
     /// Allocates `amount` to `budget-{program}-{year}-{district}`. The programme must exist, the
     /// amount be positive, the reference (the allocation decision) non-empty and at most
     /// `DomainLimits.maximumReferenceCharacters`.
     public static func allocate(
-        program: ProgramState, year: Int, district: District, amount: VND, reference: String, budget: BudgetState
+        program: ProgramState, year: Int, district: District, amount: VND, reference: String, budget: BudgetState,
+        places: PlaceCatalog = PlaceCatalog()
     ) throws -> Decision {
-        let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget)
+        let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
         guard amount.isPositive else {
             throw DomainError.invalidInput(field: "amount", problem: "an allocation must be a positive amount, not \(amount.formatted)")
         }
@@ -26,9 +27,10 @@ public enum BudgetDecisions {
     /// Adds `delta` (positive) to or removes it (negative) from an allocated budget. Never below
     /// what approvals have already reserved: that refusal (`belowCommitted`) names both figures.
     public static func adjust(
-        program: ProgramState, year: Int, district: District, delta: VND, reference: String, budget: BudgetState
+        program: ProgramState, year: Int, district: District, delta: VND, reference: String, budget: BudgetState,
+        places: PlaceCatalog = PlaceCatalog()
     ) throws -> Decision {
-        let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget)
+        let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
         guard delta != .zero else {
             throw DomainError.invalidInput(field: "amount", problem: "an adjustment must add or remove something, not 0 ₫")
         }
@@ -55,8 +57,10 @@ public enum BudgetDecisions {
         )
     }
 
-    /// The checks allocation and adjustment share; returns the trimmed reference.
-    static func checkedCommon(program: ProgramState, year: Int, district: District, reference: String, budget: BudgetState) throws -> String {
+    /// The checks allocation and adjustment share; returns the trimmed reference. With places
+    /// loaded, a budget is for a unit in force on some day of its fiscal year.
+    static func checkedCommon(program: ProgramState, year: Int, district: District, reference: String, budget: BudgetState,
+                              places: PlaceCatalog) throws -> String {
         guard program.exists else {
             throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")
         }
@@ -64,6 +68,9 @@ public enum BudgetDecisions {
             throw DomainError.invalidInput(
                 field: "year", problem: "\(year) is not a fiscal year the ledger accepts (\(DomainLimits.fiscalYears.lowerBound)–\(DomainLimits.fiscalYears.upperBound))"
             )
+        }
+        if let problem = places.budgetProblem(district, year: year) {
+            throw DomainError.invalidInput(field: "--unit", problem: problem)
         }
         precondition(
             budget.streamID == Streams.budget(program: program.code, year: year, district: district),

@@ -51,7 +51,8 @@ extension LedgerService {
         return try await run("allocate", command, commandID: commandID) {
             let program = try await requireProgram(code)
             let budget = try await loadBudget(stream: Streams.budget(program: code, year: year, district: district))
-            return try BudgetDecisions.allocate(program: program, year: year, district: district, amount: amount, reference: reference, budget: budget)
+            return try BudgetDecisions.allocate(program: program, year: year, district: district, amount: amount, reference: reference, budget: budget,
+                                                places: try await places())
         }
     }
 
@@ -61,7 +62,8 @@ extension LedgerService {
         return try await run("adjust", command, commandID: commandID) {
             let program = try await requireProgram(code)
             let budget = try await loadBudget(stream: Streams.budget(program: code, year: year, district: district))
-            return try BudgetDecisions.adjust(program: program, year: year, district: district, delta: delta, reference: reference, budget: budget)
+            return try BudgetDecisions.adjust(program: program, year: year, district: district, delta: delta, reference: reference, budget: budget,
+                                              places: try await places())
         }
     }
 
@@ -93,6 +95,9 @@ extension LedgerService {
             let existing = try await load(BeneficiaryState.self, stream: Streams.beneficiary(id))
             let categories = try BeneficiaryCategory.normalisedList(command.categories, field: "--category")
             try BeneficiaryCategory.requireKnown(categories, known: try await knownCategories(), field: "--category")
+            if existing.registration == nil, let problem = try await places().residenceProblem(command.district, on: command.registeredOn) {
+                throw DomainError.invalidInput(field: "--unit", problem: problem)
+            }
             return try BeneficiaryDecisions.register(command, existing: existing, fingerprint: fingerprint)
         }
     }
@@ -109,19 +114,25 @@ extension LedgerService {
 
     struct SubmitCommand: Codable, Sendable {
         let id: String, beneficiary: String, program: String, amount: VND, submittedOn: LocalDate, year: Int?
+        var unit: String? = nil
     }
 
+    /// `unit` (`--unit`) names the unit whose budget the application draws on, when the
+    /// beneficiary's unit did not exist in the fiscal year and came from several that did.
     public func submitApplication(id: String, beneficiary beneficiaryID: String, program code: String, amount: VND,
-                                  submittedOn: LocalDate, year: Int?, commandID: String? = nil) async throws -> CommandOutcome {
+                                  submittedOn: LocalDate, year: Int?, unit: String? = nil,
+                                  commandID: String? = nil) async throws -> CommandOutcome {
         let id = try Identifier.validated(id, field: "--id")
-        let command = SubmitCommand(id: id, beneficiary: beneficiaryID, program: code, amount: amount, submittedOn: submittedOn, year: year)
+        let command = SubmitCommand(id: id, beneficiary: beneficiaryID, program: code, amount: amount, submittedOn: submittedOn, year: year,
+                                    unit: unit)
         return try await run("submit", command, commandID: commandID) {
             let beneficiary = try await requireBeneficiary(beneficiaryID, field: "--beneficiary")
             let program = try await requireProgram(code)
             let existing = try await load(ApplicationState.self, stream: Streams.application(id))
+            let budgetUnit = try await applicationBudgetUnit(beneficiary: beneficiary, year: year ?? submittedOn.year, unit: unit)
             return try ApplicationDecisions.submit(
                 id: id, existing: existing, beneficiary: beneficiary, program: program,
-                requested: amount, submittedOn: submittedOn, fiscalYear: year
+                requested: amount, submittedOn: submittedOn, fiscalYear: year, budgetUnit: budgetUnit
             )
         }
     }

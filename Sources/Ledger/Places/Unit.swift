@@ -72,3 +72,11 @@ extension LocalDate {
     /// The valid_from of units in force since before the ledger's dates (the old districts in the sample).
     static let earliestUnitDate = LocalDate(year: 2000, month: 1, day: 1)!
 }
+
+extension BeneficiaryRegistered {
+    /// The same registration with another business date.
+    func registered(on date: LocalDate?) -> BeneficiaryRegistered {
+        BeneficiaryRegistered(beneficiaryID: beneficiaryID, kind: kind, name: name, district: district, categories: categories,
+                              bankAccount: bankAccount, nationalIDFingerprint: nationalIDFingerprint, registeredOn: date)
+    }
+}
