@@ -34,10 +34,18 @@ enum Recording {
         try VND(parsing: text, field: field, signed: signed)
     }
 
-    /// A business date, or today in Vietnam when not given.
+    /// A business date, or today in Vietnam when not given — then a line on stderr says which date
+    /// was used ("--paid-on not given: 2026-12-07 (today)"), in every output format.
     static func date(_ text: String?, field: String) throws -> LocalDate {
-        guard let text else { return LocalDate.today() }
+        guard let text else { return today(for: field) }
         return try LocalDate(parsing: text, field: field)
+    }
+
+    /// Today in Vietnam, for an option left out, said on stderr.
+    static func today(for field: String, context: String? = nil) -> LocalDate {
+        let today = LocalDate.today()
+        Output.message("\(context.map { $0 + ": " } ?? "")\(field) not given: \(today) (today)")
+        return today
     }
 
     static func year(_ value: Int, field: String = "--year") throws -> Int {

@@ -152,13 +152,16 @@ struct LoansReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let date = try Report.businessDate(asOf, field: "--as-of") ?? LocalDate.today()
+            let given = try Report.businessDate(asOf, field: "--as-of")
+            let date = given ?? Recording.today(for: "--as-of", context: "report loans")
+            let dateText = given == nil ? "\(date) (today)" : date.description
             try await Report.withDatabase(connection) { database in
-                let (report, lag) = try await LoanReport.load(asOf: date, overdueOnly: overdue, database)
+                var (report, lag) = try await LoanReport.load(asOf: date, overdueOnly: overdue, database)
+                report.asOfIsToday = given == nil
                 if let warning = lag.warning { Output.message("report loans: \(warning)") }
                 for loan in report.skipped { Output.message("report loans: warning: left out \(loan)") }
                 switch output.format {
-                case .table: Output.data("loans as of \(date)\n\n" + Output.table(report.table.header, report.table.rows))
+                case .table: Output.data("loans as of \(dateText)\n\n" + Output.table(report.table.header, report.table.rows))
                 case .json: Output.data(try Output.json(report.document))
                 case .csv: Output.data(report.csv)
                 }

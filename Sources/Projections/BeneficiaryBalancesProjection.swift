@@ -1,12 +1,17 @@
 import Ledger
 
-/// `beneficiary_balances`: per beneficiary and programme — approved, paid, reversed, remaining
-/// payable; for loans, principal disbursed and repaid, interest repaid, outstanding, written off,
+/// `beneficiary_balances`: per beneficiary and programme — approved, paid (net of reversals),
+/// reversed, released, still payable; for loans, principal disbursed and repaid, interest repaid, outstanding, written off,
 /// and the earliest due date still unpaid (overdue after it).
 ///
 /// Applications and loans are folded with the domain's `ApplicationState` and `LoanState`; a
 /// balance row is recomputed from its applications and loans whenever one of them changes, so it
 /// is always their sum and never drifts.
+///
+/// The words mean what they mean everywhere (docs/domain.md, "Words with one meaning"): approved
+/// counts every approval, whatever happened to the application after it; paid is net of
+/// reversals; released is what withdrawals and closures gave back; and
+/// remaining payable = approved − paid − principal disbursed − released, never below zero.
 public struct BeneficiaryBalancesProjection: Projection {
     public static let name = "beneficiary_balances"
     public static let eventTypes: Set<String> = ApplicationsProjection.eventTypes.union([
@@ -15,7 +20,7 @@ public struct BeneficiaryBalancesProjection: Projection {
     public static let tables = [
         ReadModelTable(name: "beneficiary_balances", columns: [
             "beneficiary_id", "program", "kind", "applications", "approved_vnd", "paid_vnd", "reversed_vnd",
-            "remaining_payable_vnd", "loans", "principal_disbursed_vnd", "principal_repaid_vnd", "interest_repaid_vnd",
+            "released_vnd", "remaining_payable_vnd", "loans", "principal_disbursed_vnd", "principal_repaid_vnd", "interest_repaid_vnd",
             "outstanding_principal_vnd", "written_off_principal_vnd", "earliest_unpaid_due_on", "last_position",
         ], keyCount: 2),
     ]
@@ -38,7 +43,7 @@ public struct BeneficiaryBalancesProjection: Projection {
 
     /// A balance row's sums over its applications and loans.
     struct Totals {
-        var approved = VND.zero, paid = VND.zero, reversed = VND.zero, remaining = VND.zero
+        var approved = VND.zero, paid = VND.zero, reversed = VND.zero, released = VND.zero, remaining = VND.zero
         var disbursed = VND.zero, principalRepaid = VND.zero, interestRepaid = VND.zero
         var outstanding = VND.zero, writtenOff = VND.zero
         var earliestUnpaidDueOn: LocalDate?
@@ -102,11 +107,12 @@ public struct BeneficiaryBalancesProjection: Projection {
         var totals = Totals()
         for id in balance.applicationIDs {
             guard let application = applications[id] else { continue }
-            if application.status == .approved || application.status == .closed {
-                totals.approved = try Checked.add(totals.approved, application.approved, "approved_vnd")
-            }
-            // Every payment recorded, reversed or not.
-            totals.paid = try Checked.add(try Checked.add(totals.paid, application.paid, "paid_vnd"), application.reversed, "paid_vnd")
+            // Every approval, the applications withdrawn or closed after it included (their release
+            // is counted in released): the same approved amount as the applications read model.
+            totals.approved = try Checked.add(totals.approved, application.approved, "approved_vnd")
+            // Net of reversals, as in the applications read model.
+            totals.paid = try Checked.add(totals.paid, application.paid, "paid_vnd")
+            totals.released = try Checked.add(totals.released, application.released, "released_vnd")
             totals.reversed = try Checked.add(totals.reversed, application.reversed, "reversed_vnd")
             totals.remaining = try Checked.add(totals.remaining, application.remainingPayable, "remaining_payable_vnd")
         }
@@ -150,7 +156,7 @@ public struct BeneficiaryBalancesProjection: Projection {
         let kind = programKinds[key.program] ?? (balance.loanIDs.isEmpty ? .grant : .loan)
         return [
             key.beneficiaryID, key.program, kind.rawValue, Field.int(balance.applicationIDs.count), Field.vnd(totals.approved),
-            Field.vnd(totals.paid), Field.vnd(totals.reversed), Field.vnd(totals.remaining), Field.int(balance.loanIDs.count),
+            Field.vnd(totals.paid), Field.vnd(totals.reversed), Field.vnd(totals.released), Field.vnd(totals.remaining), Field.int(balance.loanIDs.count),
             Field.vnd(totals.disbursed), Field.vnd(totals.principalRepaid), Field.vnd(totals.interestRepaid),
             Field.vnd(totals.outstanding), Field.vnd(totals.writtenOff), Field.date(totals.earliestUnpaidDueOn),
             Field.int(balance.lastPosition),

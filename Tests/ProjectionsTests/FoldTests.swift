@@ -89,7 +89,8 @@ struct FoldTests {
         #expect(Self.value(household2, table, "applications") == "2")
         // A-3 was rejected: only A-2's approval counts.
         #expect(Self.value(household2, table, "approved_vnd") == "400000")
-        #expect(Self.value(household2, table, "paid_vnd") == "150000")
+        // Paid is net of reversals; the returned payment is in reversed.
+        #expect(Self.value(household2, table, "paid_vnd") == "0")
         #expect(Self.value(household2, table, "reversed_vnd") == "150000")
         #expect(Self.value(household2, table, "remaining_payable_vnd") == "400000")
         let household1 = rows.first { $0[0] == "HH-1" }!

@@ -150,7 +150,8 @@ struct ReportTests {
             ])
             #expect(household.lines.map(\.position) == household.lines.map(\.position).sorted())
             #expect(household.lines.allSatisfy { $0.recordedAtMicroseconds > 0 })
-            #expect(household.totals.approved == 45_000_000 && household.totals.paid == 40_000_000)
+            // Paid is net of reversals: 25,000,000 + 10,000,000 − 10,000,000 returned + 5,000,000.
+            #expect(household.totals.approved == 45_000_000 && household.totals.paid == 30_000_000)
             #expect(household.totals.reversed == 10_000_000 && household.totals.released == 15_000_000)
 
             let worker = try await BeneficiaryStatement.load("W-1", connection)

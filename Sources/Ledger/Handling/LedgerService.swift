@@ -108,6 +108,10 @@ public struct LedgerService: Sendable {
     /// and the id was already recorded for this same content, the command has simply been done
     /// before (a retry after a lost reply): the original result comes back, nothing is appended.
     ///
+    /// The first event of a command also carries `summary`, the line its user was shown; a retry
+    /// shows that recorded line (`earlierOutcome`), never one recomputed on today's state (which
+    /// may describe figures that never existed, e.g. an allocated total counting the allocation twice).
+    ///
     /// `issuing`: national ids whose fingerprints (from `fingerprint(_:)`) the decided events carry;
     /// the database issues them to the appending transaction, and refuses a fingerprint it did not
     /// issue (sql/0014_national_ids.sql). The ids never enter the command's digest: hash the
@@ -129,15 +133,24 @@ public struct LedgerService: Sendable {
                 if let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) { return earlier }
                 throw refusal
             }
+            if decision.alreadyDone, let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) {
+                return earlier
+            }
             if decision.alreadyDone || decision.streams.isEmpty {
                 return CommandOutcome(commandID: id, summary: decision.summary, firstPosition: nil, lastPosition: nil,
                                       eventsAppended: 0, alreadyRecorded: decision.alreadyDone, attempts: attempt)
             }
+            var firstMetadata = metadata
+            firstMetadata[Self.summaryKey] = Self.recordedSummary(decision.summary)
+            var first = true
             let appends = try decision.streams.map { entry in
                 StreamAppend(
                     stream: StreamID(entry.stream),
                     expectedVersion: entry.expectedVersion == 0 ? .noStream : .exactly(entry.expectedVersion),
-                    events: try entry.events.map { try $0.newEvent(metadata: metadata) }
+                    events: try entry.events.map { event in
+                        defer { first = false }
+                        return try event.newEvent(metadata: first ? firstMetadata : metadata)
+                    }
                 )
             }
             do {
@@ -147,6 +160,9 @@ public struct LedgerService: Sendable {
                 } else {
                     let prelude = Self.issuingPrelude(nationalIDs)
                     result = try await store.append(appends, commandID: id, after: prelude.sql, prelude.parameters)
+                }
+                if result.replayed, let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) {
+                    return earlier
                 }
                 return CommandOutcome(
                     commandID: id, summary: decision.summary, firstPosition: result.firstPosition,
@@ -180,13 +196,38 @@ public struct LedgerService: Sendable {
             throw DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
         }
         let result = earlier.result
+        let positions = result.firstPosition == result.lastPosition
+            ? "position \(result.firstPosition)" : "positions \(result.firstPosition)–\(result.lastPosition)"
+        let recorded: String
+        if let summary = metadata?[Self.summaryKey] {
+            recorded = summary
+        } else {
+            recorded = try await describeRecorded(from: result.firstPosition, through: result.lastPosition)
+        }
         return CommandOutcome(
             commandID: commandID,
-            summary: "already recorded: command \(commandID) was recorded by \(earlier.actor) at positions "
-                + "\(result.firstPosition)–\(result.lastPosition); nothing new appended",
+            summary: "\(recorded) (already recorded by \(earlier.actor) at \(positions), command \(commandID); nothing new appended)",
             firstPosition: result.firstPosition, lastPosition: result.lastPosition,
             eventsAppended: 0, alreadyRecorded: true, attempts: attempts
         )
+    }
+
+    /// The metadata key of the line a command's user was shown (on its first event).
+    static let summaryKey = "summary"
+    /// At most this many characters of a summary are recorded (metadata is limited to 8 KiB).
+    static let maximumRecordedSummaryCharacters = 1_000
+
+    static func recordedSummary(_ summary: String) -> String {
+        summary.count > maximumRecordedSummaryCharacters ? String(summary.prefix(maximumRecordedSummaryCharacters)) + "…" : summary
+    }
+
+    /// What a command recorded before summaries were kept with it: its events, by type and stream.
+    func describeRecorded(from first: Int64, through last: Int64) async throws -> String {
+        let shown = 20
+        let events = try await store.readPage(after: first - 1, limit: Int(min(last - first + 1, Int64(shown))))
+        let listed = events.map { "\($0.type) on \($0.streamID.rawValue)" }.joined(separator: ", ")
+        let more = last - first + 1 > Int64(shown) ? " and \(last - first + 1 - Int64(shown)) more" : ""
+        return "recorded \(last - first + 1) event\(last == first ? "" : "s"): \(listed)\(more)"
     }
 
     /// 64 hex digits of SHA-256 over the command encoded as sorted JSON.

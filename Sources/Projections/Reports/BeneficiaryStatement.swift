@@ -8,19 +8,22 @@ import Postgres
 /// disbursements and repayments — in the order recorded, each with its business date and its
 /// recording time, and two running balances after each command:
 ///
-/// - **payable**: what approved, open applications may still be paid (approved − payments net
-///   of reversals − loan principal disbursed), summed (`ApplicationState.remainingPayable`);
+/// - **payable** (still payable): what approved, open applications may still be paid (approved −
+///   payments net of reversals − loan principal disbursed), summed (`ApplicationState.remainingPayable`);
 /// - **outstanding**: loan principal not yet repaid, of loans neither settled nor written off.
 ///
 /// Folded from the beneficiary's streams with the domain's own `ApplicationState` and
-/// `LoanState`, so the balances are the ones decisions see.
+/// `LoanState`, so the balances are the ones decisions see. The totals add up, after every command
+/// (docs/domain.md, "Words with one meaning"): approved − paid − loan principal − released =
+/// still payable, where approved counts every approval (an application withdrawn or closed after
+/// it too: its release is in released) and paid is net of reversals.
 public struct BeneficiaryStatement: Sendable, Equatable {
     public struct Line: Sendable, Equatable, Encodable {
         public let position: Int64
         public let recordedAtMicroseconds: Int64
         /// The business date the event states (nil for a registration, which has none).
         public let businessDate: LocalDate?
-        /// `registered`, `submitted`, `approved`, `rejected`, `withdrawn`, `payment`,
+        /// `registered`, `amended`, `submitted`, `approved`, `rejected`, `withdrawn`, `payment`,
         /// `payment reversed`, `closed`, `loan disbursed`, `loan repayment`, `loan settled`,
         /// `loan written off`.
         public let event: String
@@ -57,10 +60,13 @@ public struct BeneficiaryStatement: Sendable, Equatable {
 
     /// Totals at the end of the statement.
     public struct Totals: Sendable, Equatable, Encodable {
+        /// Every approval, whatever happened to the application afterwards.
         public var approved = VND.zero
-        /// Payments recorded (gross).
+        /// Payments net of reversals.
         public var paid = VND.zero
+        /// Payments returned by the bank (already taken out of `paid`).
         public var reversed = VND.zero
+        /// Given back by withdrawals and closures.
         public var released = VND.zero
         public var loanPrincipal = VND.zero
         public var principalRepaid = VND.zero
@@ -156,6 +162,10 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             guard registration.beneficiaryID == beneficiaryID else { return }
             name = registration.name
             district = registration.district
+        case .beneficiaryAmended(let amendment):
+            guard amendment.beneficiaryID == beneficiaryID else { return }
+            if let newName = amendment.name { name = newName }
+            if let unit = amendment.unit { district = unit }
         case .applicationSubmitted, .applicationApproved, .applicationRejected, .applicationWithdrawn, .paymentRecorded,
              .paymentReversed, .loanOpened, .applicationClosed:
             let prefix = Streams.application("")
@@ -166,10 +176,15 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             switch event.event {
             case .applicationApproved(let approval): newTotals.approved = try Checked.add(totals.approved, approval.approvedVND, "approved")
             case .paymentRecorded(let payment): newTotals.paid = try Checked.add(totals.paid, payment.amountVND, "paid")
-            case .paymentReversed(let reversal): newTotals.reversed = try Checked.add(totals.reversed, reversal.amountVND, "reversed")
+            case .paymentReversed(let reversal):
+                // A reversal of a payment the application does not have changes nothing (as in its state).
+                if state.payments[reversal.paymentID].map({ $0.reversal == nil }) ?? false {
+                    newTotals.reversed = try Checked.add(totals.reversed, reversal.amountVND, "reversed")
+                    newTotals.paid = try Checked.subtract(totals.paid, reversal.amountVND, "paid")
+                }
             case .applicationWithdrawn(let withdrawal):
+                // The approval stays in approved; what it gave back is in released.
                 newTotals.released = try Checked.add(totals.released, withdrawal.releasedVND, "released")
-                if let approval = state.approval { newTotals.approved = try Checked.subtract(totals.approved, approval.approvedVND, "approved") }
             case .applicationClosed(let closure): newTotals.released = try Checked.add(totals.released, closure.releasedVND, "released")
             default: break
             }
@@ -217,6 +232,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         case .beneficiaryRegistered(let registration):
             program = nil
             what = ("registered", nil, nil, "\(registration.kind.rawValue), \(registration.district.name)")
+        case .beneficiaryAmended(let amendment):
+            program = nil
+            what = ("amended", amendment.amendedOn, nil, "\(BeneficiaryDecisions.describe(amendment)); reason: \(amendment.reason)")
         case .applicationSubmitted(let submission):
             what = ("submitted", submission.submittedOn, submission.requestedVND, "requested, fiscal year \(submission.fiscalYear)")
         case .applicationApproved(let approval):
@@ -230,7 +248,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         case .paymentReversed(let reversal):
             what = ("payment reversed", reversal.reversedOn, reversal.amountVND, "\(reversal.paymentID); \(reversal.reason)")
         case .applicationClosed(let closure):
-            what = ("closed", closure.closedOn, closure.releasedVND, "released; \(closure.paidVND.amount) paid in all")
+            what = ("closed", closure.closedOn, closure.releasedVND, "released; \(closure.paidVND.amount) paid out in all (net of reversals, loan principal included)")
         case .loanDisbursed(let disbursement):
             what = ("loan disbursed", disbursement.disbursedOn, disbursement.principalVND,
                     "application \(disbursement.applicationID), \(disbursement.termMonths) months")
@@ -272,7 +290,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         [
             ("beneficiary", beneficiaryID + (name.map { " — \($0)" } ?? "")),
             ("district", district?.name ?? "-"),
-            ("approved", Cell.grouped(totals.approved)), ("paid (before reversals)", Cell.grouped(totals.paid)),
+            ("approved", Cell.grouped(totals.approved)), ("paid (net of reversals)", Cell.grouped(totals.paid)),
             ("reversed", Cell.grouped(totals.reversed)), ("released", Cell.grouped(totals.released)),
             ("still payable", Cell.grouped(totals.payable)), ("loan principal", Cell.grouped(totals.loanPrincipal)),
             ("principal repaid", Cell.grouped(totals.principalRepaid)), ("interest repaid", Cell.grouped(totals.interestRepaid)),

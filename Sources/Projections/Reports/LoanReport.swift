@@ -5,7 +5,8 @@ import Postgres
 
 /// `ledger report loans [--as-of DATE] [--overdue]`: each loan as it stood on a business date —
 /// principal, outstanding principal, interest accrued and unpaid, overdue principal, days past
-/// due, arrears bucket.
+/// due, arrears bucket. A loan settled or written off by the date has no days past due (empty in
+/// CSV, null in JSON, `-` in the table) and shows its status in the arrears column.
 ///
 /// Figures come from the loan book (`ledger_read.loan_book`: the domain's `LoanState` and the
 /// programme's rate periods) through `LoanPosition`, the domain's one computation of interest
@@ -27,8 +28,14 @@ public struct LoanReport: Sendable, Equatable {
         /// last repayment (rounded half up, as a repayment on that date would be charged).
         public let accruedInterest: VND
         public let overduePrincipal: VND
-        public let daysPastDue: Int
-        public let arrearsBucket: ArrearsBucket
+        /// Days past due of an active loan; nil for a loan settled or written off by the date (it
+        /// is not in arrears: it owes nothing more, or was given up).
+        public let daysPastDue: Int?
+        /// The arrears bucket of an active loan; nil for a loan settled or written off by the date.
+        public let arrearsBucket: ArrearsBucket?
+        /// What the arrears column shows: the bucket of an active loan, else its status
+        /// (`settled`, `written off`) — never `current` for a loan that is not.
+        public var arrears: String { arrearsBucket?.rawValue ?? status.rawValue }
         /// For a loan written off by the date: the principal and interest written off.
         public let writtenOff: VND?
 
@@ -52,7 +59,7 @@ public struct LoanReport: Sendable, Equatable {
             try container.encode(accruedInterest, forKey: .accruedInterest)
             try container.encode(overduePrincipal, forKey: .overduePrincipal)
             try container.encode(daysPastDue, forKey: .daysPastDue)
-            try container.encode(arrearsBucket.rawValue, forKey: .arrearsBucket)
+            try container.encode(arrears, forKey: .arrearsBucket)
             try container.encode(writtenOff, forKey: .writtenOff)
         }
 
@@ -72,22 +79,25 @@ public struct LoanReport: Sendable, Equatable {
                 outstandingPrincipal = .zero
                 accruedInterest = .zero
                 overduePrincipal = .zero
-                daysPastDue = 0
-                arrearsBucket = .current
+                daysPastDue = nil
+                arrearsBucket = nil
                 writtenOff = writeOff.outstandingPrincipalVND + writeOff.unpaidInterestVND
             } else {
                 let position = try LoanPosition(loan: loan, ratePeriods: ratePeriods, asOf: asOf)
                 outstandingPrincipal = position.outstandingPrincipalVND
                 accruedInterest = position.interestVND + position.overdueInterestVND
                 overduePrincipal = position.overduePrincipalVND
-                daysPastDue = position.daysPastDue
-                arrearsBucket = position.arrearsBucket
+                let active = loan.status == .active
+                daysPastDue = active ? position.daysPastDue : nil
+                arrearsBucket = active ? position.arrearsBucket : nil
                 writtenOff = nil
             }
         }
     }
 
     public let asOf: LocalDate
+    /// The date was not given: it is today (the JSON says `"as_of_source": "today"`).
+    public var asOfIsToday = false
     public let lines: [Line]
     /// Loans left out, each with why (their figures cannot be computed).
     public var skipped: [String] = []
@@ -139,7 +149,7 @@ public struct LoanReport: Sendable, Equatable {
                 skipped.append("loan \(loanID) (last event at position \(row.lastPosition)): \(UnreadableEvent.text(of: error))")
                 continue
             }
-            if !overdueOnly || line.daysPastDue > 0 { lines.append(line) }
+            if !overdueOnly || (line.daysPastDue ?? 0) > 0 { lines.append(line) }
         }
         var report = LoanReport(asOf: asOf, lines: lines)
         report.skipped = skipped
@@ -209,7 +219,7 @@ public struct LoanReport: Sendable, Equatable {
             totals.outstandingPrincipal += line.outstandingPrincipal
             totals.accruedInterest += line.accruedInterest
             totals.overduePrincipal += line.overduePrincipal
-            if line.daysPastDue > 0 { totals.pastDue += 1 }
+            if (line.daysPastDue ?? 0) > 0 { totals.pastDue += 1 }
         }
         return totals
     }
@@ -218,7 +228,7 @@ public struct LoanReport: Sendable, Equatable {
         var rows = lines.map { line in
             [line.loanID, line.beneficiaryID, line.program, line.status.rawValue, Cell.grouped(line.principal),
              Cell.grouped(line.outstandingPrincipal), Cell.grouped(line.accruedInterest), Cell.grouped(line.overduePrincipal),
-             line.status == .writtenOff ? "-" : String(line.daysPastDue), line.status == .writtenOff ? "-" : line.arrearsBucket.rawValue]
+             line.daysPastDue.map(String.init) ?? "-", line.arrears]
         }
         let totals = totals
         rows.append(["total (\(totals.loans) loans)", "", "", "", Cell.grouped(totals.principal), Cell.grouped(totals.outstandingPrincipal),
@@ -238,18 +248,22 @@ public struct LoanReport: Sendable, Equatable {
             rows: lines.map { line in
                 [line.loanID, line.applicationID, line.beneficiaryID, line.program, line.status.rawValue, Cell.exact(line.principal),
                  line.disbursedOn.description, Cell.exact(line.outstandingPrincipal), Cell.exact(line.accruedInterest),
-                 Cell.exact(line.overduePrincipal), String(line.daysPastDue), line.arrearsBucket.rawValue,
+                 Cell.exact(line.overduePrincipal), line.daysPastDue.map(String.init) ?? "", line.arrears,
                  line.writtenOff.map(Cell.exact) ?? ""]
             }
         )
     }
 
-    public var document: Document { Document(asOf: asOf.description, loans: lines, totals: totals) }
+    public var document: Document {
+        Document(asOf: asOf.description, asOfSource: asOfIsToday ? "today" : "--as-of", loans: lines, totals: totals)
+    }
 
     public struct Document: Encodable, Sendable {
         let asOf: String
+        /// `today` when no date was given, else `--as-of`.
+        let asOfSource: String
         let loans: [Line]
         let totals: Totals
-        enum CodingKeys: String, CodingKey { case asOf = "as_of", loans, totals }
+        enum CodingKeys: String, CodingKey { case asOf = "as_of", asOfSource = "as_of_source", loans, totals }
     }
 }
