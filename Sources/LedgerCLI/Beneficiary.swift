@@ -62,7 +62,8 @@ enum NationalIDKeyEnvironment {
 
     /// Says on stderr, once per process, that the variable is set but no longer read.
     static func warnIfSet() {
-        guard ProcessInfo.processInfo.environment[variable] != nil else { return }
+        // getenv, not ProcessInfo: a value that is not UTF-8 must still be noticed.
+        guard getenv(variable) != nil else { return }
         guard warned.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         Output.message("""
             ledger: warning: \(variable) is set but no longer read: national ids are fingerprinted by the database \
