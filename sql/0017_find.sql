@@ -46,6 +46,8 @@ CREATE TABLE ledger_read.beneficiaries (
     national_id_fingerprint text,
     registered_by           text        NOT NULL,
     registered_at           timestamptz NOT NULL,
+    -- The business date registered (NULL for registrations recorded before it was given).
+    registered_on           date,
     amendments              int         NOT NULL,
     last_amended_on         date,
     last_amended_by         text,

@@ -217,7 +217,7 @@ extension Beneficiary {
                         ("beneficiary", b.beneficiaryID), ("kind", b.kind), ("name", b.name), ("unit", b.unit),
                         ("categories", b.categories.isEmpty ? "-" : b.categories.joined(separator: ", ")),
                         ("bank account", b.bankAccount ?? "-"), ("national id", b.hasNationalID ? "on record" : "-"),
-                        ("registered", "by \(b.registeredBy) (recorded \(b.registeredAt))"),
+                        ("registered", "\(b.registeredOn.map { "\($0) " } ?? "")by \(b.registeredBy) (recorded \(b.registeredAt))"),
                     ]
                     if b.amendments > 0 {
                         pairs.append(("amendments", "\(b.amendments), the last on \(b.lastAmendedOn ?? "-") by \(b.lastAmendedBy ?? "-") (`ledger audit history --beneficiary \(b.beneficiaryID)`)"))

@@ -11,7 +11,7 @@ public struct BeneficiariesProjection: Projection {
     public static let tables = [
         ReadModelTable(name: "beneficiaries", columns: [
             "beneficiary_id", "kind", "name", "name_folded", "unit", "categories", "bank_account", "national_id_fingerprint",
-            "registered_by", "registered_at", "amendments", "last_amended_on", "last_amended_by", "last_amended_at", "last_position",
+            "registered_by", "registered_at", "registered_on", "amendments", "last_amended_on", "last_amended_by", "last_amended_at", "last_position",
         ], keyCount: 1),
     ]
 
@@ -25,6 +25,7 @@ public struct BeneficiariesProjection: Projection {
         var fingerprint: String?
         var registeredBy: String
         var registeredAtMicroseconds: Int64
+        var registeredOn: LocalDate?
         var amendments = 0
         var lastAmendedOn: LocalDate?
         var lastAmendedBy: String?
@@ -66,7 +67,8 @@ public struct BeneficiariesProjection: Projection {
                 id: id, kind: registered.kind, name: registered.name, unit: registered.district.code,
                 categories: Array(Set(registered.categories)).sorted(), bankAccount: registered.bankAccount,
                 fingerprint: registered.nationalIDFingerprint, registeredBy: event.context.actor,
-                registeredAtMicroseconds: event.context.recordedAtMicroseconds, lastPosition: event.position
+                registeredAtMicroseconds: event.context.recordedAtMicroseconds, registeredOn: registered.registeredOn,
+                lastPosition: event.position
             )
         case .beneficiaryAmended(let amendment):
             guard entries[id] != nil else { return }
@@ -90,7 +92,7 @@ public struct BeneficiariesProjection: Projection {
         [
             entry.id, entry.kind.rawValue, entry.name, NameFolding.fold(entry.name), entry.unit, FindJSON.array(entry.categories),
             entry.bankAccount, entry.fingerprint, entry.registeredBy, Field.timestamp(entry.registeredAtMicroseconds),
-            Field.int(entry.amendments), Field.date(entry.lastAmendedOn), entry.lastAmendedBy,
+            Field.date(entry.registeredOn), Field.int(entry.amendments), Field.date(entry.lastAmendedOn), entry.lastAmendedBy,
             entry.lastAmendedAtMicroseconds.map(Field.timestamp), Field.int(entry.lastPosition),
         ]
     }

@@ -14,13 +14,14 @@ public struct BeneficiaryRow: Sendable, Codable, Equatable {
     public let hasNationalID: Bool
     public let registeredBy: String
     public let registeredAt: String
+    public let registeredOn: String?
     public let amendments: Int
     public let lastAmendedOn: String?
     public let lastAmendedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case beneficiaryID = "beneficiary_id", kind, name, unit, categories, bankAccount = "bank_account", hasNationalID = "national_id_on_record"
-        case registeredBy = "registered_by", registeredAt = "registered_at", amendments, lastAmendedOn = "last_amended_on"
+        case registeredBy = "registered_by", registeredAt = "registered_at", registeredOn = "registered_on", amendments, lastAmendedOn = "last_amended_on"
         case lastAmendedBy = "last_amended_by"
     }
 }
@@ -72,7 +73,7 @@ public struct BeneficiaryDetail: Sendable, Codable, Equatable {
 public enum BeneficiaryFind {
     static let columns = """
         b.beneficiary_id, b.kind, b.name, b.unit, b.categories::text, b.bank_account, b.national_id_fingerprint IS NOT NULL,
-        b.registered_by, b.registered_at, b.amendments, b.last_amended_on::text, b.last_amended_by
+        b.registered_by, b.registered_at, b.amendments, b.last_amended_on::text, b.last_amended_by, b.registered_on::text
         """
 
     static func row(_ row: PostgresRow) throws -> BeneficiaryRow {
@@ -80,7 +81,8 @@ public enum BeneficiaryFind {
             beneficiaryID: try row.string(0), kind: try row.string(1), name: try row.string(2), unit: try row.string(3),
             categories: try JSONDecoder().decode([String].self, from: Data(try row.string(4).utf8)), bankAccount: try row.optionalString(5),
             hasNationalID: try row.bool(6), registeredBy: try row.string(7), registeredAt: try row.timestampText(8),
-            amendments: try row.int(9), lastAmendedOn: try row.optionalDateText(10), lastAmendedBy: try row.optionalString(11)
+            registeredOn: try row.optionalDateText(12), amendments: try row.int(9), lastAmendedOn: try row.optionalDateText(10),
+            lastAmendedBy: try row.optionalString(11)
         )
     }
 
