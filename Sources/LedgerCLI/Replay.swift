@@ -41,10 +41,12 @@ struct Replay: AsyncParsableCommand {
             case (_?, _?):
                 throw DomainError.invalidInput(field: "--until-position", problem: "give either --as-of or --until-position, not both")
             }
-            let filter = try filters.filter()
             do {
                 try await Report.withDatabase(connection) { database in
-                    let (report, point) = try await BudgetReport.replay(EventStore(connection: database), until: limit, filter: filter)
+                    let places = try await LedgerService(connection: database).places()
+                    let filter = try filters.filter(places: places)
+                    var (report, point) = try await BudgetReport.replay(EventStore(connection: database), until: limit, filter: filter)
+                    report.places = places
                     let when = point.recordedAtMicroseconds.map { ", recorded \(Output.timestamp($0))" } ?? ""
                     Output.message("replay: log folded to position \(point.position)\(when); head is \(point.headPosition)")
                     for event in point.skipped { Output.message("replay: warning: left out \(event.description)") }

@@ -25,13 +25,15 @@ struct Report: AsyncParsableCommand {
     struct BudgetFilterOptions: ParsableArguments {
         @Option(help: "Only this fiscal year.") var year: Int?
         @Option(help: "Only this programme code.") var program: String?
-        @Option(help: "Only this district, with or without diacritics (Ninh Kiều, ninh kieu).") var district: String?
+        @Option(help: "Only the units of this name or code (in force in --year when given): \(UnitOption.help).") var unit: String?
+        @Option(help: "Alias of --unit.") var district: String?
 
-        func filter() throws -> BudgetReportFilter {
-            BudgetReportFilter(
-                fiscalYear: try year.map { try Recording.year($0) },
+        func filter(places: PlaceCatalog) throws -> BudgetReportFilter {
+            let year = try year.map { try Recording.year($0) }
+            return BudgetReportFilter(
+                fiscalYear: year,
                 program: try program.map { try Identifier.validated($0, field: "--program") },
-                district: try district.map { try District(parsing: $0, field: "--district") }
+                units: try UnitOption.text(unit: unit, district: district).map { try places.filter($0.text, year: year, field: $0.field) }
             )
         }
     }
@@ -80,13 +82,16 @@ struct BudgetReportCommand: AsyncParsableCommand {
     @OptionGroup var filters: Report.BudgetFilterOptions
     @Option(name: .customLong("as-of"), help: "Business date YYYY-MM-DD: count only what happened by then.")
     var asOf: String?
+    @Flag(help: "Add a table of each old district's figures beside those of the wards and communes made from it.")
+    var withSuccessors = false
 
     func run() async throws {
         try await reportingErrors {
-            let filter = try filters.filter()
             let date = try Report.businessDate(asOf, field: "--as-of")
             try await Report.withDatabase(connection) { database in
-                let report: BudgetReport
+                let places = try await LedgerService(connection: database).places()
+                let filter = try filters.filter(places: places)
+                var report: BudgetReport
                 if let date {
                     report = try await BudgetReport.asOfBusinessDate(date, EventStore(connection: database), filter: filter)
                     Output.message("report budget: business dates up to \(date), log folded to position \(report.position)")
@@ -96,6 +101,8 @@ struct BudgetReportCommand: AsyncParsableCommand {
                     report = fromTable
                     if let warning = lag.warning { Output.message("report budget: \(warning)") }
                 }
+                report.places = places
+                report.withSuccessors = withSuccessors
                 try Report.print(report, format: output.format)
             }
         }

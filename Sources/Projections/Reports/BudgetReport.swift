@@ -52,7 +52,7 @@ public struct BudgetFigures: Sendable, Equatable, Encodable {
     }
 }
 
-/// One budget: programme × fiscal year × district.
+/// One budget: programme × fiscal year × unit (the field keeps its name `district`: a unit code).
 public struct BudgetReportLine: Sendable, Equatable {
     public let program: String
     public let fiscalYear: Int
@@ -77,16 +77,19 @@ public struct BudgetReportFilter: Sendable, Equatable {
     public var fiscalYear: Int?
     public var program: String?
     public var district: District?
+    /// Only these units (`--unit NAME`: every unit of that name, `PlaceCatalog.filter`).
+    public var units: Set<UnitCode>?
 
-    public init(fiscalYear: Int? = nil, program: String? = nil, district: District? = nil) {
+    public init(fiscalYear: Int? = nil, program: String? = nil, district: District? = nil, units: Set<UnitCode>? = nil) {
         self.fiscalYear = fiscalYear
         self.program = program
         self.district = district
+        self.units = units
     }
 
     public func includes(_ line: BudgetReportLine) -> Bool {
         (fiscalYear.map { $0 == line.fiscalYear } ?? true) && (program.map { $0 == line.program } ?? true)
-            && (district.map { $0 == line.district } ?? true)
+            && (district.map { $0 == line.district } ?? true) && (units.map { $0.contains(line.district) } ?? true)
     }
 }
 
@@ -103,6 +106,10 @@ public struct BudgetReport: Sendable, Equatable {
     public var skipped: [UnreadableEvent] = []
     /// For a business-date view (`report budget --as-of DATE`): the date.
     public let businessDate: LocalDate?
+    /// The places loaded: how units are named, and which came from which (empty: the nine districts).
+    public var places = PlaceCatalog()
+    /// Adds the old units' figures beside their successors' (`--with-successors`).
+    public var withSuccessors = false
 
     public init(lines: [BudgetReportLine], filter: BudgetReportFilter = .init(), position: Int64, businessDate: LocalDate? = nil) {
         self.lines = lines.filter(filter.includes).sorted(by: BudgetReportLine.ordered)
@@ -126,6 +133,38 @@ public struct BudgetReport: Sendable, Equatable {
 
     public var total: BudgetFigures { lines.reduce(.zero) { $0 + $1.figures } }
 
+    /// How a unit is named in the report: with no places loaded, a district by its name
+    /// (`Ninh Kiều`); with places, every unit with its kind (`quận Ninh Kiều`, `phường Ninh Kiều`).
+    public func unitName(_ code: UnitCode) -> String {
+        places.isEmpty ? code.name : places.title(of: code)
+    }
+
+    /// Each unit of the report that other units came from (an old district), with its figures
+    /// and those of each unit made from it (across programmes and years shown; a successor made
+    /// from several units appears under each of them).
+    public var successions: [Succession] {
+        let totals = Dictionary(uniqueKeysWithValues: districtTotals.map { ($0.district, $0.figures) })
+        var predecessors: Set<UnitCode> = []
+        for unit in places.all() { predecessors.formUnion(unit.predecessors) }
+        return predecessors.sorted().compactMap { old in
+            let successors = places.successors(of: old).map { ($0.code, totals[$0.code] ?? .zero) }
+            guard totals[old] != nil || successors.contains(where: { totals[$0.0] != nil }) else { return nil }
+            return Succession(unit: old, figures: totals[old] ?? .zero,
+                              successors: successors.map { Succession.Successor(unit: $0.0, figures: $0.1) })
+        }
+    }
+
+    public struct Succession: Sendable, Equatable {
+        public struct Successor: Sendable, Equatable {
+            public let unit: UnitCode
+            public let figures: BudgetFigures
+        }
+        public let unit: UnitCode
+        public let figures: BudgetFigures
+        public let successors: [Successor]
+        public var successorsTotal: BudgetFigures { successors.reduce(.zero) { $0 + $1.figures } }
+    }
+
     // MARK: Forms
 
     /// Two tables: the budgets with a total after each programme and a grand total; then the
@@ -135,27 +174,49 @@ public struct BudgetReport: Sendable, Equatable {
         let byProgram = Dictionary(grouping: lines, by: \.program)
         for (program, total) in programTotals {
             for line in byProgram[program] ?? [] {
-                rows.append([line.program, String(line.fiscalYear), line.district.name] + line.figures.amounts.map(Cell.grouped))
+                rows.append([line.program, String(line.fiscalYear), unitName(line.district)] + line.figures.amounts.map(Cell.grouped))
             }
             rows.append([program, "", "total"] + total.amounts.map(Cell.grouped))
         }
         rows.append(["all programmes", "", "total"] + total.amounts.map(Cell.grouped))
-        var districtRows = districtTotals.map { [$0.district.name] + $0.figures.amounts.map(Cell.grouped) }
-        districtRows.append(["all districts"] + total.amounts.map(Cell.grouped))
-        return [
+        var districtRows = districtTotals.map { [unitName($0.district)] + $0.figures.amounts.map(Cell.grouped) }
+        districtRows.append([places.isEmpty ? "all districts" : "all units"] + total.amounts.map(Cell.grouped))
+        var tables = [
             ReportTable(header: ["programme", "year", "district"] + BudgetFigures.columnNames, rows: rows),
             ReportTable(header: ["district"] + BudgetFigures.columnNames, rows: districtRows),
         ]
+        if withSuccessors {
+            var successionRows: [[String]] = []
+            for succession in successions {
+                successionRows.append([unitName(succession.unit), ""] + succession.figures.amounts.map(Cell.grouped))
+                for successor in succession.successors {
+                    let others = (places.unit(successor.unit)?.predecessors ?? []).filter { $0 != succession.unit }
+                    let note = others.isEmpty ? "" : " (also from \(others.map(unitName).joined(separator: ", ")))"
+                    successionRows.append(["", "→ " + unitName(successor.unit) + note] + successor.figures.amounts.map(Cell.grouped))
+                }
+                successionRows.append(["", "successors total"] + succession.successorsTotal.amounts.map(Cell.grouped))
+            }
+            tables.append(ReportTable(header: ["old unit", "successor"] + BudgetFigures.columnNames, rows: successionRows))
+        }
+        return tables
     }
 
     /// One CSV: `level` is `budget` for a budget, `programme` / `district` for their totals,
     /// `total` for the grand total; columns that do not apply are empty.
     public var csv: String {
         var rows: [[String]] = lines.map {
-            ["budget", $0.program, String($0.fiscalYear), $0.district.code, $0.district.name] + $0.figures.amounts.map(Cell.exact)
+            ["budget", $0.program, String($0.fiscalYear), $0.district.code, unitName($0.district)] + $0.figures.amounts.map(Cell.exact)
         }
         rows += programTotals.map { ["programme", $0.program, "", "", ""] + $0.figures.amounts.map(Cell.exact) }
-        rows += districtTotals.map { ["district", "", "", $0.district.code, $0.district.name] + $0.figures.amounts.map(Cell.exact) }
+        rows += districtTotals.map { ["district", "", "", $0.district.code, unitName($0.district)] + $0.figures.amounts.map(Cell.exact) }
+        if withSuccessors {
+            // `successor` rows: the program column names the old unit they came from.
+            for succession in successions {
+                rows += succession.successors.map {
+                    ["successor", succession.unit.code, "", $0.unit.code, unitName($0.unit)] + $0.figures.amounts.map(Cell.exact)
+                }
+            }
+        }
         rows.append(["total", "", "", "", ""] + total.amounts.map(Cell.exact))
         return ReportCSV.text(
             header: ["level", "program", "fiscal_year", "district", "district_name"] + BudgetFigures.exactColumnNames, rows: rows
@@ -192,24 +253,55 @@ public struct BudgetReport: Sendable, Equatable {
         let budgets: [Line]
         let programTotals: [Line]
         let districtTotals: [Line]
+        let successions: [SuccessionLine]?
         let total: BudgetFigures
+
+        struct SuccessionLine: Encodable {
+            let district: String
+            let districtName: String
+            let figures: BudgetFigures
+            let successors: [Line]
+            let successorsTotal: BudgetFigures
+
+            enum CodingKeys: String, CodingKey {
+                case district, districtName = "district_name", successors, successorsTotal = "successors_total"
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(district, forKey: .district)
+                try container.encode(districtName, forKey: .districtName)
+                try figures.encode(to: encoder)
+                try container.encode(successors, forKey: .successors)
+                try container.encode(successorsTotal, forKey: .successorsTotal)
+            }
+        }
 
         init(_ report: BudgetReport) {
             position = report.position
             businessDate = report.businessDate?.description
             budgets = report.lines.map {
-                Line(program: $0.program, fiscalYear: $0.fiscalYear, district: $0.district.code, districtName: $0.district.name, figures: $0.figures)
+                Line(program: $0.program, fiscalYear: $0.fiscalYear, district: $0.district.code, districtName: report.unitName($0.district), figures: $0.figures)
             }
             programTotals = report.programTotals.map { Line(program: $0.program, fiscalYear: nil, district: nil, districtName: nil, figures: $0.figures) }
             districtTotals = report.districtTotals.map {
-                Line(program: nil, fiscalYear: nil, district: $0.district.code, districtName: $0.district.name, figures: $0.figures)
+                Line(program: nil, fiscalYear: nil, district: $0.district.code, districtName: report.unitName($0.district), figures: $0.figures)
+            }
+            successions = !report.withSuccessors ? nil : report.successions.map { succession in
+                SuccessionLine(
+                    district: succession.unit.code, districtName: report.unitName(succession.unit), figures: succession.figures,
+                    successors: succession.successors.map {
+                        Line(program: nil, fiscalYear: nil, district: $0.unit.code, districtName: report.unitName($0.unit), figures: $0.figures)
+                    },
+                    successorsTotal: succession.successorsTotal
+                )
             }
             total = report.total
         }
 
         enum CodingKeys: String, CodingKey {
             case position, businessDate = "business_date_as_of", budgets, programTotals = "program_totals"
-            case districtTotals = "district_totals", total
+            case districtTotals = "district_totals", successions, total
         }
     }
 }
