@@ -35,10 +35,13 @@ extension Beneficiary {
                 if bankAccount != nil, clearBankAccount {
                     throw DomainError.invalidInput(field: "--clear-bank-account", problem: "not with --bank-account (one replaces the account, the other removes it)")
                 }
+                let amendedOn = try Recording.date(amendedOn, field: "--amended-on")
+                // The unit of that name in force on the amendment's date (PlaceCatalog.resolve).
+                let movedTo = try await unit.asyncMap { try await Recording.service(connection).resolveUnit($0, when: .on(amendedOn), field: "--unit") }
                 let command = AmendBeneficiary(
-                    id: id, reason: reason, amendedOn: try Recording.date(amendedOn, field: "--amended-on"), name: name,
+                    id: id, reason: reason, amendedOn: amendedOn, name: name,
                     addCategories: addCategory, removeCategories: removeCategory, bankAccount: bankAccount,
-                    clearBankAccount: clearBankAccount, unit: try unit.map { try District(parsing: $0, field: "--unit") }
+                    clearBankAccount: clearBankAccount, unit: movedTo
                 )
                 let nationalID = try nationalId.map { try NationalID(parsing: $0, field: "--national-id") }
                 let outcome = try await Recording.service(connection).amendBeneficiary(command, nationalID: nationalID, commandID: write.commandId)

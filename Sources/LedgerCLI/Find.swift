@@ -41,13 +41,13 @@ enum FindOutput {
     static func exact(_ value: Int64?) -> String { value.map(String.init) ?? "" }
     static func text(_ value: String?) -> String { value ?? "-" }
 
-    /// A unit given by name (`--unit`, or its alias `--district`), with or without diacritics.
-    static func unit(_ unit: String?, district: String?) throws -> String? {
-        if unit != nil, district != nil {
-            throw DomainError.invalidInput(field: "--unit", problem: "give --unit or its alias --district, not both")
-        }
-        guard let text = unit ?? district else { return nil }
-        return try District(parsing: text, field: unit != nil ? "--unit" : "--district").code
+    /// A unit given by name (`--unit`, or its alias `--district`), with or without diacritics and
+    /// quận/huyện/phường/xã, or by code: the one unit of that name (in force in `year` when given;
+    /// `PlaceCatalog.resolve`), so `ninh kieu` in 2024 is the district and in 2026 the ward.
+    static func unit(_ unit: String?, district: String?, connection: ConnectionOptions, year: Int? = nil) async throws -> String? {
+        guard let (text, field) = try UnitOption.text(unit: unit, district: district) else { return nil }
+        let places = try await Recording.service(connection).places()
+        return try places.resolve(text, when: year.map(PlaceCatalog.When.inYear) ?? .any, field: field).code
     }
 
     static func identifier(_ text: String?, field: String) throws -> String? {
@@ -89,8 +89,8 @@ extension Application {
                     filter.status = parsed
                 }
                 filter.program = try FindOutput.identifier(program, field: "--program")
-                filter.unit = try FindOutput.unit(unit, district: district)
                 filter.fiscalYear = try year.map { try Recording.year($0) }
+                filter.unit = try await FindOutput.unit(unit, district: district, connection: connection, year: filter.fiscalYear)
                 filter.beneficiaryID = try FindOutput.identifier(beneficiary, field: "--beneficiary")
                 filter.submittedBy = submittedBy
                 let limit = try Find.checkedLimit(find.limit)
@@ -251,7 +251,7 @@ extension Beneficiary {
 
         func run() async throws {
             try await reportingErrors {
-                var filter = BeneficiaryFilter(name: name, unit: try FindOutput.unit(unit, district: district))
+                var filter = BeneficiaryFilter(name: name, unit: try await FindOutput.unit(unit, district: district, connection: connection))
                 let nationalID = try nationalId.map { try NationalID(parsing: $0, field: "--national-id") }
                 let limit = try Find.checkedLimit(find.limit)
                 let found = try await Report.withDatabase(connection) { database in

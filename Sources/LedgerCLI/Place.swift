@@ -130,3 +130,11 @@ enum UnitOption {
 
     static let help = "a name with or without diacritics and quận/huyện/phường/xã (Ninh Kiều, phuong cai khe), or a code"
 }
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
