@@ -65,7 +65,7 @@ public struct HistoryEntry: Sendable, Equatable, Encodable {
     /// Business-date fields of the domain's events, most specific first.
     static let businessDateFields = [
         "paid_on", "reversed_on", "disbursed_on", "decided_on", "withdrawn_on", "closed_on", "written_off_on",
-        "settled_on", "submitted_on", "effective_from",
+        "settled_on", "submitted_on", "amended_on", "effective_from",
     ]
 }
 

@@ -23,7 +23,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         public let recordedAtMicroseconds: Int64
         /// The business date the event states (nil for a registration, which has none).
         public let businessDate: LocalDate?
-        /// `registered`, `submitted`, `approved`, `rejected`, `withdrawn`, `payment`,
+        /// `registered`, `amended`, `submitted`, `approved`, `rejected`, `withdrawn`, `payment`,
         /// `payment reversed`, `closed`, `loan disbursed`, `loan repayment`, `loan settled`,
         /// `loan written off`.
         public let event: String
@@ -162,6 +162,10 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             guard registration.beneficiaryID == beneficiaryID else { return }
             name = registration.name
             district = registration.district
+        case .beneficiaryAmended(let amendment):
+            guard amendment.beneficiaryID == beneficiaryID else { return }
+            if let newName = amendment.name { name = newName }
+            if let unit = amendment.unit { district = unit }
         case .applicationSubmitted, .applicationApproved, .applicationRejected, .applicationWithdrawn, .paymentRecorded,
              .paymentReversed, .loanOpened, .applicationClosed:
             let prefix = Streams.application("")
@@ -228,6 +232,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         case .beneficiaryRegistered(let registration):
             program = nil
             what = ("registered", nil, nil, "\(registration.kind.rawValue), \(registration.district.name)")
+        case .beneficiaryAmended(let amendment):
+            program = nil
+            what = ("amended", amendment.amendedOn, nil, "\(BeneficiaryDecisions.describe(amendment)); reason: \(amendment.reason)")
         case .applicationSubmitted(let submission):
             what = ("submitted", submission.submittedOn, submission.requestedVND, "requested, fiscal year \(submission.fiscalYear)")
         case .applicationApproved(let approval):
