@@ -25,16 +25,18 @@
 -- audit verify` names such a reversal recorded before (lifecycle).
 --
 -- The read models are owned by ledger_admin (0006, 0010, 0011): the rest of this file acts as
--- ledger_admin, and needs a session that may (a superuser, or a deploy account that is also a
--- member of ledger_admin; docs/operations.md, "Who migrates").
+-- ledger_admin. The file needs a session that may act as both (a superuser, or a deploy account
+-- that is a member of ledger_owner and ledger_admin; docs/operations.md, "Who migrates").
 
 DO $who$
 BEGIN
     IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)
-       AND NOT pg_catalog.pg_has_role(session_user, 'ledger_admin', 'MEMBER') THEN
+       AND NOT (pg_catalog.pg_has_role(session_user, 'ledger_admin', 'MEMBER')
+                AND pg_catalog.pg_has_role(session_user, 'ledger_owner', 'MEMBER')) THEN
         RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
-            '0018_one_meaning.sql changes read models in ledger_read, which ledger_admin owns: run `ledger migrate` as a '
-            'superuser, or as a deploy account that is also a member of ledger_admin (role %s is neither)',
+            '0018_one_meaning.sql registers a rule as ledger_owner and changes read models in ledger_read, which '
+            'ledger_admin owns: run `ledger migrate` as a superuser, or as a deploy account that is a member of both '
+            '(role %s is neither)',
             session_user);
     END IF;
 END
