@@ -8,7 +8,7 @@ import Postgres
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the people who log in to the ledger (run as an admin; each change is recorded in the log).",
-        subcommands: [Add.self, Grant.self, Revoke.self, Password.self, List.self]
+        subcommands: [Add.self, Grant.self, Revoke.self, Password.self, Disable.self, Enable.self, SetRole.self, List.self]
     )
 
     enum Role: String, ExpressibleByArgument, CaseIterable {
