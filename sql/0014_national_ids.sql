@@ -169,7 +169,11 @@ DECLARE
 BEGIN
     v_result := ledger.national_id_fingerprints_under_key(p_digits);
     -- Every transaction older than the oldest one still running has finished: its rows are garbage.
-    DELETE FROM ledger.national_id_issued WHERE txid < pg_snapshot_xmin(pg_current_snapshot());
+    -- Rows another issuer is removing right now are left to it (no waiting, no deadlock).
+    DELETE FROM ledger.national_id_issued
+    WHERE (txid, fingerprint) IN (SELECT g.txid, g.fingerprint FROM ledger.national_id_issued g
+                                  WHERE g.txid < pg_snapshot_xmin(pg_current_snapshot())
+                                  FOR UPDATE SKIP LOCKED);
     INSERT INTO ledger.national_id_issued (txid, fingerprint)
     SELECT pg_current_xact_id(), f FROM unnest(v_result) AS f
     ON CONFLICT DO NOTHING;

@@ -192,7 +192,7 @@ public enum SchemaManifest {
         (#"function ledger.integer_problem(p_value jsonb, p_low numeric, p_high numeric) owner"#, #"ledger_owner"#),
         (#"function ledger.integer_problem(p_value jsonb, p_low numeric, p_high numeric) security"#, #"invoker"#),
         (#"function ledger.integer_problem(p_value jsonb, p_low numeric, p_high numeric) settings"#, #"search_path=pg_catalog, pg_temp"#),
-        (#"function ledger.issue_national_id_fingerprints(p_digits text[]) definition md5"#, #"90ae36cdf369045c59f30035b2c867ad"#),
+        (#"function ledger.issue_national_id_fingerprints(p_digits text[]) definition md5"#, #"7a40fd67cbf48d42dacd04ec4e14762d"#),
         (#"function ledger.issue_national_id_fingerprints(p_digits text[]) grant to ledger_officer"#, #"EXECUTE"#),
         (#"function ledger.issue_national_id_fingerprints(p_digits text[]) grant to ledger_owner"#, #"EXECUTE"#),
         (#"function ledger.issue_national_id_fingerprints(p_digits text[]) grant to ledger_writer"#, #"EXECUTE"#),

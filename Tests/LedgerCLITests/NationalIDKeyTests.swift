@@ -354,3 +354,50 @@ struct NationalIDKeyTests {
         await superuser.close()
     }
 }
+
+/// Officers registering at the same moment, each issued fingerprints in their own transaction.
+@Suite(.enabled(if: TestDatabase.enabled))
+struct NationalIDConcurrencyTests {
+    @Test func concurrentRegistrationsEachGetTheirOwnFingerprintAndTheSamePersonOnlyOnce() async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = LedgerService(connection: try await db.connect())
+            _ = try await superuser.loadCatalog(SampleCatalog.json)
+            _ = try await superuser.setNationalIDKey(Array(NationalIDKeyTests.key.utf8), checking: [])
+            var officers: [LedgerService] = []
+            for index in 0..<6 {
+                officers.append(LedgerService(connection: try await db.connect(user: try await TestDatabase.loginRole("concurrent\(index)", memberOf: ["ledger_officer"]))))
+            }
+            let services = officers
+            // Each officer registers two people of their own and tries the same shared one.
+            let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                for (index, officer) in services.enumerated() {
+                    group.addTask {
+                        for (suffix, digits) in [("a", String(format: "0920800%05d", index)), ("b", String(format: "38100%04d", index))] {
+                            _ = try await officer.registerBeneficiary(
+                                RegisterBeneficiary(id: "HH-\(index)\(suffix)", kind: .household, name: "Hộ \(index)\(suffix)",
+                                                    district: .ninhKieu, categories: ["poor"], bankAccount: nil),
+                                nationalID: try NationalID(parsing: digits)
+                            )
+                        }
+                        do {
+                            _ = try await officer.registerBeneficiary(
+                                RegisterBeneficiary(id: "HH-shared-\(index)", kind: .household, name: "Hộ chung", district: .ninhKieu,
+                                                    categories: ["poor"], bankAccount: nil),
+                                nationalID: try NationalID(parsing: "079123456789")
+                            )
+                            return ("HH-shared-\(index)", true)
+                        } catch let error as DomainError where error.code == .duplicateNationalID {
+                            return ("HH-shared-\(index)", false)
+                        }
+                    }
+                }
+                var all: [(String, Bool)] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter(\.1).count == 1, "\(outcomes)")
+            let registered = try await db.connect().queryOne("SELECT count(*) FROM ledger.national_ids") { try $0.int64(0) }
+            #expect(registered == 13)
+        }
+    }
+}
