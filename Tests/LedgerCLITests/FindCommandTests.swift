@@ -317,15 +317,27 @@ struct FindCommandTests {
             #expect(show.stdout.contains("Phạm Thị Hương") && show.stdout.contains("amendments:") && show.stdout.contains("2024-06-01"), "\(show)")
         }
     }
+}
 
+/// Upgrading to migration 17. Serialized, and after the test template exists: migrating a new
+/// database runs 0001/0005's statements on the cluster-wide roles, which two migrations at once
+/// may collide on ("tuple concurrently updated").
+@Suite(.serialized, .enabled(if: TestDatabase.enabled))
+struct FindUpgradeTests {
     /// A ledger recorded before 0017: after `ledger migrate`, the find commands say how far behind
     /// the new read models are, and the next `projections run` builds them from the whole log.
     @Test func anExistingLedgerGetsTheNewReadModelsOnItsNextRun() async throws {
+        try await Self.withUnmigratedDatabase(Self.upgrade)
+    }
+
+    /// A database with no migration applied (TestDatabase.withFresh migrates), dropped afterwards.
+    static func withUnmigratedDatabase(_ body: (FreshDatabase) async throws -> Void) async throws {
+        try await TestDatabase.withFresh { _ in }
         let name = TestDatabase.uniqueName("ledger_find_upgrade")
         let server = try await FreshDatabase(name: "postgres").connect()
         try await server.simpleQuery("CREATE DATABASE \(name)")
         do {
-            try await Self.upgrade(FreshDatabase(name: name))
+            try await body(FreshDatabase(name: name))
         } catch {
             try? await server.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             await server.close()
@@ -365,5 +377,37 @@ struct FindCommandTests {
         let reconcile = try await LedgerBinary.run(["audit", "reconcile"], environment: childEnvironment(db))
         #expect(reconcile.status == 0, "\(reconcile)")
         await superuser.close()
+    }
+
+    /// Migration 17 creates read models, which ledger_admin owns: a deploy account that is only a
+    /// member of ledger_owner is stopped before anything changes, with what to do; once also a
+    /// member of ledger_admin, it applies.
+    @Test func migration17NeedsARoleThatMayActAsLedgerAdmin() async throws {
+        try await Self.withUnmigratedDatabase { db in
+            let superuser = try await db.connect()
+            let bundled = try Migration.bundled()
+            _ = try await Migrator(connection: superuser, migrations: bundled.filter { $0.version < 17 }).migrate()
+            let deploy = TestDatabase.uniqueName("f_deploy")
+            try await superuser.simpleQuery("CREATE ROLE \(deploy) LOGIN CREATEROLE IN ROLE ledger_owner")
+            do {
+                let connection = try await db.connect(user: deploy)
+                let through17 = bundled.filter { $0.version <= 17 }
+                let error = await #expect(throws: MigrationError.self) { try await Migrator(connection: connection, migrations: through17).migrate() }
+                #expect(String(describing: error).contains("0017_find.sql creates read models in ledger_read"), "\(String(describing: error))")
+                let last = try await superuser.queryOne("SELECT max(version) FROM ledger_meta.schema_migrations") { try $0.int(0) }
+                #expect(last == 16)
+                try await superuser.simpleQuery("GRANT ledger_admin TO \(deploy)")
+                _ = try await Migrator(connection: connection, migrations: through17).migrate()
+                #expect(try await superuser.queryOne("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'ledger_read' AND tablename = 'payments'") {
+                    try $0.string(0)
+                } == "ledger_admin")
+                await connection.close()
+                try await superuser.simpleQuery("DROP ROLE IF EXISTS \(deploy)")
+            } catch {
+                try? await superuser.simpleQuery("DROP ROLE IF EXISTS \(deploy)")
+                throw error
+            }
+            await superuser.close()
+        }
     }
 }
