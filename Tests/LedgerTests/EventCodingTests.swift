@@ -44,6 +44,8 @@ enum EventSamples {
         )),
         .loanSettled(LoanSettled(settledOn: d("2027-04-01"))),
         .loanWrittenOff(LoanWrittenOff(reason: "borrower deceased", writtenOffOn: d("2025-01-01"), outstandingPrincipalVND: 50_000_000, unpaidInterestVND: 120_000)),
+        .unitDefined(UnitDefined(code: UnitCode(rawValue: "phuong-cai-khe")!, name: "Cái Khế", kind: .ward, validFrom: d("2025-07-01"),
+                                 validUntil: nil, cameFrom: [.ninhKieu, .binhThuy], illustrative: true)),
     ]
 }
 

@@ -15,6 +15,8 @@ import Testing
         ("FundsReserved", #"{"amount_vnd":40000000,"application_id":"A-1"}"#),
         ("FundsReleased", #"{"amount_vnd":5000000,"application_id":"A-1","reason":"closed: unpaid remainder"}"#),
         ("BeneficiaryRegistered", #"{"bank_account":"0123456789","beneficiary_id":"HH-1","categories":["ethnic-minority","poor"],"district":"thot-not","kind":"household","name":"Trần Thị Bích","national_id_fingerprint":"abababababababababababababababababababababababababababababababab"}"#),
+        ("BeneficiaryAmended", #"{"add_categories":["near-poor"],"amended_on":"2024-02-01","bank_account":"VCB 0123456789","beneficiary_id":"HH-1","clear_bank_account":true,"name":"Trần Thị Bích Ngọc","national_id_fingerprint":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","reason":"typo in the registration","remove_categories":["poor"],"unit":"ninh-kieu"}"#),
+        ("CategoryDefined", #"{"label_en":"Near-poor household","label_vi":"Hộ cận nghèo","name":"near-poor"}"#),
         ("BenefitCommitted", #"{"amount_vnd":40000000,"application_id":"A-1","program":"NQ12-HOUSING"}"#),
         ("BenefitReleased", #"{"amount_vnd":5000000,"application_id":"A-1","program":"NQ12-HOUSING"}"#),
         ("ApplicationSubmitted", #"{"application_id":"A-1","beneficiary_id":"HH-1","district":"ninh-kieu","fiscal_year":2024,"program":"NQ12-LATRINE","requested_vnd":6000000,"submitted_on":"2024-03-01"}"#),
@@ -29,6 +31,7 @@ import Testing
         ("LoanRepaid", #"{"amount_vnd":10000000,"interest_vnd":1645479,"outstanding_principal_after_vnd":91645479,"overdue_interest_vnd":0,"overdue_principal_vnd":0,"paid_on":"2024-07-01","prepaid_principal_vnd":21188,"principal_due_vnd":8333333,"repayment_id":"R-1","unpaid_interest_after_vnd":0,"unpaid_overdue_interest_after_vnd":0}"#),
         ("LoanSettled", #"{"settled_on":"2027-04-01"}"#),
         ("LoanWrittenOff", #"{"outstanding_principal_vnd":50000000,"reason":"borrower deceased","unpaid_interest_vnd":120000,"written_off_on":"2025-01-01"}"#),
+        ("UnitDefined", #"{"came_from":["ninh-kieu","binh-thuy"],"code":"phuong-cai-khe","illustrative":true,"kind":"ward","name":"Cái Khế","valid_from":"2025-07-01"}"#),
     ]
 
     @Test func everyEventTypeIsWrittenExactlyAsBefore() throws {

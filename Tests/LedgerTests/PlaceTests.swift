@@ -132,4 +132,20 @@ struct PlaceTests {
         let message = Self.problem { try PlaceDecisions.load(file: file, known: Self.sample) }
         #expect(message?.contains("came_from nowhere is not a unit defined before it") == true, "\(message ?? "")")
     }
+
+    @Test func aRegistrationCarriesItsDateAndOlderOnesReadWithout() throws {
+        let registered = BeneficiaryRegistered(beneficiaryID: "HH-9", kind: .household, name: "Lê Văn C", district: UnitCode(rawValue: "phuong-cai-khe")!,
+                                               categories: ["poor"], bankAccount: nil, nationalIDFingerprint: nil, registeredOn: Self.date("2025-08-01"))
+        let stored = try LedgerEvent.beneficiaryRegistered(registered).newEvent()
+        #expect(stored.payloadJSON.contains(#""registered_on":"2025-08-01""#) && stored.payloadJSON.contains(#""district":"phuong-cai-khe""#))
+        #expect(try LedgerEvent.decode(type: "BeneficiaryRegistered", schemaVersion: 1, payloadJSON: stored.payloadJSON) == .beneficiaryRegistered(registered))
+        #expect(try LedgerEvent.decodeWithJSONDecoder(type: "BeneficiaryRegistered", schemaVersion: 1, payloadJSON: stored.payloadJSON)
+            == .beneficiaryRegistered(registered))
+        let old = #"{"beneficiary_id":"HH-1","categories":["poor"],"district":"thot-not","kind":"household","name":"Trần Thị Bích"}"#
+        guard case .beneficiaryRegistered(let read)? = try LedgerEvent.decode(type: "BeneficiaryRegistered", schemaVersion: 1, payloadJSON: old) else {
+            Issue.record("an old registration does not read")
+            return
+        }
+        #expect(read.registeredOn == nil && read.district == .thotNot)
+    }
 }

@@ -88,6 +88,29 @@ struct FlatPayload {
         }
         guard let p = FlatPayload(payloadJSON) else { return nil }
         switch type {
+        case "UnitDefined":
+            guard let code = p.string("code").flatMap(UnitCode.init(rawValue:)), let name = p.string("name"),
+                  let kind = p.string("kind").flatMap(UnitKind.init(rawValue:)), let from = p.date("valid_from"),
+                  let untilText = p.optionalString("valid_until") else { return nil }
+            let until = untilText == nil ? nil : p.date("valid_until")
+            if untilText != nil, until == nil { return nil }
+            var cameFrom: [UnitCode]?
+            switch p.value("came_from") {
+            case nil, .null?: cameFrom = nil
+            case .array?:
+                guard let codes = p.strings("came_from")?.compactMap(UnitCode.init(rawValue:)), codes.count == p.strings("came_from")?.count
+                else { return nil }
+                cameFrom = codes
+            default: return nil
+            }
+            var illustrative: Bool?
+            switch p.value("illustrative") {
+            case nil, .null?: illustrative = nil
+            case .bool(let flag)?: illustrative = flag
+            default: return nil
+            }
+            return .unitDefined(UnitDefined(code: code, name: name, kind: kind, validFrom: from, validUntil: until, cameFrom: cameFrom,
+                                            illustrative: illustrative))
         case "BudgetAllocated":
             guard let program = p.string("program"), let year = p.int("fiscal_year"), let district = p.district(),
                   let amount = p.vnd("amount_vnd"), let reference = p.string("reference") else { return nil }
