@@ -65,8 +65,10 @@ let loanTermsJSON = #"{"rate_periods": [{"from": "2024-01-01", "annual_rate_basi
         let catalog = try ProgramCatalog(parsing: SampleCatalog.json)
         let decision = try ProgramDecisions.load(catalog: catalog, existing: [:])
         #expect(!decision.alreadyDone)
-        #expect(decision.streams.count == 7)
-        for (entry, program) in zip(decision.streams, catalog.programs) {
+        // The six declared categories first (each on its own stream), then the seven programmes.
+        #expect(decision.streams.count == 13)
+        #expect(decision.streams.prefix(6).map(\.stream) == catalog.categories.map { "category-\($0.name)" })
+        for (entry, program) in zip(decision.streams.dropFirst(6), catalog.programs) {
             #expect(entry.stream == "program-\(program.code)")
             #expect(entry.expectedVersion == 0)
             #expect(entry.events == [.programDefined(program)])
@@ -88,7 +90,9 @@ let loanTermsJSON = #"{"rate_periods": [{"from": "2024-01-01", "annual_rate_basi
     @Test func loadingTheSameCatalogTwiceAppendsNothing() throws {
         let catalog = try ProgramCatalog(parsing: SampleCatalog.json)
         let existing = try Self.loaded(catalog)
-        let again = try ProgramDecisions.load(catalog: try ProgramCatalog(parsing: SampleCatalog.json), existing: existing)
+        let categories = Dictionary(uniqueKeysWithValues: catalog.categories.map { ($0.name, ($0, version: Int64(1))) })
+        let again = try ProgramDecisions.load(catalog: try ProgramCatalog(parsing: SampleCatalog.json), existing: existing,
+                                              existingCategories: categories)
         #expect(again.streams.isEmpty)
         #expect(again.alreadyDone)
         #expect(again.summary.contains("unchanged"))

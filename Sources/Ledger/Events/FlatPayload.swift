@@ -135,6 +135,35 @@ struct FlatPayload {
             return .beneficiaryRegistered(BeneficiaryRegistered(beneficiaryID: id, kind: kind, name: name, district: district,
                                                                 categories: categories, bankAccount: bank, nationalIDFingerprint: fingerprint,
                                                                 registeredOn: registeredOn))
+        case "BeneficiaryAmended":
+            guard let id = p.string("beneficiary_id"), let reason = p.string("reason"), let amendedOn = p.date("amended_on"),
+                  let name = p.optionalString("name"), let bank = p.optionalString("bank_account"),
+                  let fingerprint = p.optionalString("national_id_fingerprint"), let unitCode = p.optionalString("unit") else { return nil }
+            let unit = unitCode.flatMap(District.init(rawValue:))
+            if unitCode != nil, unit == nil { return nil }
+            var lists: [[String]?] = []
+            for key in ["add_categories", "remove_categories"] {
+                switch p.value(key) {
+                case nil, .null?: lists.append(nil)
+                case .array?:
+                    guard let list = p.strings(key) else { return nil }
+                    lists.append(list)
+                default: return nil
+                }
+            }
+            var clear: Bool?
+            switch p.value("clear_bank_account") {
+            case nil, .null?: clear = nil
+            case .bool(let flag)?: clear = flag
+            default: return nil
+            }
+            return .beneficiaryAmended(BeneficiaryAmended(
+                beneficiaryID: id, reason: reason, amendedOn: amendedOn, name: name, addCategories: lists[0], removeCategories: lists[1],
+                bankAccount: bank, clearBankAccount: clear, unit: unit, nationalIDFingerprint: fingerprint
+            ))
+        case "CategoryDefined":
+            guard let name = p.string("name"), let labelVi = p.string("label_vi"), let labelEn = p.string("label_en") else { return nil }
+            return .categoryDefined(CategoryDefined(name: name, labelVi: labelVi, labelEn: labelEn))
         case "BenefitCommitted":
             guard let application = p.string("application_id"), let program = p.string("program"), let amount = p.vnd("amount_vnd") else { return nil }
             return .benefitCommitted(BenefitCommitted(applicationID: application, program: program, amountVND: amount))
