@@ -319,85 +319,78 @@ struct FindCommandTests {
     }
 }
 
-/// Upgrading to migration 17. Serialized, and after the test template exists: migrating a new
-/// database runs 0001/0005's statements on the cluster-wide roles, which two migrations at once
-/// may collide on ("tuple concurrently updated").
-@Suite(.serialized, .enabled(if: TestDatabase.enabled))
+/// Upgrading to migration 17. A ledger "before 17" is a migrated test database with what 0017
+/// creates dropped and its migration row removed (migrating a new database from scratch would
+/// replay 0001/0005 on the cluster-wide roles while other tests run: see docs/operations.md).
+@Suite(.enabled(if: TestDatabase.enabled))
 struct FindUpgradeTests {
+    /// Takes a migrated database back to before 0017.
+    static func removeMigration17(_ superuser: PostgresConnection) async throws {
+        let names = ["beneficiaries", "payments", "application_steps"]
+        try await superuser.simpleQuery("""
+            DROP TABLE \(names.map { "ledger_read.\($0)" }.joined(separator: ", "));
+            DROP TABLE \(names.map { "ledger_read_build.shape_\($0)" }.joined(separator: ", "));
+            DROP VIEW \(names.flatMap { ["ledger_read.lease_\($0)_runner", "ledger_read.lease_\($0)_rebuild"] }.joined(separator: ", "));
+            DELETE FROM ledger_read.checkpoints WHERE projection IN ('beneficiaries', 'payments', 'application_steps');
+            DELETE FROM ledger_meta.schema_migrations WHERE version = 17;
+            """)
+    }
+
     /// A ledger recorded before 0017: after `ledger migrate`, the find commands say how far behind
     /// the new read models are, and the next `projections run` builds them from the whole log.
     @Test func anExistingLedgerGetsTheNewReadModelsOnItsNextRun() async throws {
-        try await Self.withUnmigratedDatabase(Self.upgrade)
-    }
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            try await Self.removeMigration17(superuser)
+            func run(_ arguments: [String]) async throws -> LedgerRun {
+                let result = try await LedgerBinary.run(arguments, environment: childEnvironment(db))
+                #expect(result.status == 0, "\(result)")
+                return result
+            }
+            try await withScratchFolder { folder in
+                let catalog = folder.appendingPathComponent("programs.json")
+                try Data(try await run(["program", "sample"]).stdout.utf8).write(to: catalog)
+                _ = try await run(["program", "load", catalog.path])
+            }
+            _ = try await run(["beneficiary", "register", "--id", "HH-1", "--kind", "household", "--name", "Nguyễn Văn An", "--district",
+                               "ninh kieu", "--category", "poor"])
+            _ = try await run(["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING", "--amount",
+                               "5000000", "--submitted-on", "2024-03-01"])
+            let notYet = try await LedgerBinary.run(["beneficiary", "search", "--name", "an"], environment: childEnvironment(db))
+            #expect(notYet.status == 1 && notYet.stderr.contains("run `ledger migrate`"), "\(notYet)")
 
-    /// A database with no migration applied (TestDatabase.withFresh migrates), dropped afterwards.
-    static func withUnmigratedDatabase(_ body: (FreshDatabase) async throws -> Void) async throws {
-        try await TestDatabase.withFresh { _ in }
-        let name = TestDatabase.uniqueName("ledger_find_upgrade")
-        let server = try await FreshDatabase(name: "postgres").connect()
-        try await server.simpleQuery("CREATE DATABASE \(name)")
-        do {
-            try await body(FreshDatabase(name: name))
-        } catch {
-            try? await server.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            await server.close()
-            throw error
+            let migrate = try await run(["migrate"])
+            #expect(migrate.stdout.contains("0017_find.sql"), "\(migrate)")
+            let before = try await LedgerBinary.run(["beneficiary", "search", "--name", "an"], environment: childEnvironment(db))
+            #expect(before.status == 0 && before.stderr.contains("the beneficiaries read model is"), "\(before)")
+            _ = try await run(["projections", "run"])
+            let after = try await run(["beneficiary", "search", "--name", "an", "--format", "csv"])
+            #expect(after.stdout.contains("HH-1,household,Nguyễn Văn An,ninh-kieu") && !after.stderr.contains("behind"), "\(after)")
+            let steps = try await run(["application", "show", "A-1", "--format", "csv"])
+            #expect(steps.stdout.contains(",submitted,2024-03-01,5000000,"), "\(steps)")
+            let reconcile = try await LedgerBinary.run(["audit", "reconcile"], environment: childEnvironment(db))
+            #expect(reconcile.status == 0, "\(reconcile)")
+            await superuser.close()
         }
-        try await server.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        await server.close()
-    }
-
-    static func upgrade(_ db: FreshDatabase) async throws {
-        let superuser = try await db.connect()
-        let bundled = try Migration.bundled()
-        _ = try await Migrator(connection: superuser, migrations: bundled.filter { $0.version < 17 }).migrate()
-        func run(_ arguments: [String]) async throws -> LedgerRun {
-            let result = try await LedgerBinary.run(arguments, environment: childEnvironment(db))
-            #expect(result.status == 0, "\(result)")
-            return result
-        }
-        try await withScratchFolder { folder in
-            let catalog = folder.appendingPathComponent("programs.json")
-            try Data(try await run(["program", "sample"]).stdout.utf8).write(to: catalog)
-            _ = try await run(["program", "load", catalog.path])
-        }
-        _ = try await run(["beneficiary", "register", "--id", "HH-1", "--kind", "household", "--name", "Nguyễn Văn An", "--district",
-                           "ninh kieu", "--category", "poor"])
-        _ = try await run(["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING", "--amount",
-                           "5000000", "--submitted-on", "2024-03-01"])
-
-        _ = try await Migrator(connection: superuser, migrations: bundled).migrate()
-        let before = try await LedgerBinary.run(["beneficiary", "search", "--name", "an"], environment: childEnvironment(db))
-        #expect(before.status == 0 && before.stderr.contains("the beneficiaries read model is"), "\(before)")
-        _ = try await run(["projections", "run"])
-        let after = try await run(["beneficiary", "search", "--name", "an", "--format", "csv"])
-        #expect(after.stdout.contains("HH-1,household,Nguyễn Văn An,ninh-kieu") && !after.stderr.contains("behind"), "\(after)")
-        let steps = try await run(["application", "show", "A-1", "--format", "csv"])
-        #expect(steps.stdout.contains(",submitted,2024-03-01,5000000,"), "\(steps)")
-        let reconcile = try await LedgerBinary.run(["audit", "reconcile"], environment: childEnvironment(db))
-        #expect(reconcile.status == 0, "\(reconcile)")
-        await superuser.close()
     }
 
     /// Migration 17 creates read models, which ledger_admin owns: a deploy account that is only a
     /// member of ledger_owner is stopped before anything changes, with what to do; once also a
     /// member of ledger_admin, it applies.
     @Test func migration17NeedsARoleThatMayActAsLedgerAdmin() async throws {
-        try await Self.withUnmigratedDatabase { db in
+        try await TestDatabase.withFresh { db in
             let superuser = try await db.connect()
-            let bundled = try Migration.bundled()
-            _ = try await Migrator(connection: superuser, migrations: bundled.filter { $0.version < 17 }).migrate()
+            try await Self.removeMigration17(superuser)
             let deploy = TestDatabase.uniqueName("f_deploy")
             try await superuser.simpleQuery("CREATE ROLE \(deploy) LOGIN CREATEROLE IN ROLE ledger_owner")
             do {
                 let connection = try await db.connect(user: deploy)
-                let through17 = bundled.filter { $0.version <= 17 }
-                let error = await #expect(throws: MigrationError.self) { try await Migrator(connection: connection, migrations: through17).migrate() }
+                let bundled = try Migration.bundled()
+                let error = await #expect(throws: MigrationError.self) { try await Migrator(connection: connection, migrations: bundled).migrate() }
                 #expect(String(describing: error).contains("0017_find.sql creates read models in ledger_read"), "\(String(describing: error))")
-                let last = try await superuser.queryOne("SELECT max(version) FROM ledger_meta.schema_migrations") { try $0.int(0) }
-                #expect(last == 16)
+                #expect(try await superuser.queryOne("SELECT count(*) FROM ledger_meta.schema_migrations WHERE version = 17") { try $0.int(0) } == 0)
                 try await superuser.simpleQuery("GRANT ledger_admin TO \(deploy)")
-                _ = try await Migrator(connection: connection, migrations: through17).migrate()
+                _ = try await Migrator(connection: connection, migrations: bundled).migrate()
                 #expect(try await superuser.queryOne("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'ledger_read' AND tablename = 'payments'") {
                     try $0.string(0)
                 } == "ledger_admin")

@@ -115,7 +115,8 @@ public enum ApplicationFind {
             ) { row -> ApplicationListRow in
                 try listRow(row, caller: caller)
             }
-            if !rows.isEmpty {
+            matching = Int64(rows.count)
+            if rows.count == limit {
                 matching = try connection.queryOne("""
                     SELECT count(*) FROM ledger_read.applications a
                     WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.program = $2)
