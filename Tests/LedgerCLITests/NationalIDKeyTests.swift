@@ -286,6 +286,11 @@ struct NationalIDKeyTests {
     // MARK: Upgrading a ledger fingerprinted with LEDGER_NATIONAL_ID_KEY
 
     @Test func aLedgerFingerprintedWithTheOldLocalKeyKeepsWorkingOnceTheAdminLoadsThatKey() async throws {
+        // The test roles exist once the shared template is migrated: migrating a database of our own
+        // only after that keeps the two migrations' role statements from racing on the same roles.
+        _ = try await TestDatabase.loginRole(memberOf: "ledger_officer")
+        _ = try await TestDatabase.loginRole(memberOf: "ledger_admin")
+        _ = try await TestDatabase.loginRole(memberOf: "ledger_auditor")
         let name = TestDatabase.uniqueName("ledger_national_ids")
         let server = try await FreshDatabase(name: "postgres").connect()
         try await server.simpleQuery("CREATE DATABASE \(name)")
