@@ -122,6 +122,28 @@ struct NationalIDKeyTests {
         }
     }
 
+    /// Only a superuser can record a second key (around the function's refusal); verify names it.
+    @Test func aSecondKeyRecordedBehindTheLedgersBackIsNamedByAuditVerify() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.migrated(db)
+            let admin = try await TestDatabase.loginRole(memberOf: "ledger_admin")
+            let set = try await Self.setKey(db, Array(Self.key.utf8), user: admin)
+            let keyID = try #require(value(of: "key id", in: set.stdout))
+            let superuser = try await db.connect()
+            try await superuser.simpleQuery("""
+                BEGIN;
+                INSERT INTO ledger.internal_appends VALUES (pg_current_xact_id(), 'NationalIDKeySet', 'national-id-key');
+                SELECT ledger.append('second-key', '[{"stream_id": "national-id-key", "expected_version": "any", "events": [{"type": "NationalIDKeySet", "schema_version": 1, "payload": {"key_id": "00000000000000aa"}}]}]');
+                COMMIT;
+                """)
+            let auditor = try await TestDatabase.loginRole(memberOf: "ledger_auditor")
+            let verify = try await LedgerBinary.run(["audit", "verify", "--format", "json"], environment: childEnvironment(db, user: auditor))
+            #expect(verify.status == 2, "\(verify)")
+            #expect(verify.stdout.contains("\"rule\" : \"lifecycle\""), "\(verify)")
+            #expect(verify.stdout.contains("the national-id key was set a second time, to another key (key id 00000000000000aa after \(keyID))"), "\(verify)")
+        }
+    }
+
     @Test func theDatabaseComputesWhatTheOldLocalKeyComputed() async throws {
         // HMAC-SHA-256 from sha256() (RFC 2104), for keys shorter than, as long as and longer than the 64-byte block.
         for length in [32, 47, 64, 65, 100] {

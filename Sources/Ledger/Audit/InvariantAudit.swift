@@ -102,6 +102,9 @@ public struct InvariantAudit: Sendable {
     private var command = ""
     private var links: [Link] = []
 
+    /// The key id of the ledger's national-id key, once `NationalIDKeySet` was replayed.
+    private var nationalIDKeyID: String?
+
     public init() {}
 
     /// Decodes `event` (a pure step; run it on any thread) for `check`.
@@ -120,6 +123,7 @@ public struct InvariantAudit: Sendable {
             report(event, .unreadable, "\(event.type) v\(event.schemaVersion) cannot be read: \(error)")
             return
         case .success(nil):
+            if event.type == Self.nationalIDKeySetType { checkNationalIDKeySet(event) }
             return  // not a domain event
         case .success(let pair?):
             (domainEvent, context) = pair
@@ -174,6 +178,28 @@ public struct InvariantAudit: Sendable {
             checkApplication(event, domainEvent, context)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
             checkLoan(event, domainEvent)
+        }
+    }
+
+    /// `NationalIDKeySet` (sql/0014_national_ids.sql): recorded once, on stream `national-id-key`. A
+    /// second one names another key: fingerprints made before and after it are not comparable, and
+    /// the duplicate rule silently stops holding between them.
+    static let nationalIDKeySetType = "NationalIDKeySet"
+
+    private mutating func checkNationalIDKeySet(_ event: RecordedEvent) {
+        struct Payload: Decodable { let key_id: String }
+        guard event.streamID.rawValue == "national-id-key",
+              let keyID = try? JSONDecoder().decode(Payload.self, from: Data(event.payloadJSON.utf8)).key_id else {
+            report(event, .payloadSchema, "NationalIDKeySet: must be on stream national-id-key with a key_id")
+            return
+        }
+        if let earlier = nationalIDKeyID {
+            report(event, .lifecycle, earlier == keyID
+                ? "the national-id key (key id \(keyID)) was recorded as set a second time"
+                : "the national-id key was set a second time, to another key (key id \(keyID) after \(earlier)): "
+                    + "fingerprints made under the two keys cannot be compared")
+        } else {
+            nationalIDKeyID = keyID
         }
     }
 
