@@ -235,3 +235,35 @@ struct StatementArithmeticTests {
         }
     }
 }
+
+/// The same arithmetic folded without a database: the two read models agree on an application
+/// withdrawn after approval, and each balance row adds up.
+struct BalanceArithmeticTests {
+    @Test func aWithdrawalAfterApprovalKeepsTheApprovalAndCountsTheRelease() throws {
+        var history = FoldTests.housingHistory()
+        let date = FoldTests.date
+        history.add(Streams.application("A-4"), .applicationSubmitted(ApplicationSubmitted(
+            applicationID: "A-4", beneficiaryID: "HH-2", program: "NQ12-HOUSING", district: .ninhKieu, fiscalYear: 2024,
+            requestedVND: 100_000, submittedOn: date("2024-03-01"))), actor: "lan")
+        history.add(Streams.application("A-4"), .applicationApproved(ApplicationApproved(
+            approvedVND: 100_000, decisionReference: "QĐ A-4", decidedOn: date("2024-03-10"))), actor: "minh")
+        history.add(Streams.application("A-4"), .applicationWithdrawn(ApplicationWithdrawn(
+            reason: "moved away", withdrawnOn: date("2024-03-12"), releasedVND: 100_000)))
+
+        let balances = try history.fold(BeneficiaryBalancesProjection.self).allRows()[0]
+        let table = BeneficiaryBalancesProjection.tables[0]
+        let household2 = try #require(balances.first { $0[0] == "HH-2" })
+        func value(_ column: String) -> Int64 { Int64(FoldTests.value(household2, table, column) ?? "") ?? -1 }
+        // A-2 approved 400,000 (its 150,000 payment returned), A-4 approved 100,000 and withdrawn.
+        #expect(value("approved_vnd") == 500_000)
+        #expect(value("paid_vnd") == 0 && value("reversed_vnd") == 150_000)
+        #expect(value("released_vnd") == 100_000)
+        #expect(value("remaining_payable_vnd") == 400_000)
+        #expect(value("approved_vnd") - value("paid_vnd") - value("principal_disbursed_vnd") - value("released_vnd") == value("remaining_payable_vnd"))
+
+        let applications = try history.fold(ApplicationsProjection.self).allRows()[0]
+        let a4 = try #require(applications.first { $0[0] == "A-4" })
+        #expect(FoldTests.value(a4, ApplicationsProjection.tables[0], "approved_vnd") == "100000")
+        #expect(FoldTests.value(a4, ApplicationsProjection.tables[0], "released_vnd") == "100000")
+    }
+}
