@@ -310,4 +310,40 @@ struct PlaceCommandTests {
                 && !on2026.stdout.contains("quận Ninh Kiều  "), "\(on2026)")
         }
     }
+
+    @Test func anAmendmentMovesTheBeneficiaryToAUnitInForceThenAndLaterApplicationsFollow() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.prepared(db)
+            try await Self.run(db, ["budget", "allocate", "--program", "NQ12-HOUSING", "--year", "2025", "--unit", "phường Ninh Kiều",
+                                    "--amount", "60000000", "--reference", "QĐ 2"])
+            try await Self.run(db, ["beneficiary", "register", "--id", "HH-1", "--kind", "household", "--name", "Nguyễn Văn A",
+                                    "--district", "Ninh Kiều", "--registered-on", "2024-02-01", "--category", "poor"])
+            // Still recorded in the old district: for 2026 (after it was divided) the officer is asked which successor.
+            let asked = try await Self.run(db, ["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING",
+                                                "--amount", "5000000", "--submitted-on", "2026-01-02"], status: 64)
+            #expect(asked.stderr.contains("phường Ninh Kiều") && asked.stderr.contains("--unit"), "\(asked)")
+            // Moved (by name, on the amendment's date: the ward) — later applications draw on the ward's budget.
+            try await Self.run(db, ["beneficiary", "amend", "--id", "HH-1", "--reason", "the 2025 merger", "--amended-on", "2025-07-15",
+                                    "--unit", "ninh kieu"])
+            try await Self.run(db, ["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING",
+                                    "--amount", "5000000", "--submitted-on", "2025-08-02"])
+            #expect(try await Self.recordedUnit(db, "application-A-1") == "phuong-ninh-kieu")
+            // The database refuses a move into a unit not in force on the amendment's date.
+            let officer = try await TestDatabase.loginRole("mover", memberOf: ["ledger_officer"])
+            let connection = try await db.connect(user: officer)
+            let batch = """
+                [{"stream_id": "beneficiary-HH-1", "expected_version": "any", "events": [{"type": "BeneficiaryAmended", "schema_version": 1,
+                  "payload": {"beneficiary_id": "HH-1", "reason": "back", "amended_on": "2026-01-05", "unit": "ninh-kieu"}}]}]
+                """
+            do {
+                _ = try await connection.query("SELECT ledger.append($1, $2::jsonb)", ["direct-move", batch]) { try $0.string(0) }
+                Issue.record("a move into an old district in 2026 was appended")
+            } catch let error as PostgresError {
+                #expect(error.code.rawValue == "LR001" && error.message.contains("is not in force on 2026-01-05"), "\(error)")
+            }
+            await connection.close()
+            let verify = try await Self.run(db, ["audit", "verify"])
+            #expect(verify.stdout.contains("all hold"), "\(verify)")
+        }
+    }
 }
