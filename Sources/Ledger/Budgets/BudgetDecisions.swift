@@ -13,7 +13,7 @@ public enum BudgetDecisions {
             throw DomainError.invalidInput(field: "amount", problem: "an allocation must be a positive amount, not \(amount.formatted)")
         }
         let allocatedAfter = try budget.allocated.adding(amount)
-        let label = BudgetState.label(program: program.code, fiscalYear: year, district: district)
+        let label = BudgetState.label(program: program.code, fiscalYear: year, district: district, places: places)
         let event = LedgerEvent.budgetAllocated(BudgetAllocated(
             program: program.code, fiscalYear: year, district: district, amountVND: amount, reference: reference
         ))
@@ -34,7 +34,7 @@ public enum BudgetDecisions {
         guard delta != .zero else {
             throw DomainError.invalidInput(field: "amount", problem: "an adjustment must add or remove something, not 0 ₫")
         }
-        let label = BudgetState.label(program: program.code, fiscalYear: year, district: district)
+        let label = BudgetState.label(program: program.code, fiscalYear: year, district: district, places: places)
         guard budget.isAllocated else {
             throw DomainError(.unknownBudget, "no budget has been allocated for \(label); allocate it before adjusting it")
         }

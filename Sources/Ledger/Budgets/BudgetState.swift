@@ -38,9 +38,10 @@ public struct BudgetState: StreamState, Equatable {
     /// What approvals may still reserve.
     public var available: VND { allocated - reserved }
 
-    /// `NQ12-HOUSING 2024 Ninh Kiều`, for messages.
-    public static func label(program: String, fiscalYear: Int, district: District) -> String {
-        "\(program) \(fiscalYear) \(district.name)"
+    /// `NQ12-HOUSING 2024 Ninh Kiều`, for messages; with places loaded, the unit with its kind
+    /// (`NQ12-HOUSING 2025 phường Ninh Kiều`).
+    public static func label(program: String, fiscalYear: Int, district: District, places: PlaceCatalog = PlaceCatalog()) -> String {
+        "\(program) \(fiscalYear) \(places.isEmpty ? district.name : places.title(of: district))"
     }
 
     public mutating func apply(_ event: LedgerEvent, context: EventContext) {
