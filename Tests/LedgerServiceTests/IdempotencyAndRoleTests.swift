@@ -135,12 +135,12 @@ struct RoleTests {
         try await TestDatabase.withFresh { db in
             let connection = try await db.connect()
             let granted = try await connection.query(
-                // Not the types only the user functions and the DDL event trigger append (0011), nor the
+                // Not the types only the user functions (0011, 0015) and the DDL event trigger append (0011), nor the
                 // national-id key's, appended only by ledger.set_national_id_key (0014).
                 """
                 SELECT event_type FROM ledger.append_grants WHERE role_name IN ('ledger_officer', 'ledger_approver', 'ledger_admin')
                 AND event_type NOT IN ('UserAdded', 'UserRoleGranted', 'UserRoleRevoked', 'UserPasswordReset', 'SchemaChanged',
-                                       'NationalIDKeySet')
+                                       'NationalIDKeySet', 'UserDisabled', 'UserEnabled')
                 """
             ) { try $0.string(0) }
             #expect(Set(granted) == Set(LedgerEvent.allTypeNames))
