@@ -222,7 +222,7 @@ struct Disbursements: AsyncParsableCommand {
         Console.progress("import: \(Format.fixed(importSeconds, 1)) s, \(Format.rate(importRate)) rows/s; COPY \(Format.rate(copyRate)) rows/s")
 
         // (3) approvals against a budget with few and with many earlier reservations.
-        for (district, earlier) in [(District.caiRang, 10), (District.oMon, reservations)] {
+        for (district, earlier) in [(UnitCode.caiRang, 10), (UnitCode.oMon, reservations)] {
             _ = try await admin.allocateBudget(program: Self.program, year: 2024, district: district, amount: 1_000_000_000_000_000, reference: "bench")
             let budget = Streams.budget(program: Self.program, year: 2024, district: district)
             Console.progress("appending \(Format.grouped(earlier)) reservations to \(budget)")

@@ -54,7 +54,7 @@ struct SyntheticYear {
         for code in Self.householdPrograms + Self.personPrograms {
             let program = try await admin.load(ProgramState.self, stream: Streams.program(code))
             programs[code] = program
-            for district in District.allCases {
+            for district in UnitCode.allCases {
                 let stream = Streams.budget(program: code, year: Self.year, district: district)
                 let budget = try await admin.load(BudgetState.self, stream: stream)
                 let decision = try BudgetDecisions.allocate(program: program, year: Self.year, district: district,
@@ -74,7 +74,7 @@ struct SyntheticYear {
         var registrations: [Decision] = [], submissions: [Decision] = []
         for (offset, id) in ids.enumerated() {
             let household = (first + offset) % 3 != 0
-            let district = pick(District.allCases)
+            let district = pick(UnitCode.allCases)
             let stream = Streams.beneficiary(id)
             let decision = try BeneficiaryDecisions.register(
                 RegisterBeneficiary(id: id, kind: household ? .household : .person, name: "Người thụ hưởng \(id)", district: district,

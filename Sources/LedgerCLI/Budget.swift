@@ -17,7 +17,7 @@ struct Budget: AsyncParsableCommand {
         func validate() throws { try UnitOption.validateRequired(unit: unit, district: district) }
 
         /// The unit named, resolved among those in force in the fiscal year.
-        func resolved(_ service: LedgerService) async throws -> (Int, District) {
+        func resolved(_ service: LedgerService) async throws -> (Int, UnitCode) {
             let year = try Recording.year(year)
             guard let (text, field) = try UnitOption.text(unit: unit, district: district) else { throw ValidationError("--unit is required") }
             return (year, try await service.resolveUnit(text, when: .inYear(year), field: field))

@@ -46,7 +46,7 @@ struct Place: AsyncParsableCommand {
                 let loaded = !places.isEmpty
                 if !loaded {
                     Output.message("place list: no places are loaded; these are the nine districts a ledger without places knows, on any date")
-                    for district in District.allCases {
+                    for district in UnitCode.allCases {
                         places.add(UnitDefined(code: district, name: district.name, kind: .district, validFrom: LocalDate(year: 2000, month: 1, day: 1)!,
                                                validUntil: nil, cameFrom: nil))
                     }

@@ -20,7 +20,7 @@ public struct BudgetUsageProjection: Projection {
     struct Usage: Equatable {
         var program: String?
         var fiscalYear = 0
-        var district: District?
+        var district: UnitCode?
         var allocated = VND.zero
         var reserved = VND.zero
         var released = VND.zero
@@ -117,7 +117,7 @@ public struct BudgetUsageProjection: Projection {
 }
 
 extension BudgetUsageProjection.Usage {
-    mutating func identify(_ program: String, _ fiscalYear: Int, _ district: District) {
+    mutating func identify(_ program: String, _ fiscalYear: Int, _ district: UnitCode) {
         guard self.program == nil else { return }
         self.program = program
         self.fiscalYear = fiscalYear

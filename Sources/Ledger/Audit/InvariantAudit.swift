@@ -1053,7 +1053,7 @@ extension InvariantAudit {
     }
 
     /// A budget event names the programme, year and district of its stream.
-    private static func budgetStream(_ stream: String, _ program: String, _ year: Int, _ district: District) -> String? {
+    private static func budgetStream(_ stream: String, _ program: String, _ year: Int, _ district: UnitCode) -> String? {
         let expected = Streams.budget(program: program, year: year, district: district)
         return stream == expected ? nil : "its programme, year and district are those of \(expected), not of its stream"
     }

@@ -10,10 +10,10 @@ public struct AmendBeneficiary: Sendable, Equatable, Codable {
     public let removeCategories: [String]
     public let bankAccount: String?
     public let clearBankAccount: Bool
-    public let unit: District?
+    public let unit: UnitCode?
 
     public init(id: String, reason: String, amendedOn: LocalDate, name: String? = nil, addCategories: [String] = [],
-                removeCategories: [String] = [], bankAccount: String? = nil, clearBankAccount: Bool = false, unit: District? = nil) {
+                removeCategories: [String] = [], bankAccount: String? = nil, clearBankAccount: Bool = false, unit: UnitCode? = nil) {
         self.id = id; self.reason = reason; self.amendedOn = amendedOn; self.name = name
         self.addCategories = addCategories; self.removeCategories = removeCategories
         self.bankAccount = bankAccount; self.clearBankAccount = clearBankAccount; self.unit = unit

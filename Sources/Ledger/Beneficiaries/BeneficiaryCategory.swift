@@ -12,7 +12,7 @@ public enum BeneficiaryCategory {
                 field: field, problem: "\(text.debugDescription) may use only letters, digits, spaces, '-' and '_' (e.g. near-poor)"
             )
         }
-        let key = District.foldedKey(trimmed)  // the same folding as district names
+        let key = UnitCode.foldedKey(trimmed)  // the same folding as district names
         guard !key.isEmpty else {
             throw DomainError.invalidInput(field: field, problem: "must not be empty")
         }

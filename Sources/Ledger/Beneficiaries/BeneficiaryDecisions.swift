@@ -4,7 +4,7 @@ public struct RegisterBeneficiary: Sendable, Equatable, Codable {
     public let id: String
     public let kind: BeneficiaryKind
     public let name: String
-    public let district: District
+    public let district: UnitCode
     /// As typed; normalised by the decision (`Near poor` → `near-poor`).
     public let categories: [String]
     public let bankAccount: String?
@@ -12,7 +12,7 @@ public struct RegisterBeneficiary: Sendable, Equatable, Codable {
     /// (`district`) must be in force then once places are loaded.
     public var registeredOn: LocalDate? = nil
 
-    public init(id: String, kind: BeneficiaryKind, name: String, district: District, categories: [String], bankAccount: String?) {
+    public init(id: String, kind: BeneficiaryKind, name: String, district: UnitCode, categories: [String], bankAccount: String?) {
         self.id = id
         self.kind = kind
         self.name = name

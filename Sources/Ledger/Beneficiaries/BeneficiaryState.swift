@@ -16,7 +16,7 @@ public struct BeneficiaryState: StreamState, Equatable {
     /// The details as they stand after the amendments.
     private struct Current: Equatable, Codable {
         var name: String
-        var district: District
+        var district: UnitCode
         var categories: [String]
         var bankAccount: String?
         var nationalIDFingerprint: String?
@@ -35,7 +35,7 @@ public struct BeneficiaryState: StreamState, Equatable {
     public var kind: BeneficiaryKind? { registration?.kind }
     public var name: String? { current?.name }
     /// The unit the beneficiary lives in now.
-    public var district: District? { current?.district }
+    public var district: UnitCode? { current?.district }
     /// Canonical category names (`poor`, `near-poor`), sorted.
     public var categories: [String] { current?.categories ?? [] }
     public var bankAccount: String? { current?.bankAccount }

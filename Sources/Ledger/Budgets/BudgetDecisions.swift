@@ -5,7 +5,7 @@ public enum BudgetDecisions {
     /// amount be positive, the reference (the allocation decision) non-empty and at most
     /// `DomainLimits.maximumReferenceCharacters`.
     public static func allocate(
-        program: ProgramState, year: Int, district: District, amount: VND, reference: String, budget: BudgetState,
+        program: ProgramState, year: Int, district: UnitCode, amount: VND, reference: String, budget: BudgetState,
         places: PlaceCatalog = PlaceCatalog()
     ) throws -> Decision {
         let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
@@ -27,7 +27,7 @@ public enum BudgetDecisions {
     /// Adds `delta` (positive) to or removes it (negative) from an allocated budget. Never below
     /// what approvals have already reserved: that refusal (`belowCommitted`) names both figures.
     public static func adjust(
-        program: ProgramState, year: Int, district: District, delta: VND, reference: String, budget: BudgetState,
+        program: ProgramState, year: Int, district: UnitCode, delta: VND, reference: String, budget: BudgetState,
         places: PlaceCatalog = PlaceCatalog()
     ) throws -> Decision {
         let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
@@ -59,7 +59,7 @@ public enum BudgetDecisions {
 
     /// The checks allocation and adjustment share; returns the trimmed reference. With places
     /// loaded, a budget is for a unit in force on some day of its fiscal year.
-    static func checkedCommon(program: ProgramState, year: Int, district: District, reference: String, budget: BudgetState,
+    static func checkedCommon(program: ProgramState, year: Int, district: UnitCode, reference: String, budget: BudgetState,
                               places: PlaceCatalog) throws -> String {
         guard program.exists else {
             throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")

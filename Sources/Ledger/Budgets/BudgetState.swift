@@ -11,7 +11,7 @@ public struct BudgetState: StreamState, Equatable {
     /// Set by the first allocation; nil while nothing was allocated.
     public private(set) var program: String?
     public private(set) var fiscalYear: Int?
-    public private(set) var district: District?
+    public private(set) var district: UnitCode?
     /// Allocations plus adjustments (adjustments may be negative).
     public private(set) var allocated: VND = .zero
     /// Reservations made by approvals minus what was released.
@@ -22,7 +22,7 @@ public struct BudgetState: StreamState, Equatable {
     }
 
     /// The state as the database keeps it (`ledger.budget_totals`, folded by the append itself).
-    init(streamID: String, version: Int64, program: String, fiscalYear: Int, district: District, allocated: VND, reserved: VND) {
+    init(streamID: String, version: Int64, program: String, fiscalYear: Int, district: UnitCode, allocated: VND, reserved: VND) {
         self.streamID = streamID
         self.version = version
         self.program = program
@@ -40,7 +40,7 @@ public struct BudgetState: StreamState, Equatable {
 
     /// `NQ12-HOUSING 2024 Ninh Kiều`, for messages; with places loaded, the unit with its kind
     /// (`NQ12-HOUSING 2025 phường Ninh Kiều`).
-    public static func label(program: String, fiscalYear: Int, district: District, places: PlaceCatalog = PlaceCatalog()) -> String {
+    public static func label(program: String, fiscalYear: Int, district: UnitCode, places: PlaceCatalog = PlaceCatalog()) -> String {
         "\(program) \(fiscalYear) \(places.isEmpty ? district.name : places.title(of: district))"
     }
 
@@ -61,7 +61,7 @@ public struct BudgetState: StreamState, Equatable {
         }
     }
 
-    private mutating func identify(program: String, fiscalYear: Int, district: District) {
+    private mutating func identify(program: String, fiscalYear: Int, district: UnitCode) {
         guard self.program == nil else { return }
         self.program = program
         self.fiscalYear = fiscalYear

@@ -13,7 +13,7 @@ enum DemoAction: Sendable, Equatable {
     case disburse(DemoLoan)
     case repay(applicationID: String, loanID: String, repaymentID: String, rule: RepaymentRule)
     case writeOff(applicationID: String, loanID: String, reason: String, approver: DemoPerson)
-    case adjustBudget(program: String, district: District, delta: VND, reference: String)
+    case adjustBudget(program: String, district: UnitCode, delta: VND, reference: String)
 
     /// The application the action belongs to (nil for budget adjustments).
     var applicationID: String? {
@@ -69,7 +69,7 @@ enum RepaymentRule: Sendable, Equatable {
 struct DemoStep: Sendable, Equatable {
     let date: LocalDate
     let order: Int
-    let district: District
+    let district: UnitCode
     let action: DemoAction
 
     static func inSequence(_ lhs: DemoStep, _ rhs: DemoStep) -> Bool {

@@ -34,7 +34,7 @@ public enum DemoPeople {
     public static let approvers = [approverMinh, approverThu]
 
     /// The officer who records a district's work.
-    public static func officer(for district: District) -> DemoPerson {
+    public static func officer(for district: UnitCode) -> DemoPerson {
         district.isRural ? officerHung : officerLan
     }
 

@@ -50,7 +50,7 @@ struct DemoPlan: Sendable {
     }
 
     /// Each district's share of the work, for splitting it between workers.
-    func workload(of district: District) -> Int {
+    func workload(of district: UnitCode) -> Int {
         registrations.count(where: { $0.command.district == district }) + steps.count(where: { $0.district == district })
     }
 }
@@ -78,7 +78,7 @@ struct DemoBudget: Sendable, Equatable {
     }
 
     let program: String
-    let district: District
+    let district: UnitCode
     let amount: VND
     let reference: String
     let sizing: Sizing
@@ -94,5 +94,5 @@ struct DemoApplication: Sendable {
     let requested: VND
     let submittedOn: LocalDate
     let approver: DemoPerson
-    var district: District { beneficiary.command.district }
+    var district: UnitCode { beneficiary.command.district }
 }

@@ -44,14 +44,14 @@ struct DemoPlanBuilder {
 
     struct BudgetKey: Hashable {
         let program: String
-        let district: District
+        let district: UnitCode
     }
 
     /// How many steps one application may have (orders are `index * maximumSteps + step`).
     static let maximumStepsPerApplication = 64
 
     /// Beneficiaries per district, in proportion to population and, for rural districts, poverty.
-    static let districtWeights: [(District, Int)] = [
+    static let districtWeights: [(UnitCode, Int)] = [
         (.ninhKieu, 12), (.binhThuy, 9), (.caiRang, 8), (.oMon, 11), (.thotNot, 11),
         (.phongDien, 10), (.coDo, 13), (.thoiLai, 13), (.vinhThanh, 13),
     ]
@@ -105,7 +105,7 @@ struct DemoPlanBuilder {
     }
 
     /// The next number of a kind of id in a district (1, 2, 3, …).
-    mutating func nextNumber(_ kind: String, _ district: District) -> Int {
+    mutating func nextNumber(_ kind: String, _ district: UnitCode) -> Int {
         let key = kind + "-" + district.code
         let number = (numbers[key] ?? 0) + 1
         numbers[key] = number
@@ -631,7 +631,7 @@ struct DemoPlanBuilder {
 
     /// Every budget, in catalog order then district order.
     var budgetKeys: [BudgetKey] {
-        catalog.programs.flatMap { program in District.allCases.map { BudgetKey(program: program.code, district: $0) } }
+        catalog.programs.flatMap { program in UnitCode.allCases.map { BudgetKey(program: program.code, district: $0) } }
     }
 
     static func roundedUp(_ amount: Int64, to step: Int64) -> Int64 {

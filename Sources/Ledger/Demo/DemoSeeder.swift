@@ -229,10 +229,10 @@ public struct DemoSeeder: Sendable {
     }
 
     /// The districts each worker takes: the busiest first, each to the least loaded worker.
-    static func partition(_ plan: DemoPlan, workers: Int) -> [[District]] {
-        let loads = District.allCases.map { ($0, plan.workload(of: $0)) }
-            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : District.allCases.firstIndex(of: $0.0)! < District.allCases.firstIndex(of: $1.0)! }
-        var assigned = Array(repeating: [District](), count: min(workers, District.allCases.count))
+    static func partition(_ plan: DemoPlan, workers: Int) -> [[UnitCode]] {
+        let loads = UnitCode.allCases.map { ($0, plan.workload(of: $0)) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : UnitCode.allCases.firstIndex(of: $0.0)! < UnitCode.allCases.firstIndex(of: $1.0)! }
+        var assigned = Array(repeating: [UnitCode](), count: min(workers, UnitCode.allCases.count))
         var totals = Array(repeating: 0, count: assigned.count)
         for (district, load) in loads {
             let index = totals.indices.min { totals[$0] != totals[$1] ? totals[$0] < totals[$1] : $0 < $1 }!

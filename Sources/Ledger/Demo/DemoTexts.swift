@@ -2,7 +2,7 @@
 /// write them, with an English gloss in parentheses (as the sample catalog's legal basis has).
 enum DemoTexts {
     /// Two-letter district abbreviations used in the demo's ids (`B-NK-00001`).
-    static func abbreviation(_ district: District) -> String {
+    static func abbreviation(_ district: UnitCode) -> String {
         switch district {
         case .ninhKieu: "NK"
         case .binhThuy: "BT"
@@ -18,7 +18,7 @@ enum DemoTexts {
     }
 
     /// `quận Ninh Kiều`, `huyện Cờ Đỏ`.
-    static func councilName(_ district: District) -> String {
+    static func councilName(_ district: UnitCode) -> String {
         (district.isRural ? "huyện " : "quận ") + district.name
     }
 
@@ -33,12 +33,12 @@ enum DemoTexts {
     }
 
     /// An approval's decision reference (số quyết định).
-    static func decision(number: Int, on date: LocalDate, district: District) -> String {
+    static func decision(number: Int, on date: LocalDate, district: UnitCode) -> String {
         "QĐ \(padded(number, 4))/QĐ-UBND ngày \(written(date)) – UBND \(councilName(district))"
     }
 
-    static func allocationReference(district: District) -> String {
-        let number = 3_500 + (District.allCases.firstIndex(of: district) ?? 0)
+    static func allocationReference(district: UnitCode) -> String {
+        let number = 3_500 + (UnitCode.allCases.firstIndex(of: district) ?? 0)
         return "QĐ \(number)/QĐ-UBND ngày 15/12/2023 – giao dự toán 2024, \(councilName(district)) (2024 budget allocation)"
     }
 

@@ -139,7 +139,7 @@ struct FlatPayload {
             guard let id = p.string("beneficiary_id"), let reason = p.string("reason"), let amendedOn = p.date("amended_on"),
                   let name = p.optionalString("name"), let bank = p.optionalString("bank_account"),
                   let fingerprint = p.optionalString("national_id_fingerprint"), let unitCode = p.optionalString("unit") else { return nil }
-            let unit = unitCode.flatMap(District.init(rawValue:))
+            let unit = unitCode.flatMap(UnitCode.init(rawValue:))
             if unitCode != nil, unit == nil { return nil }
             var lists: [[String]?] = []
             for key in ["add_categories", "remove_categories"] {
@@ -231,7 +231,7 @@ struct FlatPayload {
         }
     }
 
-    private func district() -> District? {
-        string("district").flatMap(District.init(rawValue:))
+    private func district() -> UnitCode? {
+        string("district").flatMap(UnitCode.init(rawValue:))
     }
 }

@@ -144,10 +144,10 @@ public struct ProgramDefinition: Sendable, Codable, Equatable {
 public struct BudgetAllocated: Sendable, Codable, Equatable {
     public let program: String
     public let fiscalYear: Int
-    public let district: District
+    public let district: UnitCode
     public let amountVND: VND
     public let reference: String
-    public init(program: String, fiscalYear: Int, district: District, amountVND: VND, reference: String) {
+    public init(program: String, fiscalYear: Int, district: UnitCode, amountVND: VND, reference: String) {
         self.program = program; self.fiscalYear = fiscalYear; self.district = district
         self.amountVND = amountVND; self.reference = reference
     }
@@ -159,11 +159,11 @@ public struct BudgetAllocated: Sendable, Codable, Equatable {
 public struct BudgetAdjusted: Sendable, Codable, Equatable {
     public let program: String
     public let fiscalYear: Int
-    public let district: District
+    public let district: UnitCode
     /// Positive adds funds, negative removes them.
     public let deltaVND: VND
     public let reference: String
-    public init(program: String, fiscalYear: Int, district: District, deltaVND: VND, reference: String) {
+    public init(program: String, fiscalYear: Int, district: UnitCode, deltaVND: VND, reference: String) {
         self.program = program; self.fiscalYear = fiscalYear; self.district = district
         self.deltaVND = deltaVND; self.reference = reference
     }
@@ -201,7 +201,7 @@ public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
     public let beneficiaryID: String
     public let kind: BeneficiaryKind
     public let name: String
-    public let district: District
+    public let district: UnitCode
     public let categories: [String]
     public let bankAccount: String?
     /// HMAC-SHA-256 of the national id under the deployment's key, hex; never the id itself.
@@ -209,7 +209,7 @@ public struct BeneficiaryRegistered: Sendable, Codable, Equatable {
     /// The business date of the registration: the unit (`district`) must be in force then once
     /// places are loaded. Absent in events recorded before places were data.
     public let registeredOn: LocalDate?
-    public init(beneficiaryID: String, kind: BeneficiaryKind, name: String, district: District, categories: [String],
+    public init(beneficiaryID: String, kind: BeneficiaryKind, name: String, district: UnitCode, categories: [String],
                 bankAccount: String?, nationalIDFingerprint: String?, registeredOn: LocalDate? = nil) {
         self.beneficiaryID = beneficiaryID; self.kind = kind; self.name = name; self.district = district
         self.categories = categories; self.bankAccount = bankAccount; self.nationalIDFingerprint = nationalIDFingerprint
@@ -238,12 +238,12 @@ public struct BeneficiaryAmended: Sendable, Codable, Equatable {
     /// `true` removes the bank account; never `false` (absent instead).
     public let clearBankAccount: Bool?
     /// The administrative unit the beneficiary now lives in (a unit code; the old district codes are unit codes).
-    public let unit: District?
+    public let unit: UnitCode?
     /// The new national id's fingerprint (the old one is freed for others).
     public let nationalIDFingerprint: String?
 
     public init(beneficiaryID: String, reason: String, amendedOn: LocalDate, name: String? = nil, addCategories: [String]? = nil,
-                removeCategories: [String]? = nil, bankAccount: String? = nil, clearBankAccount: Bool? = nil, unit: District? = nil,
+                removeCategories: [String]? = nil, bankAccount: String? = nil, clearBankAccount: Bool? = nil, unit: UnitCode? = nil,
                 nationalIDFingerprint: String? = nil) {
         self.beneficiaryID = beneficiaryID; self.reason = reason; self.amendedOn = amendedOn; self.name = name
         self.addCategories = addCategories; self.removeCategories = removeCategories; self.bankAccount = bankAccount
@@ -315,11 +315,11 @@ public struct ApplicationSubmitted: Sendable, Codable, Equatable {
     public let applicationID: String
     public let beneficiaryID: String
     public let program: String
-    public let district: District
+    public let district: UnitCode
     public let fiscalYear: Int
     public let requestedVND: VND
     public let submittedOn: LocalDate
-    public init(applicationID: String, beneficiaryID: String, program: String, district: District, fiscalYear: Int,
+    public init(applicationID: String, beneficiaryID: String, program: String, district: UnitCode, fiscalYear: Int,
                 requestedVND: VND, submittedOn: LocalDate) {
         self.applicationID = applicationID; self.beneficiaryID = beneficiaryID; self.program = program
         self.district = district; self.fiscalYear = fiscalYear; self.requestedVND = requestedVND; self.submittedOn = submittedOn

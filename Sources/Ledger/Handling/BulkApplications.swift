@@ -21,7 +21,7 @@ public struct BulkApplications: Sendable {
     /// `A-<prefix><n>` of `amount` under `program` (its budget for the fiscal year of
     /// `submittedOn` must hold enough). Returns the application ids.
     public func seedApproved(
-        count: Int, prefix: String = "", program code: String, district: District, amount: VND,
+        count: Int, prefix: String = "", program code: String, district: UnitCode, amount: VND,
         submittedOn: LocalDate, decidedOn: LocalDate
     ) async throws -> [String] {
         let program = try await officer.load(ProgramState.self, stream: Streams.program(code))

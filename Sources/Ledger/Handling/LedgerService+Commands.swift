@@ -42,10 +42,10 @@ extension LedgerService {
     // MARK: Budgets
 
     struct BudgetCommand: Codable, Sendable {
-        let kind: String, program: String, year: Int, district: District, amount: VND, reference: String
+        let kind: String, program: String, year: Int, district: UnitCode, amount: VND, reference: String
     }
 
-    public func allocateBudget(program code: String, year: Int, district: District, amount: VND, reference: String,
+    public func allocateBudget(program code: String, year: Int, district: UnitCode, amount: VND, reference: String,
                                commandID: String? = nil) async throws -> CommandOutcome {
         let command = BudgetCommand(kind: "allocate", program: code, year: year, district: district, amount: amount, reference: reference)
         return try await run("allocate", command, commandID: commandID) {
@@ -56,7 +56,7 @@ extension LedgerService {
         }
     }
 
-    public func adjustBudget(program code: String, year: Int, district: District, delta: VND, reference: String,
+    public func adjustBudget(program code: String, year: Int, district: UnitCode, delta: VND, reference: String,
                              commandID: String? = nil) async throws -> CommandOutcome {
         let command = BudgetCommand(kind: "adjust", program: code, year: year, district: district, amount: delta, reference: reference)
         return try await run("adjust", command, commandID: commandID) {

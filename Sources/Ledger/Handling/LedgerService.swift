@@ -91,7 +91,7 @@ public struct LedgerService: Sendable {
         guard let (version, program, year, districtCode, allocated, reserved) = rows.first else {
             return BudgetState(streamID: stream)
         }
-        guard let district = District(rawValue: districtCode) else {
+        guard let district = UnitCode(rawValue: districtCode) else {
             throw DomainError(.invalidInput, "budget \(stream) names an unknown district \(districtCode)")
         }
         return BudgetState(streamID: stream, version: version, program: program, fiscalYear: Int(year), district: district,

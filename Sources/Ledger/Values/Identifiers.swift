@@ -30,7 +30,7 @@ public enum Identifier {
 /// Stream ids of the domain's aggregates: one place for their shapes.
 public enum Streams {
     public static func program(_ code: String) -> String { "program-\(code)" }
-    public static func budget(program: String, year: Int, district: District) -> String { "budget-\(program)-\(year)-\(district.code)" }
+    public static func budget(program: String, year: Int, district: UnitCode) -> String { "budget-\(program)-\(year)-\(district.code)" }
     public static func beneficiary(_ id: String) -> String { "beneficiary-\(id)" }
     public static func application(_ id: String) -> String { "application-\(id)" }
     public static func loan(_ id: String) -> String { "loan-\(id)" }

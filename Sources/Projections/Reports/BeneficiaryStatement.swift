@@ -83,7 +83,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
 
     public let beneficiaryID: String
     public private(set) var name: String?
-    public private(set) var district: District?
+    public private(set) var district: UnitCode?
     public private(set) var lines: [Line] = []
     public private(set) var totals = Totals()
     /// Events of the beneficiary's streams that cannot be read (or whose figures are beyond the

@@ -56,10 +56,10 @@ public struct BudgetFigures: Sendable, Equatable, Encodable {
 public struct BudgetReportLine: Sendable, Equatable {
     public let program: String
     public let fiscalYear: Int
-    public let district: District
+    public let district: UnitCode
     public let figures: BudgetFigures
 
-    public init(program: String, fiscalYear: Int, district: District, figures: BudgetFigures) {
+    public init(program: String, fiscalYear: Int, district: UnitCode, figures: BudgetFigures) {
         self.program = program
         self.fiscalYear = fiscalYear
         self.district = district
@@ -76,11 +76,11 @@ public struct BudgetReportLine: Sendable, Equatable {
 public struct BudgetReportFilter: Sendable, Equatable {
     public var fiscalYear: Int?
     public var program: String?
-    public var district: District?
+    public var district: UnitCode?
     /// Only these units (`--unit NAME`: every unit of that name, `PlaceCatalog.filter`).
     public var units: Set<UnitCode>?
 
-    public init(fiscalYear: Int? = nil, program: String? = nil, district: District? = nil, units: Set<UnitCode>? = nil) {
+    public init(fiscalYear: Int? = nil, program: String? = nil, district: UnitCode? = nil, units: Set<UnitCode>? = nil) {
         self.fiscalYear = fiscalYear
         self.program = program
         self.district = district
@@ -125,8 +125,8 @@ public struct BudgetReport: Sendable, Equatable {
     }
 
     /// Per district (across programmes and years), in district code order.
-    public var districtTotals: [(district: District, figures: BudgetFigures)] {
-        var totals: [District: BudgetFigures] = [:]
+    public var districtTotals: [(district: UnitCode, figures: BudgetFigures)] {
+        var totals: [UnitCode: BudgetFigures] = [:]
         for line in lines { totals[line.district, default: .zero] = totals[line.district, default: .zero] + line.figures }
         return totals.keys.sorted { $0.code < $1.code }.map { ($0, totals[$0]!) }
     }

@@ -103,8 +103,8 @@ extension BudgetReport {
         }
     }
 
-    static func district(code: String) throws -> District {
-        guard let district = District(rawValue: code) else { throw ReportError("\(code.debugDescription) is not a district code") }
+    static func district(code: String) throws -> UnitCode {
+        guard let district = UnitCode(rawValue: code) else { throw ReportError("\(code.debugDescription) is not a district code") }
         return district
     }
 }
@@ -131,7 +131,7 @@ public struct BusinessDateBudgetFold: Sendable {
     struct Budget {
         var program: String?
         var fiscalYear = 0
-        var district: District?
+        var district: UnitCode?
         var allocated = VND.zero
     }
 
@@ -201,7 +201,7 @@ public struct BusinessDateBudgetFold: Sendable {
         }
     }
 
-    private mutating func identify(_ stream: String, _ program: String, _ fiscalYear: Int, _ district: District) {
+    private mutating func identify(_ stream: String, _ program: String, _ fiscalYear: Int, _ district: UnitCode) {
         guard budgets[stream]?.program == nil else { return }
         budgets[stream, default: Budget()].program = program
         budgets[stream, default: Budget()].fiscalYear = fiscalYear
