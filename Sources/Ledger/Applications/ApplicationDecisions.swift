@@ -15,7 +15,8 @@ public enum ApplicationDecisions {
     /// with the same content is already done; with different content, `alreadyExists`.
     public static func submit(
         id: String, existing: ApplicationState, beneficiary: BeneficiaryState, program: ProgramState,
-        requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil, budgetUnit: UnitCode? = nil
+        requested: VND, submittedOn: LocalDate, fiscalYear: Int? = nil, budgetUnit: UnitCode? = nil,
+        places: PlaceCatalog = PlaceCatalog()
     ) throws -> Decision {
         let id = try Identifier.validated(id, field: "id")
         precondition(existing.streamID == Streams.application(id), "the application state given is of stream \(existing.streamID)")
@@ -76,7 +77,7 @@ public enum ApplicationDecisions {
         return Decision(
             streams: [StreamEvents(stream: existing.streamID, expectedVersion: existing.version, events: [.applicationSubmitted(submitted)])],
             summary: "application \(id) submitted: \(requested.formatted) under \(program.code) for beneficiary \(beneficiary.id) "
-                + "(\(submitted.district.name), fiscal year \(year))"
+                + "(\(places.isEmpty ? submitted.district.name : places.title(of: submitted.district)), fiscal year \(year))"
         )
     }
 

@@ -129,10 +129,11 @@ extension LedgerService {
             let beneficiary = try await requireBeneficiary(beneficiaryID, field: "--beneficiary")
             let program = try await requireProgram(code)
             let existing = try await load(ApplicationState.self, stream: Streams.application(id))
-            let budgetUnit = try await applicationBudgetUnit(beneficiary: beneficiary, year: year ?? submittedOn.year, unit: unit)
+            let places = try await places()
+            let budgetUnit = try applicationBudgetUnit(beneficiary: beneficiary, year: year ?? submittedOn.year, unit: unit, places: places)
             return try ApplicationDecisions.submit(
                 id: id, existing: existing, beneficiary: beneficiary, program: program,
-                requested: amount, submittedOn: submittedOn, fiscalYear: year, budgetUnit: budgetUnit
+                requested: amount, submittedOn: submittedOn, fiscalYear: year, budgetUnit: budgetUnit, places: places
             )
         }
     }

@@ -58,9 +58,8 @@ extension LedgerService {
     /// The unit whose budget of fiscal year `year` an application of `beneficiary` draws on
     /// (`PlaceCatalog.budgetUnit`); nil (the beneficiary's own) when no places are loaded and
     /// no `--unit` was given, or the beneficiary or year is unknown (the decision refuses those).
-    func applicationBudgetUnit(beneficiary: BeneficiaryState, year: Int, unit: String?) async throws -> UnitCode? {
+    func applicationBudgetUnit(beneficiary: BeneficiaryState, year: Int, unit: String?, places: PlaceCatalog) throws -> UnitCode? {
         guard let home = beneficiary.district, DomainLimits.fiscalYears.contains(year) else { return nil }
-        let places = try await places()
         if places.isEmpty, unit == nil { return nil }
         var named: UnitCode?
         if let unit {
