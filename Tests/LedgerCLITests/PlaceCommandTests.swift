@@ -301,6 +301,11 @@ struct PlaceCommandTests {
                 try Data(sample.replacingOccurrences(of: #""name": "Tân An""#, with: #""name": "Tân An Mới""#).utf8).write(to: file)
                 let changed = try await Self.run(db, ["place", "load", file.path], status: 1)
                 #expect(changed.stderr.contains("phuong-tan-an is already defined"), "\(changed)")
+                // Places are an admin's: an officer's new unit is refused by the database.
+                let officer = try await TestDatabase.loginRole("placeloader", memberOf: ["ledger_officer"])
+                try Data(#"{"units": [{"code": "phuong-moi", "name": "Mới", "kind": "ward", "valid_from": "2026-01-01"}]}"#.utf8).write(to: file)
+                let denied = try await LedgerBinary.run(["place", "load", file.path], environment: childEnvironment(db, user: officer))
+                #expect(denied.status != 0 && denied.stderr.contains("UnitDefined"), "\(denied)")
                 #expect(try await Self.head(db) == before)
             }
             let on2024 = try await Self.run(db, ["place", "list", "--on", "2024-06-01", "--format", "json"])
