@@ -162,4 +162,32 @@ struct AmendmentTests {
             }
         }
     }
+
+    @Test func aNationalIDAmendmentKeepsOneBeneficiaryPerID() async throws {
+        try await TestDatabase.withFresh { db in
+            try await Self.prepared(db)
+            let admin = try await TestDatabase.loginRole("amendkey", memberOf: ["ledger_admin"])
+            let key = try await NationalIDKeyTests.setKey(db, Array("a-key-for-the-amendment-tests-0123456789".utf8), user: admin)
+            #expect(key.status == 0, "\(key)")
+            let register = try await Self.run(["beneficiary", "register", "--id", "HH-2", "--kind", "household", "--name", "Trần Văn B",
+                                               "--district", "Cái Răng", "--category", "poor", "--national-id", "092080001234"], db)
+            #expect(register.status == 0, "\(register)")
+            let before = try await Self.head(db)
+            let taken = try await Self.run(["beneficiary", "amend", "--id", "HH-1", "--reason", "CCCD", "--national-id", "092080001234",
+                                            "--amended-on", "2024-02-01"], db)
+            #expect(taken.status == 1 && taken.stderr.contains("beneficiary HH-2 is registered with this national id"), "\(taken)")
+            #expect(!taken.stderr.contains("092080001234"), "the id itself is never echoed")
+            #expect(try await Self.head(db) == before)
+            // HH-2's id was mistyped: corrected, the old one is free for HH-1.
+            let moved = try await Self.run(["beneficiary", "amend", "--id", "HH-2", "--reason", "sai số CCCD", "--national-id", "092080009999",
+                                            "--amended-on", "2024-02-01"], db)
+            #expect(moved.status == 0 && moved.stdout.contains("national id replaced"), "\(moved)")
+            let freed = try await Self.run(["beneficiary", "amend", "--id", "HH-1", "--reason", "CCCD", "--national-id", "092080001234",
+                                            "--amended-on", "2024-02-02"], db)
+            #expect(freed.status == 0, "\(freed)")
+            let events = try await EventStore(connection: try await db.connect()).readStream("beneficiary-HH-1")
+            #expect(events.allSatisfy { !$0.payloadJSON.contains("092080001234") }, "only fingerprints are stored")
+            #expect(try await Self.run(["audit", "verify"], db).status == 0)
+        }
+    }
 }
