@@ -7,7 +7,9 @@
 --    exists, payload.beneficiary_id is the stream's, at least one change and every field a change,
 --    not bank_account with clear_bank_account, categories known, and a new national id held by no
 --    other beneficiary — the amended beneficiary's fingerprint moves in ledger.national_ids (the
---    old one is freed, the new one taken; LD002 as for a registration).
+--    old one is freed, the new one taken; LD002 as for a registration). A bank payment goes to the
+--    account the beneficiary has on record then (ledger.payment_bank_account_rule): an amendment
+--    changes where later payments may go.
 -- 2. CategoryDefined v1 (stream category-NAME, appended by admins when a catalog is loaded). The
 --    categories the ledger knows (ledger.known_categories) are the declared ones and every category
 --    a programme lists as eligible; registering or amending with another is refused (LR001), naming
@@ -287,17 +289,46 @@ BEGIN
 END
 $$;
 
+-- PaymentRecorded by bank: to the bank account the beneficiary has on record when it is recorded
+-- (registered, or amended since), so an amendment changes where later payments may go.
+CREATE FUNCTION ledger.payment_bank_account_rule(e ledger.events, p_batch ledger.events[]) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, ledger, pg_temp
+AS $$
+DECLARE
+    v_beneficiary text;
+    v_account     text;
+BEGIN
+    IF e.payload ->> 'method' IS DISTINCT FROM 'bank' THEN
+        RETURN NULL;
+    END IF;
+    SELECT f.beneficiary_id INTO v_beneficiary
+    FROM ledger.application_facts f WHERE f.application_id = substr(e.stream_id, length('application-') + 1);
+    SELECT d.bank_account INTO v_account FROM ledger.beneficiary_details d WHERE d.beneficiary_id = v_beneficiary;
+    IF v_account IS NULL THEN
+        RETURN format('payload.method: beneficiary %s has no bank account on record; pay in cash, or amend the beneficiary first',
+                      v_beneficiary);
+    ELSIF e.payload ->> 'bank_account' IS DISTINCT FROM v_account THEN
+        RETURN format('payload.bank_account: %s is not the bank account beneficiary %s has on record',
+                      coalesce(e.payload -> 'bank_account', 'null'::jsonb), v_beneficiary);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 REVOKE ALL ON FUNCTION ledger.beneficiary_registered_rule(ledger.events, ledger.events[]),
     ledger.program_categories_rule(ledger.events, ledger.events[]),
     ledger.category_defined_rule(ledger.events, ledger.events[]),
-    ledger.beneficiary_amended_rule(ledger.events, ledger.events[]) FROM PUBLIC;
+    ledger.beneficiary_amended_rule(ledger.events, ledger.events[]),
+    ledger.payment_bank_account_rule(ledger.events, ledger.events[]) FROM PUBLIC;
 
 INSERT INTO ledger.event_rules (event_type, rule) VALUES
     ('BeneficiaryRegistered', 'ledger.beneficiary_registered_rule(ledger.events, ledger.events[])'),
     ('ProgramDefined', 'ledger.program_categories_rule(ledger.events, ledger.events[])'),
     ('ProgramAmended', 'ledger.program_categories_rule(ledger.events, ledger.events[])'),
     ('CategoryDefined', 'ledger.category_defined_rule(ledger.events, ledger.events[])'),
-    ('BeneficiaryAmended', 'ledger.beneficiary_amended_rule(ledger.events, ledger.events[])');
+    ('BeneficiaryAmended', 'ledger.beneficiary_amended_rule(ledger.events, ledger.events[])'),
+    ('PaymentRecorded', 'ledger.payment_bank_account_rule(ledger.events, ledger.events[])');
 
 -- Existing ledgers: no append may commit between the fill below and the rules above taking over.
 LOCK TABLE ledger.events IN SHARE ROW EXCLUSIVE MODE;

@@ -146,4 +146,42 @@ struct AmendmentRuleTests {
             #expect(delete?.code.rawValue == "LT001", "\(String(describing: delete))")
         }
     }
+
+    @Test func aBankPaymentGoesOnlyToTheAccountOnRecordAndAnAmendmentMovesIt() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.allocate(10_000_000)
+            try await scenario.approvedApplication("A-1", household: "HH-1", amount: 8_000_000)
+            func payment(_ id: String, account: String?) -> String {
+                let bank = account.map { #", "bank_account": "\#($0)""# } ?? ""
+                return """
+                    [{"stream_id": "application-A-1", "expected_version": "any", "events": [{"type": "PaymentRecorded", "schema_version": 1,
+                      "payload": {"payment_id": "\(id)", "amount_vnd": 1000000, "paid_on": "2024-03-15", "method": "bank", "voucher": "UNC \(id)"\(bank)}}]}]
+                    """
+            }
+            let before = try await scenario.headPosition()
+            let elsewhere = await appendDirectly(scenario.officer, payment("P-1", account: "VCB 9999"))
+            #expect(elsewhere?.code.rawValue == "LR001" && elsewhere?.message.contains("is not the bank account beneficiary HH-1 has on record") == true,
+                    "\(String(describing: elsewhere))")
+            let none = await appendDirectly(scenario.officer, payment("P-1", account: nil))
+            #expect(none?.code.rawValue == "LR001", "\(String(describing: none))")
+            #expect(try await scenario.headPosition() == before)
+            #expect(await appendDirectly(scenario.officer, payment("P-1", account: "Agribank 7300-HH-1")) == nil)
+
+            _ = try await scenario.officer.amendBeneficiary(
+                AmendBeneficiary(id: "HH-1", reason: "new account", amendedOn: Scenario.date("2024-03-20"), bankAccount: "VCB 0001"), nationalID: nil
+            )
+            let old = await appendDirectly(scenario.officer, payment("P-2", account: "Agribank 7300-HH-1"))
+            #expect(old?.code.rawValue == "LR001", "the old account is no longer the beneficiary's: \(String(describing: old))")
+            #expect(await appendDirectly(scenario.officer, payment("P-2", account: "VCB 0001")) == nil)
+            // Through the service, the payment copies the amended account.
+            _ = try await scenario.pay("A-1", "P-3", 1_000_000)
+            #expect(try await scenario.application("A-1").payments["P-3"]?.recorded.bankAccount == "VCB 0001")
+            _ = try await scenario.officer.amendBeneficiary(
+                AmendBeneficiary(id: "HH-1", reason: "account closed", amendedOn: Scenario.date("2024-03-21"), clearBankAccount: true), nationalID: nil
+            )
+            let cleared = await appendDirectly(scenario.officer, payment("P-4", account: "VCB 0001"))
+            #expect(cleared?.message.contains("has no bank account on record") == true, "\(String(describing: cleared))")
+        }
+    }
 }

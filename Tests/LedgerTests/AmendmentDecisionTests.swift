@@ -152,4 +152,21 @@ import Testing
         #expect(violations[2].message.contains("category poorr"))
         #expect(violations[3].message.contains("never registered"))
     }
+
+    @Test func theReplayNamesABankPaymentToAnotherAccountThanTheOneOnRecord() {
+        var log = InvariantAuditTests.approved()
+        // HH-1 is registered with "Agribank 1".
+        log.add(Streams.application("A-1"), .paymentRecorded(PaymentRecorded(
+            paymentID: "P-1", amountVND: 1_000_000, paidOn: Fixtures.date("2024-03-15"), method: .bank, voucher: "UNC 1", bankAccount: "Agribank 1"
+        )), by: Fixtures.officer)
+        log.add(Streams.beneficiary("HH-1"), .beneficiaryAmended(BeneficiaryAmended(
+            beneficiaryID: "HH-1", reason: "new account", amendedOn: Self.day, bankAccount: "VCB 2"
+        )), by: Fixtures.officer)
+        log.add(Streams.application("A-1"), .paymentRecorded(PaymentRecorded(
+            paymentID: "P-2", amountVND: 1_000_000, paidOn: Fixtures.date("2024-04-02"), method: .bank, voucher: "UNC 2", bankAccount: "Agribank 1"
+        )), by: Fixtures.officer)
+        let violations = log.audit().violations
+        #expect(violations.map(\.rule) == [.bankAccount], "\(violations)")
+        #expect(violations.first?.message.contains("not to the account its beneficiary had on record (\"VCB 2\")") == true, "\(violations)")
+    }
 }

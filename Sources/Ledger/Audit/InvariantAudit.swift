@@ -18,6 +18,8 @@ public struct InvariantViolation: Sendable, Equatable, Encodable {
         case fourEyes
         /// A second beneficiary registered with the same national-id fingerprint (compared normalised).
         case duplicateNationalID
+        /// A bank payment to another account than the one its beneficiary had on record then (registered or amended).
+        case bankAccount
         /// A beneficiary registered or amended with a category the ledger did not know then (declared by the
         /// catalog or listed as eligible by a programme).
         case unknownCategory
@@ -472,6 +474,12 @@ public struct InvariantAudit: Sendable {
             if let earlier = payments[payment.paymentID] {
                 report(event, .lifecycle, "payment id \(payment.paymentID) was already used (on \(earlier.applicationStream))")
                 return
+            }
+            if payment.method == .bank, let details = beneficiaries[application.beneficiaryStream]?.details,
+               payment.bankAccount != details.bankAccount {
+                report(event, .bankAccount, "payment \(payment.paymentID) on application \(id) went by bank to "
+                    + "\(payment.bankAccount.map { $0.debugDescription } ?? "no account"), not to the account its beneficiary had on record "
+                    + "(\(details.bankAccount.map { $0.debugDescription } ?? "none"))")
             }
             guard let paid = sum(application.paid, payment.amountVND.amount, event, "the payments of application \(id)") else { return }
             payments[payment.paymentID] = AuditPayment(applicationStream: stream, amount: payment.amountVND.amount)
