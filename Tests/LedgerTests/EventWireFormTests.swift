@@ -17,8 +17,6 @@ import Testing
         ("BeneficiaryRegistered", #"{"bank_account":"0123456789","beneficiary_id":"HH-1","categories":["ethnic-minority","poor"],"district":"thot-not","kind":"household","name":"Trần Thị Bích","national_id_fingerprint":"abababababababababababababababababababababababababababababababab"}"#),
         ("BeneficiaryAmended", #"{"add_categories":["near-poor"],"amended_on":"2024-02-01","bank_account":"VCB 0123456789","beneficiary_id":"HH-1","clear_bank_account":true,"name":"Trần Thị Bích Ngọc","national_id_fingerprint":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","reason":"typo in the registration","remove_categories":["poor"],"unit":"ninh-kieu"}"#),
         ("CategoryDefined", #"{"label_en":"Near-poor household","label_vi":"Hộ cận nghèo","name":"near-poor"}"#),
-        ("BeneficiaryAmended", #"{"add_categories":["near-poor"],"amended_on":"2024-02-01","bank_account":"VCB 0123456789","beneficiary_id":"HH-1","clear_bank_account":true,"name":"Trần Thị Bích Ngọc","national_id_fingerprint":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","reason":"typo in the registration","remove_categories":["poor"],"unit":"ninh-kieu"}"#),
-        ("CategoryDefined", #"{"label_en":"Near-poor household","label_vi":"Hộ cận nghèo","name":"near-poor"}"#),
         ("BenefitCommitted", #"{"amount_vnd":40000000,"application_id":"A-1","program":"NQ12-HOUSING"}"#),
         ("BenefitReleased", #"{"amount_vnd":5000000,"application_id":"A-1","program":"NQ12-HOUSING"}"#),
         ("ApplicationSubmitted", #"{"application_id":"A-1","beneficiary_id":"HH-1","district":"ninh-kieu","fiscal_year":2024,"program":"NQ12-LATRINE","requested_vnd":6000000,"submitted_on":"2024-03-01"}"#),
