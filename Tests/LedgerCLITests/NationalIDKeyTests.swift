@@ -96,7 +96,7 @@ struct NationalIDKeyTests {
             let again = try await Self.setKey(db, Array(Self.key.utf8), user: admin)
             #expect(again.status == 0 && value(of: "recorded", in: again.stdout) == "nothing new: this key was already set", "\(again)")
             // Another key: refused, naming the one that is set.
-            let other = try await Self.setKey(db, Array(Self.otherKey.utf8), user: admin)
+            let other = try await Self.setKey(db, Array(NationalIDKeyTests.otherKey.utf8), user: admin)
             #expect(other.status == 1, "\(other)")
             #expect(other.stderr.contains("a different national-id key (key id \(keyID)) was set at"), "\(other)")
             #expect(other.stderr.contains("by \(admin); it cannot be replaced"), "\(other)")
@@ -199,7 +199,7 @@ struct NationalIDKeyTests {
             #expect(first.status == 0 && first.stderr.isEmpty, "\(first)")
             // Hưng still has an old key of his own in his environment (one letter differs): it is not read.
             var environment = childEnvironment(db, user: hung)
-            environment["LEDGER_NATIONAL_ID_KEY"] = Self.otherKey
+            environment["LEDGER_NATIONAL_ID_KEY"] = NationalIDKeyTests.otherKey
             let before = try await Self.head(db)
             let second = try await LedgerBinary.run(Self.register("HH-8"), environment: environment)
             #expect(second.status == 1, "\(second)")
@@ -271,7 +271,7 @@ struct NationalIDKeyTests {
             let officer = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_officer"))
             let nationalID = try NationalID(parsing: Self.id)
 
-            let oldLocalKey = try nationalID.fingerprint(keyBytes: Array(Self.otherKey.utf8))
+            let oldLocalKey = try nationalID.fingerprint(keyBytes: Array(NationalIDKeyTests.otherKey.utf8))
             let madeUp = String(repeating: "ab", count: 32)
             // Even the right value, computed outside the database or asked for in another transaction.
             let right = try nationalID.fingerprint(keyBytes: Array(Self.key.utf8))
@@ -304,7 +304,12 @@ struct NationalIDKeyTests {
             #expect(error?.code.rawValue == "LR001", "\(String(describing: error))")
         }
     }
+}
 
+/// Migrates a database of its own from the first migration: `make test` runs it in its serial
+/// phase (Makefile, FROM_SCRATCH), since migrations change the cluster's shared roles.
+@Suite(.enabled(if: TestDatabase.enabled))
+struct NationalIDKeyUpgradeTests {
     // MARK: Upgrading a ledger fingerprinted with LEDGER_NATIONAL_ID_KEY
 
     @Test func aLedgerFingerprintedWithTheOldLocalKeyKeepsWorkingOnceTheAdminLoadsThatKey() async throws {
@@ -335,19 +340,19 @@ struct NationalIDKeyTests {
         _ = try await Migrator(connection: superuser, migrations: bundled.filter { $0.version <= 13 }).migrate()
         let officer = try await TestDatabase.loginRole(memberOf: "ledger_officer")
         let officerConnection = try await db.connect(user: officer)
-        let oldFingerprint = try NationalID(parsing: Self.id).fingerprint(keyBytes: Array(Self.key.utf8))
-        _ = try await officerConnection.query("SELECT ledger.append($1, $2::jsonb)", ["old-path", Self.registration("HH-1", fingerprint: oldFingerprint)]) { _ in 0 }
+        let oldFingerprint = try NationalID(parsing: NationalIDKeyTests.id).fingerprint(keyBytes: Array(NationalIDKeyTests.key.utf8))
+        _ = try await officerConnection.query("SELECT ledger.append($1, $2::jsonb)", ["old-path", NationalIDKeyTests.registration("HH-1", fingerprint: oldFingerprint)]) { _ in 0 }
         await officerConnection.close()
 
         // This release.
         _ = try await Migrator(connection: superuser, migrations: bundled).migrate()
         let admin = try await TestDatabase.loginRole(memberOf: "ledger_admin")
-        let before = try await Self.head(db)
-        let keyless = try await LedgerBinary.run(Self.register("HH-2"), environment: childEnvironment(db, user: officer))
+        let before = try await NationalIDKeyTests.head(db)
+        let keyless = try await LedgerBinary.run(NationalIDKeyTests.register("HH-2"), environment: childEnvironment(db, user: officer))
         #expect(keyless.status == 1 && keyless.stderr.contains("ledger national-id key set --key-file FILE"), "\(keyless)")
 
         // The key alone cannot be checked against the log: the admin names a registered person.
-        let unchecked = try await Self.setKey(db, Array(Self.key.utf8), user: admin)
+        let unchecked = try await NationalIDKeyTests.setKey(db, Array(NationalIDKeyTests.key.utf8), user: admin)
         #expect(unchecked.status == 1, "\(unchecked)")
         #expect(unchecked.stderr == """
             ledger: error: key: the log already holds 1 national-id fingerprints made with the key used before \
@@ -356,25 +361,25 @@ struct NationalIDKeyTests {
 
             """, "\(unchecked)")
         // A key one letter off does not reproduce the fingerprint: refused.
-        let wrong = try await Self.setKey(db, Array(Self.otherKey.utf8), user: admin, checks: Self.id + "\n")
+        let wrong = try await NationalIDKeyTests.setKey(db, Array(NationalIDKeyTests.otherKey.utf8), user: admin, checks: NationalIDKeyTests.id + "\n")
         #expect(wrong.status == 1, "\(wrong)")
         #expect(wrong.stderr.contains("key: check national id number 1 of 1 does not fingerprint, under this key, to any registered beneficiary's"), "\(wrong)")
-        let badCheck = try await Self.setKey(db, Array(Self.key.utf8), user: admin, checks: "09208000123\n")
+        let badCheck = try await NationalIDKeyTests.setKey(db, Array(NationalIDKeyTests.key.utf8), user: admin, checks: "09208000123\n")
         #expect(badCheck.status == 64 && badCheck.stderr.contains("--check-national-id-stdin line 1: has 11 digits"), "\(badCheck)")
-        #expect(try await Self.head(db) == before)
+        #expect(try await NationalIDKeyTests.head(db) == before)
 
         // The key the ledger was fingerprinted with, as `printf '%s' "$LEDGER_NATIONAL_ID_KEY" > FILE` writes it.
-        let right = try await Self.setKey(db, Array(Self.key.utf8), user: admin, checks: "\n" + Self.id + "\n")
+        let right = try await NationalIDKeyTests.setKey(db, Array(NationalIDKeyTests.key.utf8), user: admin, checks: "\n" + NationalIDKeyTests.id + "\n")
         #expect(right.status == 0, "\(right)")
         #expect(value(of: "fingerprints in the log", in: right.stdout) == "1" && value(of: "national ids checked", in: right.stdout) == "1", "\(right)")
         for run in [unchecked, wrong, right] {
-            #expect(!run.stdout.contains(Self.id) && !run.stderr.contains(Self.id), "\(run)")
+            #expect(!run.stdout.contains(NationalIDKeyTests.id) && !run.stderr.contains(NationalIDKeyTests.id), "\(run)")
         }
 
         // The same person again: a duplicate. Another person: registered.
-        let duplicate = try await LedgerBinary.run(Self.register("HH-2"), environment: childEnvironment(db, user: officer))
+        let duplicate = try await LedgerBinary.run(NationalIDKeyTests.register("HH-2"), environment: childEnvironment(db, user: officer))
         #expect(duplicate.status == 1 && duplicate.stderr == "ledger: error: a beneficiary with this national id is already registered (beneficiary-HH-1)\n", "\(duplicate)")
-        let another = try await LedgerBinary.run(Self.register("HH-3", nationalID: "381234567"), environment: childEnvironment(db, user: officer))
+        let another = try await LedgerBinary.run(NationalIDKeyTests.register("HH-3", nationalID: "381234567"), environment: childEnvironment(db, user: officer))
         #expect(another.status == 0, "\(another)")
         let audit = try await LedgerBinary.run(["audit", "verify"], environment: childEnvironment(db, user: try await TestDatabase.loginRole(memberOf: "ledger_auditor")))
         #expect(audit.status == 0, "\(audit)")

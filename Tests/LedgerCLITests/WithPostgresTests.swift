@@ -200,6 +200,6 @@ struct WithPostgresTests {
         // Superuser tampering only on the private cluster.
         #expect(demo.contains("LEDGER_PRIVATE_CLUSTER:-}\" = 1 ] && command -v psql"))
         #expect(makefile.contains("scripts/with-postgres --opt-in LEDGER_DEMO_DATABASE_URL scripts/demo"))
-        #expect(makefile.contains("scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL $(SWIFT) test"))
+        #expect(makefile.contains("scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL sh -c '$(SWIFT) test"))
     }
 }
