@@ -90,7 +90,11 @@ struct BudgetReportCommand: AsyncParsableCommand {
             let date = try Report.businessDate(asOf, field: "--as-of")
             try await Report.withDatabase(connection) { database in
                 let places = try await LedgerService(connection: database).places()
-                let filter = try filters.filter(places: places)
+                var filter = try filters.filter(places: places)
+                if withSuccessors, let units = filter.units {
+                    // An old district's successors are shown beside it, so they pass the unit filter too.
+                    filter.units = units.union(units.flatMap { places.successors(of: $0).map(\.code) })
+                }
                 var report: BudgetReport
                 if let date {
                     report = try await BudgetReport.asOfBusinessDate(date, EventStore(connection: database), filter: filter)

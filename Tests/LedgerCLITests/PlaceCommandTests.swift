@@ -111,6 +111,12 @@ struct PlaceCommandTests {
             let table = try await Self.run(db, ["report", "budget", "--with-successors"])
             #expect(table.stdout.contains("→ phường Ninh Kiều") && table.stdout.contains("successors total"), "\(table)")
             #expect(table.stdout.contains("→ phường Cái Khế (also from quận Bình Thủy)"), "\(table)")
+            // The old district named alone, with its successors: the ward's 2025 figures stand beside it.
+            let old = try await Self.run(db, ["report", "budget", "--unit", "quận Ninh Kiều", "--with-successors", "--format", "json"])
+            let oldReport = try JSONDecoder().decode(BudgetJSON.self, from: Data(old.stdout.utf8))
+            let oldSuccession = oldReport.successions?.first { $0.district == "ninh-kieu" }
+            #expect(oldSuccession?.allocated == 100_000_000, "\(old)")
+            #expect(oldSuccession?.successors?.first { $0.district == "phuong-ninh-kieu" }?.allocated == 60_000_000, "\(old)")
             // A filter by name means every unit of that name; with a year, the one in force then.
             let both = try await Self.run(db, ["report", "budget", "--unit", "ninh kieu", "--format", "csv"])
             #expect(both.stdout.contains("budget,NQ12-HOUSING,2024,ninh-kieu") && both.stdout.contains("budget,NQ12-HOUSING,2025,phuong-ninh-kieu"), "\(both)")
