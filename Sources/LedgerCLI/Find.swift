@@ -50,6 +50,16 @@ enum FindOutput {
         return try places.resolve(text, when: year.map(PlaceCatalog.When.inYear) ?? .any, field: field).code
     }
 
+    /// The places of the ledger, to show units by name in tables (json and csv keep the code).
+    static func places(_ connection: ConnectionOptions) async throws -> PlaceCatalog {
+        try await Recording.service(connection).places()
+    }
+
+    /// `quận Ninh Kiều`, `phường Cái Khế`: a unit's code as people read it.
+    static func unitTitle(_ code: String, _ places: PlaceCatalog) -> String {
+        UnitCode(rawValue: code).map(places.title(of:)) ?? code
+    }
+
     static func identifier(_ text: String?, field: String) throws -> String? {
         try text.map { try Identifier.validated($0, field: field) }
     }
@@ -95,12 +105,13 @@ extension Application {
                 filter.submittedBy = submittedBy
                 let limit = try Find.checkedLimit(find.limit)
                 let found = try await Report.withDatabase(connection) { try await ApplicationFind.list(filter, limit: limit, $0) }
+                let places = try await FindOutput.places(connection)
                 try FindOutput.list(
                     found, noun: "applications", command: "application list", format: find.format,
                     header: ["application", "beneficiary", "program", "unit", "year", "status", "requested", "approved", "paid",
                              "submitted by", "submitted on", "budget available", "you may decide"],
                     table: { row in
-                        [row.applicationID, row.beneficiaryID, row.program, row.unit, String(row.fiscalYear), row.status,
+                        [row.applicationID, row.beneficiaryID, row.program, FindOutput.unitTitle(row.unit, places), String(row.fiscalYear), row.status,
                          FindOutput.amount(row.requestedVND), FindOutput.amount(row.approvedVND), FindOutput.amount(row.paidVND),
                          row.submittedBy, row.submittedOn, FindOutput.amount(row.budgetAvailableVND), Self.decide(row)]
                     },
@@ -153,8 +164,9 @@ extension Application {
                     }))
                 case .table:
                     let a = detail.application
+                    let places = try await FindOutput.places(connection)
                     var pairs: [(String, String)] = [
-                        ("application", a.applicationID), ("beneficiary", a.beneficiaryID), ("program", a.program), ("unit", a.unit),
+                        ("application", a.applicationID), ("beneficiary", a.beneficiaryID), ("program", a.program), ("unit", FindOutput.unitTitle(a.unit, places)),
                         ("fiscal year", String(a.fiscalYear)), ("status", a.status), ("requested", FindOutput.amount(a.requestedVND)),
                         ("approved", FindOutput.amount(a.approvedVND)), ("paid (net)", FindOutput.amount(a.paidVND)),
                         ("reversed", FindOutput.amount(detail.reversedVND)), ("loan principal", FindOutput.amount(detail.loanPrincipalVND)),
@@ -213,8 +225,9 @@ extension Beneficiary {
                     }))
                 case .table:
                     let b = detail.beneficiary
+                    let places = try await FindOutput.places(connection)
                     var pairs: [(String, String)] = [
-                        ("beneficiary", b.beneficiaryID), ("kind", b.kind), ("name", b.name), ("unit", b.unit),
+                        ("beneficiary", b.beneficiaryID), ("kind", b.kind), ("name", b.name), ("unit", FindOutput.unitTitle(b.unit, places)),
                         ("categories", b.categories.isEmpty ? "-" : b.categories.joined(separator: ", ")),
                         ("bank account", b.bankAccount ?? "-"), ("national id", b.hasNationalID ? "on record" : "-"),
                         ("registered", "\(b.registeredOn.map { "\($0) " } ?? "")by \(b.registeredBy) (recorded \(b.registeredAt))"),
@@ -260,11 +273,12 @@ extension Beneficiary {
                     }
                     return try await BeneficiaryFind.search(filter, limit: limit, database)
                 }
+                let places = try await FindOutput.places(connection)
                 let header = ["beneficiary", "kind", "name", "unit", "categories", "bank account", "national id", "amendments"]
                 try FindOutput.list(
                     found, noun: "beneficiaries", command: "beneficiary search", format: find.format, header: header,
                     table: { b in
-                        [b.beneficiaryID, b.kind, b.name, b.unit, b.categories.joined(separator: " "), b.bankAccount == nil ? "-" : "yes",
+                        [b.beneficiaryID, b.kind, b.name, FindOutput.unitTitle(b.unit, places), b.categories.joined(separator: " "), b.bankAccount == nil ? "-" : "yes",
                          b.hasNationalID ? "on record" : "-", String(b.amendments)]
                     },
                     csv: { b in
@@ -313,12 +327,13 @@ extension Payment {
                 }
                 let limit = try Find.checkedLimit(find.limit)
                 let found = try await Report.withDatabase(connection) { try await PaymentFind.list(filter, limit: limit, $0) }
+                let places = try await FindOutput.places(connection)
                 let header = ["payment", "application", "beneficiary", "program", "unit", "amount", "paid on", "method", "voucher",
                               "recorded by", "recorded at", "reversed on", "reversal reason"]
                 try FindOutput.list(
                     found, noun: "payments", command: "payment list", format: find.format, header: header,
                     table: { p in
-                        [p.paymentID, p.applicationID, p.beneficiaryID, p.program, p.unit, Output.grouped(p.amountVND), p.paidOn, p.method,
+                        [p.paymentID, p.applicationID, p.beneficiaryID, p.program, FindOutput.unitTitle(p.unit, places), Output.grouped(p.amountVND), p.paidOn, p.method,
                          p.voucher, p.recordedBy, p.recordedAt, FindOutput.text(p.reversedOn), FindOutput.text(p.reversalReason)]
                     },
                     csv: { p in

@@ -202,6 +202,10 @@ struct FindCommandTests {
             #expect(try await ids(["--name", "nobody"]).isEmpty)
             let shown = try await LedgerBinary.run(["beneficiary", "show", "HH-1"], environment: env)
             #expect(shown.status == 0 && shown.stdout.contains("Nguyễn Văn An") && shown.stdout.contains("A-6"), "\(shown)")
+            // Tables name the unit as people read it; json and csv keep its code.
+            #expect(shown.stdout.contains("unit:") && shown.stdout.contains("quận Ninh Kiều"), "\(shown)")
+            let table = try await LedgerBinary.run(["beneficiary", "search", "--district", "cai rang"], environment: env)
+            #expect(table.status == 0 && table.stdout.contains("quận Cái Răng") && !table.stdout.contains("cai-rang"), "\(table)")
             let missing = try await LedgerBinary.run(["beneficiary", "show", "HH-404"], environment: env)
             #expect(missing.status == 1 && missing.stderr.contains("no beneficiary HH-404"), "\(missing)")
         }
