@@ -9,9 +9,10 @@
 --   paid             payments net of reversals (reversed: what the bank returned);
 --   released         what withdrawals and closures gave back to the budget;
 --   remaining/still payable = approved − paid − loan principal − released (never below zero).
--- beneficiary_balances gains `released_vnd` so that its row adds up on its own.
+-- beneficiary_balances gains `released_vnd` so that its row adds up on its own. budget_usage's
+-- paid_vnd counted loan principal too; it gains `lent_vnd` for that, and paid_vnd means paid.
 --
--- Upgrading a ledger: beneficiary_balances is emptied and its checkpoint set back to 0 (a new
+-- Upgrading a ledger: beneficiary_balances and budget_usage are emptied and its checkpoint set back to 0 (a new
 -- generation, so a runner still running re-reads it), so the next `ledger projections run` (or
 -- `rebuild`) folds the whole log into it with the new meaning; until then `ledger projections
 -- status` shows it behind the log. The shape copy that rebuilds create their tables from
@@ -71,12 +72,18 @@ ALTER TABLE IF EXISTS ledger_read.beneficiary_balances ALTER COLUMN released_vnd
 ALTER TABLE ledger_read_build.shape_beneficiary_balances ADD COLUMN released_vnd bigint NOT NULL DEFAULT 0;
 ALTER TABLE ledger_read_build.shape_beneficiary_balances ALTER COLUMN released_vnd DROP DEFAULT;
 
+-- budget_usage: paid_vnd counted loan principal with payments; from here paid_vnd is payments net
+-- of reversals, as everywhere, and lent_vnd the loan principal disbursed.
+ALTER TABLE IF EXISTS ledger_read.budget_usage ADD COLUMN lent_vnd bigint NOT NULL DEFAULT 0;
+ALTER TABLE IF EXISTS ledger_read.budget_usage ALTER COLUMN lent_vnd DROP DEFAULT;
+ALTER TABLE ledger_read_build.shape_budget_usage ADD COLUMN lent_vnd bigint NOT NULL DEFAULT 0;
+ALTER TABLE ledger_read_build.shape_budget_usage ALTER COLUMN lent_vnd DROP DEFAULT;
 -- Folded again from the start with the new meanings (a ledger whose checkpoint is still at 0
 -- has nothing to fold again).
-TRUNCATE ledger_read.beneficiary_balances;
+TRUNCATE ledger_read.beneficiary_balances, ledger_read.budget_usage;
 UPDATE ledger_read.checkpoints
 SET position = 0, generation = generation + 1, updated_at = now(), stalled_at = NULL, stalled_reason = NULL
-WHERE projection = 'beneficiary_balances' AND (position > 0 OR stalled_at IS NOT NULL);
+WHERE projection IN ('beneficiary_balances', 'budget_usage') AND (position > 0 OR stalled_at IS NOT NULL);
 
 COMMENT ON COLUMN ledger_read.beneficiary_balances.approved_vnd IS
     'Every approval of the beneficiary''s applications in the programme, those withdrawn or closed after it included';
@@ -88,5 +95,8 @@ COMMENT ON COLUMN ledger_read.beneficiary_balances.remaining_payable_vnd IS
 COMMENT ON COLUMN ledger_read.applications.approved_vnd IS
     'The approved amount, kept after a withdrawal or closure (then released_vnd says what went back); zero if never approved';
 COMMENT ON COLUMN ledger_read.applications.paid_vnd IS 'Payments net of reversals';
+COMMENT ON COLUMN ledger_read.budget_usage.paid_vnd IS 'Payments net of reversals on the budget''s applications';
+COMMENT ON COLUMN ledger_read.budget_usage.lent_vnd IS 'Loan principal disbursed on the budget''s applications';
+COMMENT ON COLUMN ledger_read.budget_usage.committed_unpaid_vnd IS 'Reserved − released − paid − lent';
 COMMENT ON COLUMN ledger_read.applications.remaining_payable_vnd IS
     'Still payable: approved − paid − loan principal − released (zero unless approved)';

@@ -1,7 +1,7 @@
 import Ledger
 
-/// `budget_usage`: per programme, fiscal year and district — allocated, reserved by approvals,
-/// released, paid and available.
+/// `budget_usage`: per programme, fiscal year and unit — allocated, reserved by approvals,
+/// released, paid (payments net of reversals), lent (loan principal disbursed) and available.
 ///
 /// Payments are recorded on applications, not budgets; the budget an application draws on is
 /// the one its approval reserved funds in (`FundsReserved` on the budget stream), remembered here.
@@ -13,7 +13,7 @@ public struct BudgetUsageProjection: Projection {
     public static let tables = [
         ReadModelTable(name: "budget_usage", columns: [
             "program", "fiscal_year", "district", "allocated_vnd", "reserved_vnd", "released_vnd", "paid_vnd",
-            "committed_unpaid_vnd", "available_vnd", "approvals", "last_position",
+            "committed_unpaid_vnd", "available_vnd", "approvals", "last_position", "lent_vnd",
         ], keyCount: 3),
     ]
 
@@ -25,6 +25,7 @@ public struct BudgetUsageProjection: Projection {
         var reserved = VND.zero
         var released = VND.zero
         var paid = VND.zero
+        var lent = VND.zero
         var approvals = 0
         var lastPosition: Int64 = 0
 
@@ -73,7 +74,7 @@ public struct BudgetUsageProjection: Projection {
         case .paymentReversed(let reversal):
             try updateBudget(ofApplicationStream: stream, event) { $0.paid = try Checked.subtract($0.paid, reversal.amountVND, "paid_vnd") }
         case .loanOpened(let loan):
-            try updateBudget(ofApplicationStream: stream, event) { $0.paid = try Checked.add($0.paid, loan.principalVND, "paid_vnd") }
+            try updateBudget(ofApplicationStream: stream, event) { $0.lent = try Checked.add($0.lent, loan.principalVND, "lent_vnd") }
         default:
             break
         }
@@ -110,8 +111,8 @@ public struct BudgetUsageProjection: Projection {
         guard let program = usage.program, let district = usage.district else { return nil }
         return [
             program, Field.int(usage.fiscalYear), district.code, Field.vnd(usage.allocated), Field.vnd(usage.reserved),
-            Field.vnd(usage.released), Field.vnd(usage.paid), Field.vnd(usage.reserved - usage.released - usage.paid),
-            Field.vnd(usage.available), Field.int(usage.approvals), Field.int(usage.lastPosition),
+            Field.vnd(usage.released), Field.vnd(usage.paid), Field.vnd(usage.reserved - usage.released - usage.paid - usage.lent),
+            Field.vnd(usage.available), Field.int(usage.approvals), Field.int(usage.lastPosition), Field.vnd(usage.lent),
         ]
     }
 }

@@ -1,23 +1,26 @@
 import Foundation
 import Ledger
 
-/// The five figures of a budget (or of a sum of budgets).
+/// The six figures of a budget (or of a sum of budgets).
 ///
 /// - `allocated`: allocations plus adjustments;
 /// - `reserved`: reserved by approvals (gross, as approved);
-/// - `paid`: payments net of reversals, plus loan principal disbursed;
+/// - `paid`: payments net of reversals (the same word as everywhere: docs/domain.md);
+/// - `lent`: loan principal disbursed;
 /// - `released`: reservations given back by withdrawals and closures;
 /// - `available`: what approvals may still reserve, `allocated − reserved + released`.
 public struct BudgetFigures: Sendable, Equatable, Encodable {
     public var allocated: VND
     public var reserved: VND
     public var paid: VND
+    public var lent: VND
     public var released: VND
 
-    public init(allocated: VND = .zero, reserved: VND = .zero, paid: VND = .zero, released: VND = .zero) {
+    public init(allocated: VND = .zero, reserved: VND = .zero, paid: VND = .zero, lent: VND = .zero, released: VND = .zero) {
         self.allocated = allocated
         self.reserved = reserved
         self.paid = paid
+        self.lent = lent
         self.released = released
     }
 
@@ -28,17 +31,17 @@ public struct BudgetFigures: Sendable, Equatable, Encodable {
     public static func + (lhs: BudgetFigures, rhs: BudgetFigures) -> BudgetFigures {
         BudgetFigures(
             allocated: lhs.allocated + rhs.allocated, reserved: lhs.reserved + rhs.reserved,
-            paid: lhs.paid + rhs.paid, released: lhs.released + rhs.released
+            paid: lhs.paid + rhs.paid, lent: lhs.lent + rhs.lent, released: lhs.released + rhs.released
         )
     }
 
-    /// allocated, reserved, paid, released, available — the column order of every form.
-    var amounts: [VND] { [allocated, reserved, paid, released, available] }
-    static let columnNames = ["allocated", "reserved", "paid", "released", "available"]
+    /// allocated, reserved, paid, lent, released, available — the column order of every form.
+    var amounts: [VND] { [allocated, reserved, paid, lent, released, available] }
+    static let columnNames = ["allocated", "reserved", "paid", "lent", "released", "available"]
     static let exactColumnNames = columnNames.map { $0 + "_vnd" }
 
     enum CodingKeys: String, CodingKey {
-        case allocated = "allocated_vnd", reserved = "reserved_vnd", paid = "paid_vnd", released = "released_vnd"
+        case allocated = "allocated_vnd", reserved = "reserved_vnd", paid = "paid_vnd", lent = "lent_vnd", released = "released_vnd"
         case available = "available_vnd"
     }
 
@@ -47,6 +50,7 @@ public struct BudgetFigures: Sendable, Equatable, Encodable {
         try container.encode(allocated, forKey: .allocated)
         try container.encode(reserved, forKey: .reserved)
         try container.encode(paid, forKey: .paid)
+        try container.encode(lent, forKey: .lent)
         try container.encode(released, forKey: .released)
         try container.encode(available, forKey: .available)
     }

@@ -28,7 +28,7 @@ extension BudgetReport {
         typealias Row = (line: BudgetReportLine?, position: Int64, head: Int64)
         let rows: [Row] = try await connection.query("""
             SELECT u.program, u.fiscal_year, u.district, u.allocated_vnd, u.reserved_vnd, u.paid_vnd, u.released_vnd,
-                   c.position, h.last_position
+                   c.position, h.last_position, u.lent_vnd
             FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
             LEFT JOIN ledger_read.budget_usage u ON true
             WHERE c.projection = $1
@@ -37,7 +37,7 @@ extension BudgetReport {
                 program: try row.string(0), fiscalYear: try row.int(1), district: try district(code: try row.string(2)),
                 figures: BudgetFigures(
                     allocated: VND(try row.int64(3)), reserved: VND(try row.int64(4)), paid: VND(try row.int64(5)),
-                    released: VND(try row.int64(6))
+                    lent: VND(try row.int64(9)), released: VND(try row.int64(6))
                 )
             )
             return (line, try row.int64(7), try row.int64(8))
@@ -85,6 +85,7 @@ extension BudgetReport {
         }
         let (program, year, district) = (index("program"), index("fiscal_year"), index("district"))
         let (allocated, reserved, paid, released) = (index("allocated_vnd"), index("reserved_vnd"), index("paid_vnd"), index("released_vnd"))
+        let lent = index("lent_vnd")
         func amount(_ row: ReadModelRow, _ column: Int) throws -> VND {
             guard let text = row[column], let value = Int64(text) else { throw ReportError("budget_usage: \(columns[column]) is not an integer") }
             return VND(value)
@@ -97,7 +98,7 @@ extension BudgetReport {
                 program: code, fiscalYear: fiscalYear, district: try Self.district(code: districtCode),
                 figures: BudgetFigures(
                     allocated: try amount(row, allocated), reserved: try amount(row, reserved), paid: try amount(row, paid),
-                    released: try amount(row, released)
+                    lent: try amount(row, lent), released: try amount(row, released)
                 )
             )
         }
@@ -117,8 +118,8 @@ extension BudgetReport {
 ///   full; to see allocations as they stood at an earlier moment, replay by recording time
 ///   (`ledger replay --as-of`).
 /// - **reserved**: an approval's reservation when its `decided_on` ≤ the date.
-/// - **paid**: payments with `paid_on` ≤ the date, less reversals with `reversed_on` ≤ the date,
-///   plus loan principal with `disbursed_on` ≤ the date.
+/// - **paid**: payments with `paid_on` ≤ the date, less reversals with `reversed_on` ≤ the date.
+/// - **lent**: loan principal with `disbursed_on` ≤ the date.
 /// - **released**: a reservation given back, when the withdrawal's `withdrawn_on` or the
 ///   closure's `closed_on` ≤ the date.
 /// - **available**: allocated − reserved + released, from those figures.
@@ -143,8 +144,10 @@ public struct BusinessDateBudgetFold: Sendable {
         var decidedOn: LocalDate?
         var released = VND.zero
         var releasedOn: LocalDate?
-        /// Already filtered by date: payments − reversals + loan principal dated ≤ `asOf`.
+        /// Already filtered by date: payments − reversals dated ≤ `asOf`.
         var paid = VND.zero
+        /// Already filtered by date: loan principal disbursed ≤ `asOf`.
+        var lent = VND.zero
     }
 
     var budgets: [String: Budget] = [:]
@@ -195,7 +198,7 @@ public struct BusinessDateBudgetFold: Sendable {
             try update(application: stream) { $0.paid = try Checked.subtract($0.paid, reversal.amountVND, "paid") }
         case .loanOpened(let loan):
             guard loan.disbursedOn <= asOf else { return }
-            try update(application: stream) { $0.paid = try Checked.add($0.paid, loan.principalVND, "paid") }
+            try update(application: stream) { $0.lent = try Checked.add($0.lent, loan.principalVND, "lent") }
         default:
             break
         }
@@ -229,6 +232,7 @@ public struct BusinessDateBudgetFold: Sendable {
                     sums.released = try Checked.add(sums.released, application.released, "\(budget) released")
                 }
                 sums.paid = try Checked.add(sums.paid, application.paid, "\(budget) paid")
+                sums.lent = try Checked.add(sums.lent, application.lent, "\(budget) lent")
                 figures[budget] = sums
             }
         } catch let problem as FoldProblem {
