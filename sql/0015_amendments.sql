@@ -202,6 +202,7 @@ DECLARE
     v_holder    text;
     v_problem   text;
     v_category  text;
+    v_count     int;
 BEGIN
     IF p ->> 'beneficiary_id' <> v_suffix THEN
         RETURN format('payload.beneficiary_id %s does not match the stream', p -> 'beneficiary_id');
@@ -284,7 +285,13 @@ BEGIN
         bank_account = CASE WHEN p ? 'clear_bank_account' THEN NULL ELSE coalesce(p ->> 'bank_account', d.bank_account) END,
         fingerprint = coalesce(v_new_fp, d.fingerprint),
         position = e.position
-    WHERE d.beneficiary_id = v_suffix;
+    WHERE d.beneficiary_id = v_suffix
+    RETURNING cardinality(d.categories) INTO v_count;
+    -- As many categories as a registration may list (DomainLimits.maximumCategories), however many
+    -- amendments added them.
+    IF v_count > 20 THEN
+        RETURN format('payload.add_categories: beneficiary %s would have %s categories; at most 20', v_suffix, v_count);
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -58,7 +58,7 @@ public enum SchemaManifest {
         (#"function ledger.batch_has(p_batch ledger.events[], p_type text, p_stream text, p_fields jsonb) owner"#, #"ledger_owner"#),
         (#"function ledger.batch_has(p_batch ledger.events[], p_type text, p_stream text, p_fields jsonb) security"#, #"invoker"#),
         (#"function ledger.batch_has(p_batch ledger.events[], p_type text, p_stream text, p_fields jsonb) settings"#, #"search_path=pg_catalog, ledger, pg_temp"#),
-        (#"function ledger.beneficiary_amended_rule(e ledger.events, p_batch ledger.events[]) definition md5"#, #"1829427b18f4bbd2cadc141b1646cd80"#),
+        (#"function ledger.beneficiary_amended_rule(e ledger.events, p_batch ledger.events[]) definition md5"#, #"f3fa61999f054edd797de5b443bc265b"#),
         (#"function ledger.beneficiary_amended_rule(e ledger.events, p_batch ledger.events[]) grant to ledger_owner"#, #"EXECUTE"#),
         (#"function ledger.beneficiary_amended_rule(e ledger.events, p_batch ledger.events[]) owner"#, #"ledger_owner"#),
         (#"function ledger.beneficiary_amended_rule(e ledger.events, p_batch ledger.events[]) security"#, #"invoker"#),

@@ -81,6 +81,34 @@ struct AmendmentRuleTests {
         }
     }
 
+    @Test func amendmentsCannotGiveABeneficiaryMoreCategoriesThanARegistrationMayList() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            try await scenario.household("HH-1")
+            // An admin declares 24 more categories: each amendment below lists at most 20, as the
+            // payload schema allows, but together they would give HH-1 more than 20.
+            let names = (1...24).map { "group-\($0)" }
+            for name in names {
+                let declared = await appendDirectly(scenario.admin, """
+                    [{"stream_id": "category-\(name)", "expected_version": "any", "events": [{"type": "CategoryDefined",
+                      "schema_version": 1, "payload": {"name": "\(name)", "label_vi": "x", "label_en": "x"}}]}]
+                    """)
+                #expect(declared == nil, "\(String(describing: declared))")
+            }
+            func add(_ categories: ArraySlice<String>) async -> PostgresError? {
+                let list = categories.map { "\"\($0)\"" }.joined(separator: ", ")
+                return await appendDirectly(scenario.officer, Self.amendment(
+                    "beneficiary-HH-1", #"{"beneficiary_id": "HH-1", "reason": "x", "amended_on": "2024-04-01", "add_categories": [\#(list)]}"#))
+            }
+            #expect(await add(names[0..<12]) == nil)
+            let before = try await scenario.headPosition()
+            let error = await add(names[12..<24])
+            #expect(error?.code.rawValue == "LR001" && error?.message.contains("would have") == true
+                    && error?.message.contains("at most 20") == true, "\(String(describing: error))")
+            #expect(try await scenario.headPosition() == before)
+        }
+    }
+
     @Test func aCategoryIsDefinedOnlyInCanonicalFormOnItsOwnStream() async throws {
         try await TestDatabase.withFresh { db in
             let scenario = try await Scenario.make(db)

@@ -153,6 +153,23 @@ import Testing
         #expect(violations[3].message.contains("never registered"))
     }
 
+    @Test func theReplayNamesAmendmentsThatLeaveMoreCategoriesThanARegistrationMayList() {
+        var log = InvariantAuditTests.approved()
+        let names = (1...24).map { "group-\($0)" }
+        for name in names {
+            log.add(Streams.category(name), .categoryDefined(CategoryDefined(name: name, labelVi: "x", labelEn: "x")), by: Fixtures.officer)
+        }
+        log.add(Streams.beneficiary("HH-1"), .beneficiaryAmended(BeneficiaryAmended(
+            beneficiaryID: "HH-1", reason: "x", amendedOn: Self.day, addCategories: Array(names[0..<12])
+        )), by: Fixtures.officer)
+        #expect(log.audit().violations.isEmpty, "\(log.audit().violations)")
+        log.add(Streams.beneficiary("HH-1"), .beneficiaryAmended(BeneficiaryAmended(
+            beneficiaryID: "HH-1", reason: "x", amendedOn: Self.day, addCategories: Array(names[12..<24])
+        )), by: Fixtures.officer)
+        let violations = log.audit().violations
+        #expect(violations.map(\.rule) == [.lifecycle] && violations.first?.message.contains("at most 20") == true, "\(violations)")
+    }
+
     @Test func theReplayNamesABankPaymentToAnotherAccountThanTheOneOnRecord() {
         var log = InvariantAuditTests.approved()
         // HH-1 is registered with "Agribank 1".

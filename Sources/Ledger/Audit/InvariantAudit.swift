@@ -323,6 +323,10 @@ public struct InvariantAudit: Sendable {
         if let unit = amendment.unit { next.unit = unit.code }
         next.categories.formUnion(amendment.addCategories ?? [])
         next.categories.subtract(amendment.removeCategories ?? [])
+        if next.categories.count > DomainLimits.maximumCategories {
+            report(event, .lifecycle, "beneficiary \(id) is amended to \(next.categories.count) categories; "
+                + "at most \(DomainLimits.maximumCategories)")
+        }
         if amendment.clearBankAccount == true { next.bankAccount = nil }
         if let account = amendment.bankAccount { next.bankAccount = account }
         if let fingerprint = amendment.nationalIDFingerprint.map(Self.normalisedFingerprint) {
