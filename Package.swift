@@ -78,13 +78,16 @@ let package = Package(
         // Fresh migrated databases and login roles for the test suites (never shipped in a product).
         .target(name: "TestSupport", dependencies: ["CLibPQ", "Postgres", "Migrations"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "LedgerServiceTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
-        .testTarget(name: "LedgerCLITests", dependencies: ["EventStore", "Migrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["Ledger", "EventStore", "Migrations", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerImportTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -131,7 +131,7 @@ struct BeneficiaryReportCommand: AsyncParsableCommand {
         try await reportingErrors {
             _ = try Identifier.validated(id, field: "ID")
             try await Report.withDatabase(connection) { database in
-                let statement = try await BeneficiaryStatement.load(id, database)
+                let statement = try await BeneficiaryStatement.load(id, database, places: try await LedgerService(connection: database).places())
                 for event in statement.skipped { Output.message("report beneficiary: warning: left out \(event.description)") }
                 switch output.format {
                 case .table:

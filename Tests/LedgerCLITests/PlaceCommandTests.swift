@@ -339,6 +339,10 @@ struct PlaceCommandTests {
             try await Self.run(db, ["application", "submit", "--id", "A-1", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING",
                                     "--amount", "5000000", "--submitted-on", "2025-08-02"])
             #expect(try await Self.recordedUnit(db, "application-A-1") == "phuong-ninh-kieu")
+            // The statement names the units as people read them: registered in the district, now in the ward.
+            let statement = try await Self.run(db, ["report", "beneficiary", "HH-1"])
+            #expect(statement.stdout.contains("district:                phường Ninh Kiều")
+                    && statement.stdout.contains("household, quận Ninh Kiều"), "\(statement)")
             // The database refuses a move into a unit not in force on the amendment's date.
             let officer = try await TestDatabase.loginRole("mover", memberOf: ["ledger_officer"])
             let connection = try await db.connect(user: officer)

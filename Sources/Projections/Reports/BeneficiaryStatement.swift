@@ -84,6 +84,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
     public let beneficiaryID: String
     public private(set) var name: String?
     public private(set) var district: UnitCode?
+    /// The ledger's places, to name units as people read them (`phường Cái Khế`); with none loaded,
+    /// the old districts by name.
+    public let places: PlaceCatalog
     public private(set) var lines: [Line] = []
     public private(set) var totals = Totals()
     /// Events of the beneficiary's streams that cannot be read (or whose figures are beyond the
@@ -93,7 +96,9 @@ public struct BeneficiaryStatement: Sendable, Equatable {
     /// Reads the beneficiary's own stream, every application submitted for them and every loan
     /// disbursed to them (one query finds the streams, one reads them in position order), and
     /// folds them. Refuses an id no event names.
-    public static func load(_ beneficiaryID: String, _ connection: PostgresConnection) async throws -> BeneficiaryStatement {
+    public static func load(
+        _ beneficiaryID: String, _ connection: PostgresConnection, places: PlaceCatalog = PlaceCatalog()
+    ) async throws -> BeneficiaryStatement {
         let id = try Identifier.validated(beneficiaryID, field: "ID")
         let streams = try await connection.query("""
             SELECT DISTINCT stream_id FROM ledger.events
@@ -105,13 +110,14 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         guard !events.isEmpty else {
             throw DomainError(.unknownBeneficiary, "there is no beneficiary \(id)", field: "ID")
         }
-        return try BeneficiaryStatement(beneficiaryID: id, events: events)
+        return try BeneficiaryStatement(beneficiaryID: id, events: events, places: places)
     }
 
     /// Folds `events` (in position order). Events of one command are applied together; the
     /// balances on their lines are those after the whole command.
-    public init(beneficiaryID: String, events: [RecordedEvent]) throws {
+    public init(beneficiaryID: String, events: [RecordedEvent], places: PlaceCatalog = PlaceCatalog()) throws {
         self.beneficiaryID = beneficiaryID
+        self.places = places
         var applications: [String: ApplicationState] = [:]
         var loans: [String: LoanState] = [:]
         var pending: [ProjectedEvent] = []
@@ -144,7 +150,10 @@ public struct BeneficiaryStatement: Sendable, Equatable {
                 throw ReportError("beneficiary \(beneficiaryID): the balances cannot be added up: \(problem.description)")
             }
             for event in pending {
-                if let line = Self.line(event, applications: applications, loans: loans, payable: payable, outstanding: outstanding) {
+                if let line = Self.line(
+                    event, applications: applications, loans: loans, payable: payable, outstanding: outstanding,
+                    unitName: { [places] in Self.unitName($0, places) }
+                ) {
                     lines.append(line)
                 }
             }
@@ -219,7 +228,8 @@ public struct BeneficiaryStatement: Sendable, Equatable {
     }
 
     static func line(
-        _ event: ProjectedEvent, applications: [String: ApplicationState], loans: [String: LoanState], payable: VND, outstanding: VND
+        _ event: ProjectedEvent, applications: [String: ApplicationState], loans: [String: LoanState], payable: VND, outstanding: VND,
+        unitName: (UnitCode) -> String = { $0.name }
     ) -> Line? {
         let applicationPrefix = Streams.application(""), loanPrefix = Streams.loan("")
         let applicationID = event.streamID.hasPrefix(applicationPrefix) ? String(event.streamID.dropFirst(applicationPrefix.count)) : nil
@@ -231,7 +241,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         switch event.event {
         case .beneficiaryRegistered(let registration):
             program = nil
-            what = ("registered", nil, nil, "\(registration.kind.rawValue), \(registration.district.name)")
+            what = ("registered", nil, nil, "\(registration.kind.rawValue), \(unitName(registration.district))")
         case .beneficiaryAmended(let amendment):
             program = nil
             what = ("amended", amendment.amendedOn, nil, "\(BeneficiaryDecisions.describe(amendment)); reason: \(amendment.reason)")
@@ -285,11 +295,20 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         )
     }
 
+    /// A unit as people read it: `phường Cái Khế` once places are loaded, `Ninh Kiều` before.
+    func unitName(_ code: UnitCode) -> String {
+        Self.unitName(code, places)
+    }
+
+    static func unitName(_ code: UnitCode, _ places: PlaceCatalog) -> String {
+        places.unit(code) == nil ? code.name : places.title(of: code)
+    }
+
     /// The heading and totals, as key/value pairs (amounts grouped).
     public var summary: [(String, String)] {
         [
             ("beneficiary", beneficiaryID + (name.map { " — \($0)" } ?? "")),
-            ("district", district?.name ?? "-"),
+            ("district", district.map(unitName) ?? "-"),
             ("approved", Cell.grouped(totals.approved)), ("paid (net of reversals)", Cell.grouped(totals.paid)),
             ("reversed", Cell.grouped(totals.reversed)), ("released", Cell.grouped(totals.released)),
             ("still payable", Cell.grouped(totals.payable)), ("loan principal", Cell.grouped(totals.loanPrincipal)),
