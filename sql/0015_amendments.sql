@@ -377,6 +377,41 @@ RETURN EXISTS (
       AND NOT pg_catalog.pg_has_role(r.oid, 'ledger_owner', 'MEMBER'));
 REVOKE ALL ON FUNCTION ledger.other_admin_exists(text) FROM PUBLIC;
 
+-- The login role of a person, whether or not it may log in now: a valid name, an existing role,
+-- not a superuser, the deploy account or a service account (LB010/LB013, as 0011's check_person,
+-- which is this and "may log in"), and a member of a people group (so that enabling can never
+-- give a login to some other role that has none).
+CREATE FUNCTION ledger.person_role(p_name text) RETURNS pg_catalog.pg_roles
+LANGUAGE plpgsql
+SET search_path = pg_catalog, ledger, pg_temp
+AS $$
+DECLARE
+    v_role pg_catalog.pg_roles;
+BEGIN
+    IF p_name IS NULL OR p_name !~ '^[a-z_][a-z0-9_]{0,62}$' OR p_name LIKE 'pg\_%' OR p_name LIKE 'ledger\_%' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LB010', MESSAGE = format(
+            'user name %s: use 1-63 lowercase letters, digits and _, starting with a letter or _, not pg_ or ledger_',
+            coalesce(to_jsonb(p_name)::text, 'null'));
+    END IF;
+    SELECT * INTO v_role FROM pg_catalog.pg_roles r WHERE r.rolname = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LB013', MESSAGE = format('user %s does not exist', p_name);
+    END IF;
+    IF v_role.rolsuper OR pg_catalog.pg_has_role(v_role.oid, 'ledger_owner', 'MEMBER')
+       OR pg_catalog.pg_has_role(v_role.oid, 'ledger_writer', 'MEMBER')
+       OR NOT (pg_catalog.pg_has_role(v_role.oid, 'ledger_officer', 'MEMBER')
+               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_approver', 'MEMBER')
+               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_auditor', 'MEMBER')
+               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_admin', 'MEMBER')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LB013', MESSAGE = format(
+            'user %s is not a person''s login role (it is a group, a superuser, the deploy account or a service account): '
+            'change it with the database''s own tools', p_name);
+    END IF;
+    RETURN v_role;
+END
+$$;
+REVOKE ALL ON FUNCTION ledger.person_role(text) FROM PUBLIC;
+
 -- Stops a person logging in (NOLOGIN); their history stays. Not yourself, not the last admin.
 CREATE FUNCTION ledger.disable_user(p_name text) RETURNS void
 LANGUAGE plpgsql
@@ -384,11 +419,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, ledger, pg_temp
 AS $$
 BEGIN
-    IF p_name IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p_name AND NOT r.rolcanlogin
-                                      AND NOT r.rolsuper AND r.rolname !~ '^(pg|ledger)_') THEN
+    IF NOT (ledger.person_role(p_name)).rolcanlogin THEN
         RAISE EXCEPTION USING ERRCODE = 'LB011', MESSAGE = format('user %s is already disabled', p_name);
     END IF;
-    PERFORM ledger.check_person(p_name);
     IF p_name = session_user THEN
         RAISE EXCEPTION USING ERRCODE = 'LB012', MESSAGE = format(
             'user %s: an admin may not disable themselves; ask another admin', p_name);
@@ -408,31 +441,9 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, ledger, pg_temp
 AS $$
-DECLARE
-    v_role pg_catalog.pg_roles;
 BEGIN
-    IF p_name IS NULL OR p_name !~ '^[a-z_][a-z0-9_]{0,62}$' OR p_name LIKE 'pg\_%' OR p_name LIKE 'ledger\_%' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB010', MESSAGE = format(
-            'user name %s: use 1-63 lowercase letters, digits and _, starting with a letter or _, not pg_ or ledger_',
-            coalesce(to_jsonb(p_name)::text, 'null'));
-    END IF;
-    SELECT * INTO v_role FROM pg_catalog.pg_roles r WHERE r.rolname = p_name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB013', MESSAGE = format('user %s does not exist', p_name);
-    END IF;
-    IF v_role.rolcanlogin THEN
+    IF (ledger.person_role(p_name)).rolcanlogin THEN
         RAISE EXCEPTION USING ERRCODE = 'LB011', MESSAGE = format('user %s is not disabled', p_name);
-    END IF;
-    -- A person: a member of a people group, not a superuser, the deploy account or a service account.
-    IF v_role.rolsuper OR pg_catalog.pg_has_role(v_role.oid, 'ledger_owner', 'MEMBER')
-       OR pg_catalog.pg_has_role(v_role.oid, 'ledger_writer', 'MEMBER')
-       OR NOT (pg_catalog.pg_has_role(v_role.oid, 'ledger_officer', 'MEMBER')
-               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_approver', 'MEMBER')
-               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_auditor', 'MEMBER')
-               OR pg_catalog.pg_has_role(v_role.oid, 'ledger_admin', 'MEMBER')) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB013', MESSAGE = format(
-            'user %s is not a person''s login role (it is a group, a superuser, the deploy account or a service account): '
-            'change it with the database''s own tools', p_name);
     END IF;
     EXECUTE format('ALTER ROLE %I LOGIN', p_name);
     PERFORM ledger.append_internal('user-' || p_name, 'UserEnabled', jsonb_build_object('user', p_name));

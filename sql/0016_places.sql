@@ -278,39 +278,24 @@ BEGIN
 END
 $$;
 
--- BeneficiaryRegistered: lives in a unit in force on registered_on (when given).
+-- Where a beneficiary lives: BeneficiaryRegistered's district, in force on registered_on (when
+-- given), or BeneficiaryAmended's unit (when it moves them), in force on amended_on.
 CREATE FUNCTION ledger.rule_beneficiary_unit(e ledger.events, p_batch ledger.events[]) RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, ledger, pg_temp
 AS $$
 DECLARE
-    v_unit    constant text := e.payload ->> 'district';
-    v_problem text;
-BEGIN
-    v_problem := coalesce(ledger.unit_code_problem(v_unit, 'district'),
-                          ledger.unit_date_problem(v_unit, (e.payload ->> 'registered_on')::date, 'registered_on'));
-    IF v_problem IS NULL THEN
-        INSERT INTO ledger.beneficiary_units AS b VALUES (e.payload ->> 'beneficiary_id', v_unit)
-        ON CONFLICT (beneficiary_id) DO UPDATE SET unit = EXCLUDED.unit;
-    END IF;
-    RETURN v_problem;
-END
-$$;
-
--- BeneficiaryAmended with a unit: moves to a unit in force on amended_on.
-CREATE FUNCTION ledger.rule_beneficiary_moved(e ledger.events, p_batch ledger.events[]) RETURNS text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, ledger, pg_temp
-AS $$
-DECLARE
-    v_unit    constant text := e.payload ->> 'unit';
-    v_problem text;
+    c_registered constant boolean := e.event_type = 'BeneficiaryRegistered';
+    c_field      constant text := CASE WHEN c_registered THEN 'district' ELSE 'unit' END;
+    c_date_field constant text := CASE WHEN c_registered THEN 'registered_on' ELSE 'amended_on' END;
+    v_unit       constant text := e.payload ->> c_field;
+    v_problem    text;
 BEGIN
     IF v_unit IS NULL THEN
-        RETURN NULL;
+        RETURN NULL;  -- an amendment that does not move them
     END IF;
-    v_problem := coalesce(ledger.unit_code_problem(v_unit, 'unit'),
-                          ledger.unit_date_problem(v_unit, (e.payload ->> 'amended_on')::date, 'amended_on'));
+    v_problem := coalesce(ledger.unit_code_problem(v_unit, c_field),
+                          ledger.unit_date_problem(v_unit, (e.payload ->> c_date_field)::date, c_date_field));
     IF v_problem IS NULL THEN
         INSERT INTO ledger.beneficiary_units AS b VALUES (e.payload ->> 'beneficiary_id', v_unit)
         ON CONFLICT (beneficiary_id) DO UPDATE SET unit = EXCLUDED.unit;
@@ -356,7 +341,7 @@ $$;
 REVOKE ALL ON FUNCTION ledger.unit_valid_in_year(text, int), ledger.unit_label(text), ledger.unit_code_problem(text, text),
     ledger.unit_date_problem(text, date, text), ledger.budget_units(text, int),
     ledger.rule_unit_defined(ledger.events, ledger.events[]), ledger.rule_budget_unit(ledger.events, ledger.events[]),
-    ledger.rule_beneficiary_unit(ledger.events, ledger.events[]), ledger.rule_beneficiary_moved(ledger.events, ledger.events[]),
+    ledger.rule_beneficiary_unit(ledger.events, ledger.events[]),
     ledger.rule_application_unit(ledger.events, ledger.events[]) FROM PUBLIC;
 
 INSERT INTO ledger.event_rules (event_type, rule) VALUES
@@ -368,5 +353,5 @@ INSERT INTO ledger.event_rules (event_type, rule) VALUES
 
 -- BeneficiaryAmended is 0015's type (helper A); its unit moves the beneficiary.
 INSERT INTO ledger.event_rules (event_type, rule)
-SELECT 'BeneficiaryAmended', 'ledger.rule_beneficiary_moved(ledger.events, ledger.events[])'
+SELECT 'BeneficiaryAmended', 'ledger.rule_beneficiary_unit(ledger.events, ledger.events[])'
 WHERE EXISTS (SELECT 1 FROM ledger.event_schemas s WHERE s.event_type = 'BeneficiaryAmended');

@@ -109,6 +109,15 @@ struct UserAccessTests {
                 }
                 let unknown = try await ledger("user", "disable", "nobody_here_\(name)", in: db, user: admin)
                 #expect(unknown.status == 1 && unknown.stderr.contains("does not exist"), "\(unknown)")
+                // A role without a login that is nobody's person (a reporting group) is never given one.
+                let group = TestDatabase.uniqueName("reporting")
+                let superuser = try await db.connect()
+                try await superuser.simpleQuery("CREATE ROLE \(group) NOLOGIN")
+                let enabled = try await ledger("user", "enable", group, in: db, user: admin)
+                let canLogIn = try await superuser.queryOne("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [group]) { try $0.bool(0) }
+                try await superuser.simpleQuery("DROP ROLE \(group)")
+                await superuser.close()
+                #expect(enabled.status == 1 && enabled.stderr.contains("is not a person's login role") && !canLogIn, "\(enabled)")
                 // An admin appending UserDisabled by hand is refused: only ledger.disable_user records it.
                 let connection = try await db.connect(user: admin)
                 for type in ["UserDisabled", "UserEnabled"] {
