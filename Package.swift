@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
@@ -14,6 +14,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        // `ledger serve`: HTTP (with TLS), lifecycle, metrics. Hummingbird without its
+        // swift-configuration trait: the service reads its settings from flags.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libpq through pkg-config (Debian: libpq-dev).
@@ -53,10 +62,29 @@ let package = Package(
             name: "Projections",
             dependencies: ["Ledger", "EventStore", "Postgres"]
         ),
+        // `ledger serve`: the HTTP API. Every request of a session runs on that person's own
+        // PostgreSQL connection, so the database's roles decide, as for the CLI.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "Postgres", "Migrations", "EventStore", "Ledger", "Projections",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "LedgerCLI",
             dependencies: [
-                "Postgres", "Migrations", "EventStore", "Ledger", "Projections",
+                "Postgres", "Migrations", "EventStore", "Ledger", "Projections", "LedgerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -88,6 +116,7 @@ let package = Package(
         .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "LedgerServerTests", dependencies: ["Ledger", "Postgres", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,9 +13,11 @@ struct Ledger: AsyncParsableCommand {
             Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed,
             2 integrity problem found, 64 usage error.
             """,
+        version: LedgerVersion.text,
         subcommands: [
             Migrate.self, Status.self, Program.self, Place.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
             Loan.self, User.self, NationalIDCommand.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
+            Serve.self,
         ]
     )
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where and as whom to connect, the PostgreSQL way: `DATABASE_URL` if set, otherwise libpq's own
 /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), which libpq reads itself.
-public struct ConnectionConfiguration: Sendable, Equatable {
+public struct ConnectionConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// A libpq connection string or URI (`postgres://…`); nil or empty means "from the PG* variables".
     public var connectionString: String?
     /// Overrides the user named by the connection string or `PGUSER` (e.g. `ledger --user alice`).
@@ -11,6 +11,11 @@ public struct ConnectionConfiguration: Sendable, Equatable {
     public var database: String?
     /// Shown in `pg_stat_activity`.
     public var applicationName: String
+    /// A password given by the person (`ledger serve`'s sign-in); overrides `PGPASSWORD` and the
+    /// password file. Never printed: `description` leaves it out.
+    public var password: String?
+    /// libpq's `connect_timeout` in seconds; nil waits as libpq does by default (forever).
+    public var connectTimeoutSeconds: Int?
 
     public init(connectionString: String? = nil, user: String? = nil, database: String? = nil, applicationName: String = "ledger") {
         self.connectionString = connectionString
@@ -40,7 +45,14 @@ public struct ConnectionConfiguration: Sendable, Equatable {
         if let connectionString, !connectionString.isEmpty { pairs.append(("dbname", connectionString)) }
         if let database { pairs.append(("dbname", database)) }
         if let user { pairs.append(("user", user)) }
+        if let password { pairs.append(("password", password)) }
+        if let connectTimeoutSeconds { pairs.append(("connect_timeout", String(connectTimeoutSeconds))) }
         pairs.append(("fallback_application_name", applicationName))
         return pairs
+    }
+
+    /// Where and as whom, never the password (nor the connection string, which may hold one).
+    public var description: String {
+        "ConnectionConfiguration(user: \(user ?? "default"), database: \(database ?? "default"), password: \(password == nil ? "none" : "given"))"
     }
 }

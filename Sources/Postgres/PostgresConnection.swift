@@ -79,6 +79,13 @@ public actor PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Whether the server asked for a password when this connection was opened (libpq's
+    /// `PQconnectionUsedPassword`): false under `trust` or `peer` authentication.
+    public var usedPassword: Bool {
+        guard let handle else { return false }
+        return PQconnectionUsedPassword(handle) == 1
+    }
+
     /// The server's process id for this session (for `pg_cancel_backend`, `pg_locks`, …).
     public var backendPID: Int32 {
         guard let handle else { return 0 }

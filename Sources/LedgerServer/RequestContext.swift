@@ -1,0 +1,25 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// What a request carries through the service: its id (for the log line and problem answers),
+/// the client's address, and the session once the request has been authenticated.
+public struct LedgerRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public var requestID: String
+    /// The user of the session, once known (for the log line).
+    public var user: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+        requestID = randomToken().prefix(16).description
+    }
+
+    /// JSON bodies are read with their own limits (`JSONBody`, payment imports); this bounds the rest.
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
