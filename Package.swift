@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LedgerServerTests", dependencies: ["Ledger", "Postgres", "TestSupport"]),
+        .testTarget(name: "LedgerServerTests", dependencies: ["LedgerServer", "Ledger", "Postgres", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Close a session unused for this many minutes (1–1440).")
     var sessionIdle = 30
 
+    /// For tests of expiry: seconds instead of minutes (not shown in --help).
+    @Option(help: .hidden) var sessionIdleSeconds: Int?
+
     @Flag(help: "Also run the projection follower, as the service's own role.")
     var followProjections = false
 
@@ -56,6 +59,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (1...10_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1–10000") }
         guard (1...1_440).contains(sessionIdle) else { throw ValidationError("--session-idle must be 1–1440 minutes") }
+        if let sessionIdleSeconds, !(1...86_400).contains(sessionIdleSeconds) { throw ValidationError("--session-idle-seconds must be 1–86400") }
         guard (1...64).contains(maxRequestsPerSession) else { throw ValidationError("--max-requests-per-session must be 1–64") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -87,7 +91,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration(database: connection.configuration)
         (configuration.host, configuration.port) = try Self.hostAndPort(listen)
         configuration.maxConnections = maxConnections
-        configuration.sessionIdle = .seconds(sessionIdle * 60)
+        configuration.sessionIdle = .seconds(sessionIdleSeconds ?? sessionIdle * 60)
         configuration.followProjections = followProjections
         configuration.logFormat = format
         configuration.logLevel = level

@@ -45,8 +45,9 @@ extension LedgerServer {
         case .unknown:
             throw Problem.notSignedIn("the session is not open (signed out, or the service restarted): sign in again")
         case .expired:
-            let minutes = Int(configuration.sessionIdle.components.seconds / 60)
-            throw Problem.notSignedIn("the session expired after \(minutes) minute\(minutes == 1 ? "" : "s") without use: sign in again")
+            let seconds = Int(configuration.sessionIdle.components.seconds)
+            let idle = seconds % 60 == 0 ? "\(seconds / 60) minute\(seconds == 60 ? "" : "s")" : "\(seconds) second\(seconds == 1 ? "" : "s")"
+            throw Problem.notSignedIn("the session expired after \(idle) without use: sign in again")
         case .found(let session):
             if cookie, ![.get, .head, .options].contains(request.method) {
                 let sent = request.headers[Self.csrfHeader] ?? csrfToken

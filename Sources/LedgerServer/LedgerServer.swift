@@ -80,6 +80,7 @@ public final class LedgerServer: Sendable {
         addPaymentRoutes(to: router)
         addWriteRoutes(to: router)
         addReadRoutes(to: router)
+        addOpenAPIRoutes(to: router)
         return router
     }
 
@@ -171,6 +172,8 @@ actor ServiceDatabase {
         } else {
             await connection?.close()
             open = try await PostgresConnection.connect(configuration)
+            // Its queries are small; compiling one (JIT) would cost more than running it.
+            try await open.simpleQuery("SET jit = off")
             connection = open
         }
         do {

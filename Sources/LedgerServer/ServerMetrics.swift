@@ -81,7 +81,7 @@ public final class ServerMetrics: Sendable {
         guard head > from else { return }
         let through = min(head, from + 1_000_000)
         let counts = try await connection.query(
-            "SELECT type, count(*) FROM ledger.events WHERE position > $1 AND position <= $2 GROUP BY type", [from, through]
+            "SELECT event_type, count(*) FROM ledger.events WHERE position > $1 AND position <= $2 GROUP BY event_type", [from, through]
         ) { (try $0.string(0), try $0.int64(1)) }
         for (type, count) in counts {
             let counter = appendCounters.withLock { counters in

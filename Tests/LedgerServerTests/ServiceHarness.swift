@@ -129,7 +129,7 @@ struct ServiceFailed: Error, CustomStringConvertible {
 }
 
 /// What the service answered.
-struct HTTPResult: CustomStringConvertible {
+struct HTTPResult: Sendable, CustomStringConvertible {
     let status: Int
     /// Lowercased names.
     let headers: [String: String]
