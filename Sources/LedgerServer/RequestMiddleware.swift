@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
+import EventStore
+import Postgres
 
 /// Around every request: gives it an id (`X-Request-ID`), turns any error into an RFC 9457
 /// problem, counts it in the metrics, and writes one log line: id, method, route (the pattern,
@@ -45,12 +47,22 @@ struct RequestMiddleware: RouterMiddleware {
         response.headers[SessionHeaders.user] = nil
         if let failure, Problem.from(failure).status == .internalServerError {
             // The detail stays in the log only (it can quote values); the client got the request id.
-            metadata["error"] = "\(String(describing: failure).prefix(500))"
+            metadata["error"] = "\(Self.loggable(failure))"
             server.logger.error("request failed", metadata: metadata)
         } else {
             server.logger.info("request", metadata: metadata)
         }
         return response
+    }
+
+    /// What of an unexpected error goes to the log: PostgreSQL's code and message, never its
+    /// detail (a constraint's detail quotes the row, which can hold a name).
+    static func loggable(_ error: any Error) -> String {
+        switch error {
+        case let error as PostgresError: "SQLSTATE \(error.code.rawValue): \(error.message.prefix(300))"
+        case let error as EventStoreError: "\(error.code.rawValue): \(error.underlying.map { "SQLSTATE \($0.code.rawValue): \($0.message.prefix(300))" } ?? String(error.message.prefix(300)))"
+        default: String(String(describing: type(of: error)).prefix(100))
+        }
     }
 
     static func isAcceptableID(_ text: String) -> Bool {

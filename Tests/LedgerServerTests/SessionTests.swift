@@ -257,3 +257,31 @@ struct SessionTests {
         }
     }
 }
+
+/// `--follow-projections`: the read models follow the log inside the service's process.
+@Suite(.enabled(if: TestDatabase.enabled))
+struct FollowProjectionsTests {
+    @Test func aPaymentOverHTTPReachesTheReadModelsWithoutAnotherProcess() async throws {
+        try await TestDatabase.withFresh { db in
+            try await SessionTests.approved(db)
+            let officer = try await People.add(db, role: "officer")
+            try await RunningService.with(db, arguments: ["--follow-projections"]) { service in
+                let token = try await service.signIn(officer.user, officer.password)
+                let paid = try await service.request("POST", "/api/v1/payments", json: SessionTests.payment, token: token)
+                #expect(paid.status == 201, "\(paid)")
+                let connection = try await db.connect()
+                var folded: Int64 = 0
+                for _ in 0..<250 where folded == 0 {
+                    folded = try await connection.queryOne(
+                        "SELECT count(*) FROM ledger_read.payments WHERE payment_id = 'P-1'"
+                    ) { try $0.int64(0) }
+                    if folded == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                await connection.close()
+                #expect(folded == 1, "the follower folded the payment")
+                let metrics = try await service.request("GET", "/metrics")
+                #expect(metrics.text.contains(#"ledger_projection_lag_events{projection="payments"} 0.0"#), "\(metrics.text)")
+            }
+        }
+    }
+}
