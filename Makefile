@@ -4,9 +4,13 @@
 # LEDGER_DEMO_DATABASE_URL (make demo). `make` alone lists the targets.
 
 SWIFT ?= swift
+# The Python tools of the API tests (openapi-spec-validator, schemathesis): a venv outside the
+# work tree that `make deps` (scripts/install-deps) fills and OpenAPITests runs.
+LEDGER_VENV ?= $(HOME)/.cache/ledger/venv
+export LEDGER_VENV
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test demo bench bench-rules clean schema-manifest
+.PHONY: help deps build test demo bench bench-rules clean schema-manifest openapi
 
 help:
 	@echo "Targets:"
@@ -18,6 +22,7 @@ help:
 	@echo "  make bench-rules  what the database's domain rules cost ledger.append (pgbench, rules on and off)"
 	@echo "  make clean   remove build products (.build)"
 	@echo "  make schema-manifest  regenerate what \`ledger audit schema\` expects, after changing sql/"
+	@echo "  make openapi  embed docs/api/openapi.json in the service, after changing it"
 
 deps:
 	@scripts/install-deps || { rc=$$?; echo "make: FAILED at step 'deps' (scripts/install-deps, exit $$rc)" >&2; exit $$rc; }
@@ -36,7 +41,7 @@ test: deps
 	@echo "==> make test: swift build --build-tests" >&2
 	@$(SWIFT) build --build-tests || { rc=$$?; echo "make test: FAILED at step 'swift build --build-tests' (exit $$rc)" >&2; exit $$rc; }
 	@echo "==> make test: scripts/with-postgres: the suites that migrate from scratch, one test at a time; then every other test in parallel" >&2
-	@scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL sh -c '$(SWIFT) test --skip-build --no-parallel --filter "$(FROM_SCRATCH)" && $(SWIFT) test --skip-build --skip "$(FROM_SCRATCH)"' || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
+	@LEDGER_VENV="$(LEDGER_VENV)" scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL sh -c '$(SWIFT) test --skip-build --no-parallel --filter "$(FROM_SCRATCH)" && $(SWIFT) test --skip-build --skip "$(FROM_SCRATCH)"' || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
 
 demo: deps build
 	scripts/with-postgres --opt-in LEDGER_DEMO_DATABASE_URL scripts/demo
@@ -53,6 +58,11 @@ bench-rules: deps
 # throwaway server (never DATABASE_URL/PGHOST), written to Sources/Migrations/SchemaManifest.swift.
 schema-manifest: deps
 	scripts/schema-manifest
+
+# What GET /api/v1/openapi.json serves: docs/api/openapi.json, written into
+# Sources/LedgerServer/OpenAPIDocument.swift (OpenAPITests fails while it is stale).
+openapi:
+	scripts/openapi-embed
 
 clean:
 	rm -rf .build
