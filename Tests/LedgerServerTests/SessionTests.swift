@@ -285,3 +285,37 @@ struct FollowProjectionsTests {
         }
     }
 }
+
+/// What the operator reads: the version, and one log line per request in the format asked for.
+@Suite(.enabled(if: TestDatabase.enabled))
+struct OperatorOutputTests {
+    @Test func versionNamesTheReleaseAndTheNewestMigration() async throws {
+        let run = try await LedgerBinary.run(["--version"], environment: [:])
+        #expect(run.status == 0, "\(run)")
+        let newest = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sql").path)
+            .filter { $0.hasSuffix(".sql") }.sorted().last ?? "?"
+        #expect(run.stdout.hasPrefix("ledger ") && run.stdout.contains(newest), "\(run)")
+    }
+
+    @Test func jsonLogLinesCarryTheRequestAndNeverTheQuery() async throws {
+        try await TestDatabase.withFresh { db in
+            let officer = try await People.add(db, role: "officer")
+            try await RunningService.with(db, arguments: ["--log-format", "json"]) { service in
+                let token = try await service.signIn(officer.user, officer.password)
+                let answer = try await service.request("GET", "/api/v1/session?name=Nguy%E1%BB%85n%20V%C4%83n%20A", token: token,
+                                                       headers: ["X-Request-ID": "trace-42"])
+                #expect(answer.headers["x-request-id"] == "trace-42")
+                let lines = service.log.split(separator: "\n").compactMap { line in
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+                }
+                #expect(lines.count == service.log.split(separator: "\n").count, "every line is JSON:\n\(service.log)")
+                let request = lines.first { $0["request_id"] == "trace-42" }
+                #expect(request?["route"] == "/api/v1/session" && request?["status"] == "200" && request?["user"] == officer.user,
+                        "\(service.log)")
+                #expect(request?["duration_ms"] != nil)
+                #expect(!service.log.contains("Nguy") && !service.log.contains(officer.password), "\(service.log)")
+            }
+        }
+    }
+}
