@@ -90,7 +90,7 @@ extension LedgerServer {
 
     /// The statement as of `asOf`: the beneficiary's events as `BeneficiaryStatement.load` reads
     /// them, without the commands dated after `asOf` (a command's date is the latest business
-    /// date its events state: `paid_on`, `decided_on`, `registered_on`, …).
+    /// date its events state: `paid_on`, `decided_on`, …; a registration is always kept).
     static func statement(
         _ beneficiaryID: String, asOf: LocalDate, _ connection: PostgresConnection, places: PlaceCatalog
     ) async throws -> BeneficiaryStatement {
@@ -115,10 +115,11 @@ extension LedgerServer {
         return try BeneficiaryStatement(beneficiaryID: beneficiaryID, events: kept, places: places)
     }
 
-    /// Business-date fields of the domain's events (`YYYY-MM-DD` compares as text).
+    /// Business-date fields of the domain's events (`YYYY-MM-DD` compares as text). A registration
+    /// counts as dateless, as on the statement's own lines: it is kept whatever `as_of` says.
     static let businessDateFields = [
         "paid_on", "reversed_on", "disbursed_on", "decided_on", "withdrawn_on", "closed_on", "written_off_on",
-        "settled_on", "submitted_on", "amended_on", "registered_on",
+        "settled_on", "submitted_on", "amended_on",
     ]
 
     static func businessDate(_ payloadJSON: String) -> String? {
