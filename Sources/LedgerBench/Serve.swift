@@ -79,8 +79,9 @@ struct Serve: AsyncParsableCommand {
         let count: Int
         let seconds: Double
         let latencies: [Double]
-        /// CPU seconds of the `ledger serve` process during the measurement (HTTP paths).
-        let serverCPU: Double?
+        /// CPU seconds of the process(es) running the command handler during the measurement:
+        /// this process (LedgerService), `ledger serve` (HTTP), the `ledger` processes (CLI).
+        let handlerCPU: Double?
 
         var rate: Double { Double(count) / seconds }
         func percentile(_ q: Double) -> Double {
@@ -207,14 +208,14 @@ struct Serve: AsyncParsableCommand {
         var rows: [[String]] = []
         for result in results {
             let baseline = results.first { $0.path == .service && $0.officers == result.officers }!
-            let cpu = result.serverCPU.map { Format.fixed($0 * 1000 / Double(result.count), 2) } ?? "-"
+            let cpu = result.handlerCPU.map { Format.fixed($0 * 1000 / Double(result.count), 2) } ?? "-"
             rows.append([
                 result.path.rawValue, String(result.officers), Format.grouped(result.count), Format.rate(result.rate),
                 Format.fixed(result.percentile(0.5) * 1000, 2), Format.fixed(result.percentile(0.99) * 1000, 2),
                 Format.fixed(result.rate / baseline.rate, 2) + "×", cpu,
             ])
         }
-        Console.data(Format.table(["path", "officers", "payments", "payments/s", "p50 ms", "p99 ms", "vs service", "serve CPU ms/req"], rows))
+        Console.data(Format.table(["path", "officers", "payments", "payments/s", "p50 ms", "p99 ms", "vs service", "handler CPU ms"], rows))
         Console.data("")
         Console.data(Format.keyValues([
             ("ledger serve", "\(binary.path) serve --listen 127.0.0.1:0 --max-connections \(maxConnections) --log-format logfmt "
@@ -224,6 +225,8 @@ struct Serve: AsyncParsableCommand {
             ("each request", "POST /api/v1/payments, Bearer session, Idempotency-Key = payment id, one in flight per officer; "
                 + "\(Self.warmup) untimed first per officer (\(Self.warmup / 5) for the CLI)"),
             ("CLI", "one `ledger payment record` process per payment, connecting with PGUSER/PGPASSWORD (SCRAM) each time"),
+            ("handler CPU", "CPU per payment of the process running the command handler: ledger-bench itself (LedgerService), "
+                + "ledger serve (HTTP), the ledger processes (CLI); PostgreSQL's not included"),
             ("server stopped", "SIGTERM → exit \(stopStatus)"),
             ("machine", "\(machine.processors) CPUs (\(machine.cpuModel)), \(machine.memoryMiB) MiB; client, ledger serve and PostgreSQL share them"),
             ("PostgreSQL", "\(machine.serverVersion), fsync=\(machine.settings["fsync"] ?? "?"), synchronous_commit=\(machine.settings["synchronous_commit"] ?? "?")"),
@@ -247,7 +250,15 @@ struct Serve: AsyncParsableCommand {
                 ("PAY-\(prefix)-\(officer)-\(index)", applications[officer][index % applications[officer].count])
             }
         }
-        let cpuBefore = CPUMeter.processSeconds(server.process.processIdentifier)
+        let serverPID = server.process.processIdentifier
+        func handlerSeconds() -> Double? {
+            switch path {
+            case .service: CPUMeter.clientSeconds()
+            case .raw, .urlSession: CPUMeter.processSeconds(serverPID)
+            case .cli: Self.childrenSeconds()
+            }
+        }
+        let cpuBefore = handlerSeconds()
         let clock = ContinuousClock()
         // Every officer reports its latencies and when its timed part started and ended.
         let perOfficerResults: [(latencies: [Double], start: ContinuousClock.Instant, end: ContinuousClock.Instant)]
@@ -389,18 +400,28 @@ struct Serve: AsyncParsableCommand {
                 return collected.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2, $0.3) }
             }
         }
-        let cpuAfter = CPUMeter.processSeconds(server.process.processIdentifier)
+        let cpuAfter = handlerSeconds()
         // From the first officer's timed start to the last one's end.
         let start = perOfficerResults.map(\.start).min()!, end = perOfficerResults.map(\.end).max()!
         let latencies = perOfficerResults.flatMap(\.latencies)
-        let serverCPU: Double? = (path == .raw || path == .urlSession) ? cpuBefore.flatMap { before in cpuAfter.map { $0 - before } } : nil
+        // Warm-up included (it is short); per payment over all of them.
+        let handlerCPU: Double? = cpuBefore.flatMap { before in cpuAfter.map { ($0 - before) * Double(latencies.count) / Double(team.count * (warmup + perOfficer)) } }
         return Measurement(path: path, officers: team.count, count: latencies.count, seconds: (end - start).seconds,
-                           latencies: latencies, serverCPU: serverCPU)
+                           latencies: latencies, handlerCPU: handlerCPU)
     }
 
     static func paymentJSON(paymentID: String, applicationID: String) -> String {
         // Ids are ours (letters, digits, dashes): no escaping needed.
         #"{"application_id":"\#(applicationID)","payment_id":"\#(paymentID)","amount_vnd":1000,"paid_on":"\#(paidOn)","method":"bank","voucher":"PC \#(paymentID)"}"#
+    }
+}
+
+extension Serve {
+    /// User + system CPU seconds of this process's finished and waited-for children.
+    static func childrenSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
     }
 }
 
