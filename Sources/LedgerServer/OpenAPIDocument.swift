@@ -388,7 +388,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "HH-1"
           }
         ],
         "responses": {
@@ -438,7 +444,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "HH-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -719,7 +731,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "A-1"
           }
         ],
         "responses": {
@@ -769,7 +787,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "A-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -849,7 +873,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "A-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -929,7 +959,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "A-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -1009,7 +1045,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "A-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -1267,7 +1309,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "P-1"
           }
         ],
         "responses": {
@@ -1317,7 +1365,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "P-1"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -1372,6 +1426,144 @@ enum OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/Refused"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          }
+        }
+      }
+    },
+    "/api/v1/payment-imports": {
+      "post": {
+        "operationId": "importPayments",
+        "summary": "Import a payment file (CSV): all or nothing unless skip_invalid",
+        "tags": [
+          "payments"
+        ],
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": [],
+            "csrfToken": []
+          }
+        ],
+        "description": "`ledger payment import` over HTTP. The file is the body (`text/csv`) or the part `file` of a `multipart/form-data` upload. Columns: `payment_id,application_id,amount_vnd,paid_on,method,voucher` (a header line first). Every row is checked first: a file with any bad row records nothing (422 `invalid_rows`, the rows named by line and column) unless `skip_invalid`. The payment id is each row's idempotency key, so sending the same file again records nothing new.",
+        "parameters": [
+          {
+            "name": "skip_invalid",
+            "in": "query",
+            "required": false,
+            "description": "Record the valid rows and report the invalid ones (`true`/`false`; also a form part).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false",
+                "1",
+                "0",
+                "yes",
+                "no",
+                "on",
+                "off",
+                ""
+              ]
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "text/csv": {
+              "schema": {
+                "type": "string"
+              },
+              "example": "payment_id,application_id,amount_vnd,paid_on,method,voucher\nP-2,A-1,1000000,2024-03-20,bank,PC-002\n"
+            },
+            "multipart/form-data": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "file"
+                ],
+                "properties": {
+                  "file": {
+                    "type": "string",
+                    "contentMediaType": "text/csv"
+                  },
+                  "skip_invalid": {
+                    "type": "string",
+                    "enum": [
+                      "true",
+                      "false"
+                    ]
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Every row recorded now or before (or, with skip_invalid, the valid ones).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PaymentImportReport"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "409": {
+            "description": "The import stopped part way (`import_stopped`, with the report), or another conflict.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "$ref": "#/components/schemas/PaymentImportProblem"
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid rows: nothing was recorded (`invalid_rows`, with the report).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "$ref": "#/components/schemas/PaymentImportProblem"
+                    }
+                  ]
+                }
+              }
+            }
           },
           "503": {
             "$ref": "#/components/responses/Busy"
@@ -2061,7 +2253,13 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "$ref": "#/components/parameters/PathID"
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "HH-1"
           },
           {
             "$ref": "#/components/parameters/AsOf"
@@ -2390,144 +2588,6 @@ enum OpenAPIDocument {
           }
         }
       }
-    },
-    "/api/v1/payment-imports": {
-      "post": {
-        "operationId": "importPayments",
-        "summary": "Import a payment file (CSV): all or nothing unless skip_invalid",
-        "tags": [
-          "payments"
-        ],
-        "security": [
-          {
-            "bearerSession": []
-          },
-          {
-            "sessionCookie": [],
-            "csrfToken": []
-          }
-        ],
-        "description": "`ledger payment import` over HTTP. The file is the body (`text/csv`) or the part `file` of a `multipart/form-data` upload. Columns: `payment_id,application_id,amount_vnd,paid_on,method,voucher` (a header line first). Every row is checked first: a file with any bad row records nothing (422 `invalid_rows`, the rows named by line and column) unless `skip_invalid`. The payment id is each row's idempotency key, so sending the same file again records nothing new.",
-        "parameters": [
-          {
-            "name": "skip_invalid",
-            "in": "query",
-            "required": false,
-            "description": "Record the valid rows and report the invalid ones (`true`/`false`; also a form part).",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "true",
-                "false",
-                "1",
-                "0",
-                "yes",
-                "no",
-                "on",
-                "off",
-                ""
-              ]
-            }
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "text/csv": {
-              "schema": {
-                "type": "string"
-              },
-              "example": "payment_id,application_id,amount_vnd,paid_on,method,voucher\nP-2,A-1,1000000,2024-03-20,bank,PC-002\n"
-            },
-            "multipart/form-data": {
-              "schema": {
-                "type": "object",
-                "required": [
-                  "file"
-                ],
-                "properties": {
-                  "file": {
-                    "type": "string",
-                    "contentMediaType": "text/csv"
-                  },
-                  "skip_invalid": {
-                    "type": "string",
-                    "enum": [
-                      "true",
-                      "false"
-                    ]
-                  }
-                },
-                "additionalProperties": false
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "description": "Every row recorded now or before (or, with skip_invalid, the valid ones).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/PaymentImportReport"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/NotSignedIn"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "415": {
-            "$ref": "#/components/responses/UnsupportedMediaType"
-          },
-          "409": {
-            "description": "The import stopped part way (`import_stopped`, with the report), or another conflict.",
-            "content": {
-              "application/problem+json": {
-                "schema": {
-                  "anyOf": [
-                    {
-                      "$ref": "#/components/schemas/Problem"
-                    },
-                    {
-                      "$ref": "#/components/schemas/PaymentImportProblem"
-                    }
-                  ]
-                }
-              }
-            }
-          },
-          "422": {
-            "description": "Invalid rows: nothing was recorded (`invalid_rows`, with the report).",
-            "content": {
-              "application/problem+json": {
-                "schema": {
-                  "anyOf": [
-                    {
-                      "$ref": "#/components/schemas/Problem"
-                    },
-                    {
-                      "$ref": "#/components/schemas/PaymentImportProblem"
-                    }
-                  ]
-                }
-              }
-            }
-          },
-          "503": {
-            "$ref": "#/components/responses/Busy"
-          }
-        }
-      }
     }
   },
   "components": {
@@ -2582,7 +2642,8 @@ enum OpenAPIDocument {
       "Date": {
         "type": "string",
         "format": "date",
-        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "pattern": "^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
+        "description": "`YYYY-MM-DD`, a day of the calendar from 1900 on.",
         "examples": [
           "2024-03-15"
         ]
@@ -2606,7 +2667,9 @@ enum OpenAPIDocument {
       "Text": {
         "type": "string",
         "minLength": 1,
-        "maxLength": 1000
+        "maxLength": 1000,
+        "pattern": "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$",
+        "description": "Free text: not blank, no control characters (line breaks, tabs)."
       },
       "UnitName": {
         "type": "string",
@@ -2795,6 +2858,12 @@ enum OpenAPIDocument {
           "program": {
             "type": "string"
           },
+          "fiscal_year": {
+            "type": "integer"
+          },
+          "unit": {
+            "type": "string"
+          },
           "status": {
             "type": "string",
             "enum": [
@@ -2804,8 +2873,69 @@ enum OpenAPIDocument {
               "withdrawn",
               "closed"
             ]
+          },
+          "requested_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "approved_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "paid_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "remaining_payable_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "budget_available_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "submitted_on": {
+            "type": "string",
+            "format": "date"
+          },
+          "submitted_by": {
+            "type": "string"
+          },
+          "submitted_at": {
+            "type": "string",
+            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+          },
+          "decided_on": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "decided_by": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
-        }
+        },
+        "required": [
+          "application_id",
+          "beneficiary_id",
+          "program",
+          "status",
+          "requested_vnd",
+          "submitted_on",
+          "submitted_by"
+        ]
       },
       "ApplicationList": {
         "type": "object",
@@ -2855,23 +2985,145 @@ enum OpenAPIDocument {
       },
       "ApplicationDetail": {
         "type": "object",
-        "description": "`ledger application show --format json`, with `warnings`.",
-        "required": [
-          "warnings"
-        ],
         "properties": {
+          "application": {
+            "$ref": "#/components/schemas/ApplicationRow"
+          },
+          "steps": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ApplicationStep"
+            }
+          },
+          "decision_reference": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "payments": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "reversed_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "released_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "loan_principal_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "loans": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "read_models_behind": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ReadModelBehind"
+            }
+          },
           "warnings": {
             "$ref": "#/components/schemas/Warnings"
           }
-        }
+        },
+        "required": [
+          "application",
+          "steps",
+          "read_models_behind",
+          "warnings"
+        ],
+        "description": "`ledger application show --format json`, with `warnings`."
       },
       "BeneficiaryRow": {
         "type": "object",
         "properties": {
           "beneficiary_id": {
             "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "person",
+              "household"
+            ]
+          },
+          "name": {
+            "type": "string"
+          },
+          "unit": {
+            "type": "string"
+          },
+          "categories": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "bank_account": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "national_id_on_record": {
+            "type": "boolean",
+            "description": "Whether a national id is on record (never the id itself)."
+          },
+          "registered_by": {
+            "type": "string"
+          },
+          "registered_at": {
+            "type": "string",
+            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+          },
+          "registered_on": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "amendments": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "last_amended_on": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "last_amended_by": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
-        }
+        },
+        "required": [
+          "beneficiary_id",
+          "kind",
+          "name",
+          "unit",
+          "categories",
+          "national_id_on_record",
+          "registered_by",
+          "registered_at",
+          "amendments"
+        ]
       },
       "BeneficiaryList": {
         "type": "object",
@@ -2921,15 +3173,33 @@ enum OpenAPIDocument {
       },
       "BeneficiaryDetail": {
         "type": "object",
-        "description": "`ledger beneficiary show --format json`, with `warnings`.",
-        "required": [
-          "warnings"
-        ],
         "properties": {
+          "beneficiary": {
+            "$ref": "#/components/schemas/BeneficiaryRow"
+          },
+          "applications": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/BeneficiaryApplication"
+            }
+          },
+          "read_models_behind": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ReadModelBehind"
+            }
+          },
           "warnings": {
             "$ref": "#/components/schemas/Warnings"
           }
-        }
+        },
+        "required": [
+          "beneficiary",
+          "applications",
+          "read_models_behind",
+          "warnings"
+        ],
+        "description": "`ledger beneficiary show --format json`, with `warnings`."
       },
       "PaymentRow": {
         "type": "object",
@@ -2940,10 +3210,73 @@ enum OpenAPIDocument {
           "application_id": {
             "type": "string"
           },
+          "beneficiary_id": {
+            "type": "string"
+          },
+          "program": {
+            "type": "string"
+          },
+          "unit": {
+            "type": "string"
+          },
           "amount_vnd": {
-            "type": "integer"
+            "type": "integer",
+            "minimum": 1
+          },
+          "paid_on": {
+            "type": "string",
+            "format": "date"
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "bank",
+              "cash"
+            ]
+          },
+          "voucher": {
+            "type": "string"
+          },
+          "recorded_by": {
+            "type": "string"
+          },
+          "recorded_at": {
+            "type": "string",
+            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+          },
+          "reversed_on": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "reversal_reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "reversed_by": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
-        }
+        },
+        "required": [
+          "payment_id",
+          "application_id",
+          "beneficiary_id",
+          "program",
+          "unit",
+          "amount_vnd",
+          "paid_on",
+          "method",
+          "voucher",
+          "recorded_by",
+          "recorded_at"
+        ]
       },
       "PaymentList": {
         "type": "object",
@@ -3014,7 +3347,32 @@ enum OpenAPIDocument {
         }
       },
       "UserRow": {
-        "type": "object"
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "roles": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "may_log_in": {
+            "type": "boolean"
+          },
+          "valid_until": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "name",
+          "roles",
+          "may_log_in"
+        ]
       },
       "UserList": {
         "type": "object",
@@ -3129,63 +3487,244 @@ enum OpenAPIDocument {
       },
       "BudgetReport": {
         "type": "object",
-        "description": "`ledger report budget --format json`, with `read_models_behind` (without as_of) and `warnings`.",
-        "required": [
-          "warnings"
-        ],
         "properties": {
-          "warnings": {
-            "$ref": "#/components/schemas/Warnings"
+          "budgets": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/BudgetRow"
+            }
+          },
+          "program_totals": {
+            "type": "array",
+            "items": {
+              "allOf": [
+                {
+                  "$ref": "#/components/schemas/BudgetFigures"
+                }
+              ],
+              "type": "object",
+              "properties": {
+                "program": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "program"
+              ]
+            }
+          },
+          "district_totals": {
+            "type": "array",
+            "items": {
+              "allOf": [
+                {
+                  "$ref": "#/components/schemas/BudgetFigures"
+                }
+              ],
+              "type": "object",
+              "properties": {
+                "district": {
+                  "type": "string"
+                },
+                "district_name": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "district"
+              ]
+            }
+          },
+          "total": {
+            "$ref": "#/components/schemas/BudgetFigures"
+          },
+          "position": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "business_date_as_of": {
+            "type": "string",
+            "format": "date"
           },
           "read_models_behind": {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/ReadModelBehind"
             }
+          },
+          "warnings": {
+            "$ref": "#/components/schemas/Warnings"
           }
-        }
+        },
+        "required": [
+          "budgets",
+          "program_totals",
+          "district_totals",
+          "total",
+          "warnings"
+        ],
+        "description": "`ledger report budget --format json`: with `as_of`, `business_date_as_of`; without, `read_models_behind`."
       },
       "BeneficiaryStatement": {
         "type": "object",
-        "description": "`ledger report beneficiary --format json`, with `as_of` (null: everything) and `warnings`.",
-        "required": [
-          "as_of",
-          "warnings"
-        ],
         "properties": {
-          "as_of": {
-            "oneOf": [
-              {
-                "$ref": "#/components/schemas/Date"
+          "beneficiary_id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "district": {
+            "type": "string"
+          },
+          "lines": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/StatementLine"
+            }
+          },
+          "totals": {
+            "type": "object",
+            "properties": {
+              "approved_vnd": {
+                "type": "integer",
+                "format": "int64"
               },
-              {
-                "type": "null"
+              "paid_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "reversed_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "released_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "payable_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "loan_principal_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "principal_repaid_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "interest_repaid_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "outstanding_vnd": {
+                "type": "integer",
+                "format": "int64"
               }
+            },
+            "required": [
+              "approved_vnd",
+              "paid_vnd",
+              "reversed_vnd",
+              "released_vnd",
+              "payable_vnd",
+              "loan_principal_vnd",
+              "principal_repaid_vnd",
+              "interest_repaid_vnd",
+              "outstanding_vnd"
             ]
+          },
+          "as_of": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date",
+            "description": "Only commands dated by then; null: everything."
           },
           "warnings": {
             "$ref": "#/components/schemas/Warnings"
           }
-        }
+        },
+        "required": [
+          "beneficiary_id",
+          "lines",
+          "totals",
+          "as_of",
+          "warnings"
+        ],
+        "description": "`ledger report beneficiary --format json`, with `as_of` and `warnings`."
       },
       "LoanReport": {
         "type": "object",
-        "description": "`ledger report loans --format json`, with `read_models_behind` and `warnings`.",
-        "required": [
-          "warnings",
-          "read_models_behind"
-        ],
         "properties": {
-          "warnings": {
-            "$ref": "#/components/schemas/Warnings"
+          "as_of": {
+            "type": "string",
+            "format": "date"
+          },
+          "as_of_source": {
+            "type": "string"
+          },
+          "loans": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/LoanRow"
+            }
+          },
+          "totals": {
+            "type": "object",
+            "properties": {
+              "loans": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "principal_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "outstanding_principal_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "accrued_interest_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "overdue_principal_vnd": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "loans_past_due": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "loans"
+            ]
           },
           "read_models_behind": {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/ReadModelBehind"
             }
+          },
+          "warnings": {
+            "$ref": "#/components/schemas/Warnings"
           }
-        }
+        },
+        "required": [
+          "as_of",
+          "loans",
+          "totals",
+          "read_models_behind",
+          "warnings"
+        ],
+        "description": "`ledger report loans --format json`, with `read_models_behind` and `warnings`."
       },
       "Digest": {
         "type": "object",
@@ -3345,6 +3884,289 @@ enum OpenAPIDocument {
         },
         "additionalProperties": false
       },
+      "ApplicationStep": {
+        "type": "object",
+        "properties": {
+          "step": {
+            "type": "string"
+          },
+          "position": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "business_date": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "amount_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "reference": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "detail": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "recorded_by": {
+            "type": "string"
+          },
+          "recorded_at": {
+            "type": "string",
+            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+          }
+        },
+        "required": [
+          "step",
+          "position",
+          "recorded_by",
+          "recorded_at"
+        ]
+      },
+      "BeneficiaryApplication": {
+        "type": "object",
+        "properties": {
+          "application_id": {
+            "type": "string"
+          },
+          "program": {
+            "type": "string"
+          },
+          "fiscal_year": {
+            "type": "integer"
+          },
+          "status": {
+            "type": "string"
+          },
+          "requested_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "approved_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "paid_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "submitted_on": {
+            "type": "string",
+            "format": "date"
+          }
+        },
+        "required": [
+          "application_id",
+          "program",
+          "status"
+        ]
+      },
+      "BudgetFigures": {
+        "type": "object",
+        "properties": {
+          "allocated_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "reserved_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "paid_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "lent_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "released_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "available_vnd": {
+            "type": "integer",
+            "format": "int64"
+          }
+        },
+        "required": [
+          "allocated_vnd",
+          "reserved_vnd",
+          "paid_vnd",
+          "lent_vnd",
+          "released_vnd",
+          "available_vnd"
+        ],
+        "description": "Đồng: allocated (with adjustments), reserved by approvals, paid (net of reversals), lent (loan principal disbursed), released by closures, available."
+      },
+      "BudgetRow": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/BudgetFigures"
+          }
+        ],
+        "type": "object",
+        "properties": {
+          "program": {
+            "type": "string"
+          },
+          "fiscal_year": {
+            "type": "integer"
+          },
+          "district": {
+            "type": "string"
+          },
+          "district_name": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "program",
+          "fiscal_year",
+          "district"
+        ]
+      },
+      "StatementLine": {
+        "type": "object",
+        "properties": {
+          "position": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "event": {
+            "type": "string"
+          },
+          "recorded_at": {
+            "type": "string",
+            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+          },
+          "business_date": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date"
+          },
+          "application_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "loan_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "program": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "amount_vnd": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "detail": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "payable_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "outstanding_vnd": {
+            "type": "integer",
+            "format": "int64"
+          }
+        },
+        "required": [
+          "position",
+          "event",
+          "payable_vnd",
+          "outstanding_vnd"
+        ]
+      },
+      "LoanRow": {
+        "type": "object",
+        "properties": {
+          "loan_id": {
+            "type": "string"
+          },
+          "application_id": {
+            "type": "string"
+          },
+          "beneficiary_id": {
+            "type": "string"
+          },
+          "program": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string"
+          },
+          "principal_vnd": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "disbursed_on": {
+            "type": "string",
+            "format": "date"
+          },
+          "outstanding_principal_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "accrued_interest_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "overdue_principal_vnd": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "days_past_due": {
+            "type": "integer"
+          },
+          "arrears_bucket": {
+            "type": "string"
+          },
+          "written_off_vnd": {
+            "type": "integer",
+            "format": "int64"
+          }
+        },
+        "required": [
+          "loan_id",
+          "application_id",
+          "status",
+          "principal_vnd"
+        ]
+      },
       "SignIn": {
         "type": "object",
         "properties": {
@@ -3397,8 +4219,8 @@ enum OpenAPIDocument {
           },
           "national_id": {
             "type": "string",
-            "minLength": 1,
-            "maxLength": 64
+            "pattern": "^[0-9]{9}([0-9]{3})?$",
+            "description": "9 or 12 digits. Kept only as a keyed fingerprint; never answered back."
           },
           "categories": {
             "$ref": "#/components/schemas/StringOrList"
@@ -3475,8 +4297,8 @@ enum OpenAPIDocument {
           },
           "national_id": {
             "type": "string",
-            "minLength": 1,
-            "maxLength": 64
+            "pattern": "^[0-9]{9}([0-9]{3})?$",
+            "description": "9 or 12 digits. Kept only as a keyed fingerprint; never answered back."
           }
         },
         "required": [
@@ -4224,11 +5046,7 @@ enum OpenAPIDocument {
           "maxLength": 64,
           "pattern": "^[A-Za-z0-9._-]+$"
         },
-        "examples": {
-          "A-1": {
-            "value": "A-1"
-          }
-        }
+        "example": "L-1"
       },
       "Limit": {
         "name": "limit",
