@@ -18,7 +18,7 @@ help:
 	@echo "  make build   debug build (swift build)"
 	@echo "  make test    build the tests and run them against PostgreSQL"
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
-	@echo "  make bench   release build; run the store, disbursements and read-side (projections) benchmarks"
+	@echo "  make bench   release build; run the store, disbursements, read-side (projections) and HTTP (serve) benchmarks"
 	@echo "  make bench-rules  what the database's domain rules cost ledger.append (pgbench, rules on and off)"
 	@echo "  make clean   remove build products (.build)"
 	@echo "  make schema-manifest  regenerate what \`ledger audit schema\` expects, after changing sql/"
@@ -48,7 +48,7 @@ demo: deps build
 
 bench: deps
 	$(SWIFT) build -c release
-	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections"
+	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections && .build/release/ledger-bench serve"
 
 bench-rules: deps
 	$(SWIFT) build -c release --product ledger
