@@ -46,23 +46,33 @@ extension LedgerServer {
 
         router.get("/api/v1/beneficiaries") { request, context in
             try await self.read(request, context, allowed: ["name", "national_id", "unit", "district", "limit"]) { query, session in
-                var filter = BeneficiaryFilter(name: try query.string("name"))
-                if let name = filter.name, NameFolding.fold(name).isEmpty {
-                    throw Problem.badRequest(field: "name", "name: has no letter or digit to search for")
+                let unit = try query.unit()
+                return try await Self.searchBeneficiaries(
+                    name: try query.string("name"), nationalID: try query.string("national_id"), unit: unit, limit: try query.limit(), session
+                )
+            }
+        }
+        // The same search with the filters in a JSON body, so a national id need not travel in a
+        // URL (where proxies' access logs and browsers' histories keep it).
+        router.post("/api/v1/beneficiaries/search") { request, context in
+            try await self.withSession(request, context) { session in
+                _ = try QueryParameters(request, allowed: [])
+                let body = try await JSONBody.read(request, allowed: ["name", "national_id", "unit", "district", "limit"])
+                let unit = try body.optionalString("unit"), district = try body.optionalString("district")
+                if unit != nil, district != nil {
+                    throw Problem.badRequest(field: "unit", "unit: give unit or its alias district, not both")
                 }
-                let nationalID = try query.string("national_id").map { text in
-                    try QueryParameters.checked("national_id") { try NationalID(parsing: text, field: "national_id") }
+                let limit = try body.optionalInteger("limit") ?? Int64(Find.defaultLimit)
+                guard (1...Int64(Find.maximumLimit)).contains(limit) else {
+                    throw Problem.badRequest(field: "limit", "limit: \(limit) must be between 1 and \(Find.maximumLimit)")
                 }
-                let limit = try query.limit()
-                if let unit = try query.unit() {
-                    let places = try await session.service.places()
-                    filter.unit = try QueryParameters.checked(unit.field) { try places.resolve(unit.text, when: .any, field: unit.field).code }
+                let found = try await Self.readProblems {
+                    try await Self.searchBeneficiaries(
+                        name: try body.optionalString("name"), nationalID: try body.optionalString("national_id"),
+                        unit: unit.map { ($0, "unit") } ?? district.map { ($0, "district") }, limit: Int(limit), session
+                    )
                 }
-                if let nationalID {
-                    filter.nationalIDFingerprint = try await session.service.fingerprint(nationalID)
-                }
-                let found = try await BeneficiaryFind.search(filter, limit: limit, session.connection)
-                return Annotated(found, warnings: found.warnings(noun: "beneficiaries"))
+                return try JSONResponse.make(.ok, found, user: session.user)
             }
         }
         router.get("/api/v1/beneficiaries/{id}") { request, context in
@@ -112,6 +122,31 @@ extension LedgerServer {
                 try await ProjectionStatus.all(session.connection).map(ProjectionStatusDocument.init)
             }
         }
+    }
+}
+
+extension LedgerServer {
+    /// `ledger beneficiary search`: by name (folded), national id (matched by its fingerprint,
+    /// which the database computes; the id is never stored or shown) and unit.
+    static func searchBeneficiaries(
+        name: String?, nationalID: String?, unit: (text: String, field: String)?, limit: Int, _ session: Session
+    ) async throws -> Annotated<FoundRows<BeneficiaryRow>> {
+        var filter = BeneficiaryFilter(name: name)
+        if let name, NameFolding.fold(name).isEmpty {
+            throw Problem.badRequest(field: "name", "name: has no letter or digit to search for")
+        }
+        let parsedID = try nationalID.map { text in
+            try QueryParameters.checked("national_id") { try NationalID(parsing: text, field: "national_id") }
+        }
+        if let unit {
+            let places = try await session.service.places()
+            filter.unit = try QueryParameters.checked(unit.field) { try places.resolve(unit.text, when: .any, field: unit.field).code }
+        }
+        if let parsedID {
+            filter.nationalIDFingerprint = try await session.service.fingerprint(parsedID)
+        }
+        let found = try await BeneficiaryFind.search(filter, limit: limit, session.connection)
+        return Annotated(found, warnings: found.warnings(noun: "beneficiaries"))
     }
 }
 

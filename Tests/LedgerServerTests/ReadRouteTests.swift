@@ -167,6 +167,14 @@ struct ReadRouteTests {
                 let byID = try await service.request("GET", "/api/v1/beneficiaries?national_id=079123456789", token: token)
                 #expect(byID.rows.map { $0["beneficiary_id"] as? String } == ["P-7"], "\(byID)")
                 #expect(!byID.text.contains("079123456789"), "the national id is never shown: \(byID)")
+                // The same search with the national id in a body rather than the URL.
+                let posted = try await service.request("POST", "/api/v1/beneficiaries/search", json: ["national_id": "079123456789"], token: token)
+                #expect(posted.status == 200 && posted.rows.map { $0["beneficiary_id"] as? String } == ["P-7"], "\(posted)")
+                let postedBad = try await service.request("POST", "/api/v1/beneficiaries/search", json: ["nationality": "VN"], token: token)
+                #expect(postedBad.status == 400 && postedBad.problemField == "nationality", "\(postedBad)")
+                let postedLimit = try await service.request("POST", "/api/v1/beneficiaries/search", json: ["limit": 0], token: token)
+                #expect(postedLimit.status == 400 && postedLimit.problemField == "limit", "\(postedLimit)")
+                #expect(!service.log.contains("079123456789"), "never a national id in the log")
                 let byUnit = try await service.request("GET", "/api/v1/beneficiaries?unit=Ninh+Ki%E1%BB%81u", token: token)
                 #expect(byUnit.rows.count == 2, "\(byUnit)")
 
