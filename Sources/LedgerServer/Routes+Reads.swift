@@ -98,6 +98,9 @@ struct QueryParameters: Sendable {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
         guard text.utf8.count <= 200 else { throw Problem.badRequest(field: name, "\(name): at most 200 bytes") }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw Problem.badRequest(field: name, "\(name): must not contain control characters")
+        }
         return text
     }
 

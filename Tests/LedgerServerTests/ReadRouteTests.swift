@@ -1,4 +1,5 @@
 import Foundation
+@testable import LedgerServer
 import Postgres
 import TestSupport
 import Testing
@@ -102,7 +103,7 @@ struct ReadRouteTests {
                     ("status=pending", "status"), ("year=1999", "year"), ("year=twenty", "year"), ("limit=0", "limit"),
                     ("limit=100001", "limit"), ("beneficiary_id=a%20b", "beneficiary_id"), ("colour=red", "colour"),
                     ("unit=Atlantis", "unit"), ("district=Atlantis", "district"), ("unit=ninh%20kieu&district=ninh%20kieu", "unit"),
-                    ("status=submitted&status=approved", "status"),
+                    ("status=submitted&status=approved", "status"), ("submitted_by=a%00b", "submitted_by"), ("program=%FF", "program"),
                 ] {
                     let bad = try await service.request("GET", "/api/v1/applications?\(query)", token: approverToken)
                     #expect(bad.status == 400, "\(query): \(bad)")
@@ -274,5 +275,27 @@ struct ReadRouteTests {
                 }
             }
         }
+    }
+}
+
+/// Query strings as the read routes take them apart (no database).
+struct QueryParameterTests {
+    @Test func valuesAreDecodedAndBadOnesNamed() throws {
+        let query = try QueryParameters.parse("name=Nguy%E1%BB%85n+V%C4%83n&limit=5&status=&as_of=2024-03-01", allowed: ["name", "limit", "status", "as_of"])
+        #expect(try query.string("name") == "Nguyễn Văn")
+        #expect(try query.limit() == 5)
+        #expect(try query.string("status") == nil, "an empty value is not given")
+        #expect(try query.date("as_of")?.description == "2024-03-01")
+        #expect(try QueryParameters.parse("", allowed: []).limit() == 100)
+
+        func field(_ body: () throws -> Any?) -> String? {
+            do { _ = try body(); return nil } catch let problem as Problem { return problem.field } catch { return "?" }
+        }
+        #expect(field { try QueryParameters.parse("colour=red", allowed: ["name"]) } == "colour")
+        #expect(field { try QueryParameters.parse("name=a&name=b", allowed: ["name"]) } == "name")
+        #expect(field { try QueryParameters.parse("as_of=2024-13-01", allowed: ["as_of"]).date("as_of") } == "as_of")
+        #expect(field { try QueryParameters.parse("overdue=maybe", allowed: ["overdue"]).bool("overdue") } == "overdue")
+        #expect(field { try QueryParameters.parse("unit=a&district=b", allowed: ["unit", "district"]).unit() } == "unit")
+        #expect(field { try QueryParameters.parse("name=%E1%BB", allowed: ["name"]) } == "name")
     }
 }
