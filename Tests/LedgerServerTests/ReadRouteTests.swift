@@ -258,6 +258,38 @@ struct ReadRouteTests {
         }
     }
 
+    @Test func aRoleOutsideTheLedgersGroupsReadsNothing() async throws {
+        try await TestDatabase.withFresh { db in
+            try await ReadFixture.paidLedger(db)
+            try await ReadFixture.catchUp(db)
+            // A login role with a password and no ledger group: the database's grants refuse it every read.
+            let name = TestDatabase.uniqueName("web_nobody").lowercased()
+            let password = "pw-\(UUID().uuidString)"
+            let admin = try await db.connect()
+            try await admin.simpleQuery("""
+                DO $$ BEGIN CREATE ROLE ledger_password_required NOLOGIN;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+                CREATE ROLE \(name) LOGIN PASSWORD '\(password)';
+                GRANT ledger_password_required TO \(name);
+                """)
+            await admin.close()
+            try await RunningService.with(db) { service in
+                let token = try await service.signIn(name, password)
+                for path in [
+                    "/api/v1/applications", "/api/v1/applications/A-1", "/api/v1/beneficiaries", "/api/v1/beneficiaries/HH-1",
+                    "/api/v1/payments", "/api/v1/payments/P-1", "/api/v1/reports/budget", "/api/v1/reports/budget?as_of=2024-03-20",
+                    "/api/v1/reports/beneficiaries/HH-1", "/api/v1/reports/loans", "/api/v1/audit/verify", "/api/v1/audit/digest",
+                    "/api/v1/projections",
+                ] {
+                    let refused = try await service.request("GET", path, token: token)
+                    #expect(refused.status == 403, "\(path): \(refused)")
+                    #expect(refused.json["code"] as? String == "permission_denied", "\(path): \(refused)")
+                    #expect(!refused.text.contains("Nguyễn") && !refused.text.contains("PC-001"), "\(path): \(refused)")
+                }
+            }
+        }
+    }
+
     @Test func everyReadNeedsASession() async throws {
         try await TestDatabase.withFresh { db in
             try await People.prepare(db)
