@@ -19,7 +19,7 @@ extension LedgerServer {
                 let submittedOn = try body.optionalDate("submitted_on") ?? LocalDate.today()
                 let year = try Self.fiscalYear(body)
                 let unit = try Self.unitText(body, required: false)
-                return try await Self.renaming(["--id": "application_id", "--unit": unit?.field ?? "unit"]) {
+                return try await Self.renaming(["--id": "application_id", "id": "application_id", "amount": "amount_vnd", "--unit": unit?.field ?? "unit"]) {
                     let outcome = try await session.service.submitApplication(
                         id: id, beneficiary: beneficiary, program: program, amount: amount, submittedOn: submittedOn, year: year,
                         unit: unit?.text, commandID: commandID
@@ -38,10 +38,12 @@ extension LedgerServer {
                 let amount = try body.amount("amount_vnd")
                 let decision = try body.string("decision")
                 let decidedOn = try body.optionalDate("decided_on") ?? LocalDate.today()
-                let outcome = try await session.service.approveApplication(
-                    id: id, amount: amount, decision: decision, decidedOn: decidedOn, commandID: commandID
-                )
-                return WriteResult(outcome: outcome, ids: ["application_id": id])
+                return try await Self.renaming(["amount": "amount_vnd"]) {
+                    let outcome = try await session.service.approveApplication(
+                        id: id, amount: amount, decision: decision, decidedOn: decidedOn, commandID: commandID
+                    )
+                    return WriteResult(outcome: outcome, ids: ["application_id": id])
+                }
             }
         }
 

@@ -24,7 +24,7 @@ extension LedgerServer {
                 let categories = try body.stringList("categories") + body.stringList("category")
                 let bankAccount = try body.optionalString("bank_account")
                 let nationalID = try body.optionalString("national_id")
-                return try await Self.renaming(["--id": "beneficiary_id", "--category": "categories"]) {
+                return try await Self.renaming(["--id": "beneficiary_id", "id": "beneficiary_id", "--category": "categories", "category": "categories"]) {
                     let nationalID = try nationalID.map { try NationalID(parsing: $0, field: "national_id") }
                     var command = RegisterBeneficiary(
                         id: id, kind: kind, name: name,

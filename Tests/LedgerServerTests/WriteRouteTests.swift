@@ -204,6 +204,53 @@ struct WriteRouteTests {
         }
     }
 
+    /// Refusals of the ledger name the JSON field at fault, not the CLI's flag; nothing is recorded.
+    @Test func refusalsNameTheJSONField() async throws {
+        try await TestDatabase.withFresh { db in
+            try await People.prepare(db)
+            let officer = try await People.add(db, role: "officer")
+            let approver = try await People.add(db, role: "approver")
+            let admin = try await People.add(db, role: "admin")
+            let before = try await People.head(db)
+            try await RunningService.with(db) { service in
+                let tokens = [
+                    "officer": try await service.signIn(officer.user, officer.password),
+                    "approver": try await service.signIn(approver.user, approver.password),
+                    "admin": try await service.signIn(admin.user, admin.password),
+                ]
+                let cases: [(who: String, path: String, json: [String: Any], status: Int, code: String, field: String?)] = [
+                    ("officer", "/api/v1/applications", ["application_id": "A-9", "beneficiary_id": "NOBODY", "program": "NQ12-HOUSING",
+                                                         "amount_vnd": 1_000_000], 404, "unknown_beneficiary", "beneficiary_id"),
+                    ("officer", "/api/v1/applications", ["application_id": "A-9", "beneficiary_id": "HH-1", "program": "NQ12-HOUSING",
+                                                         "amount_vnd": 1_000_000, "unit": "Atlantis"], 400, "invalid_input", "unit"),
+                    ("officer", "/api/v1/beneficiaries", ["beneficiary_id": "HH-9", "kind": "household", "name": "X", "district": "Atlantis"],
+                     400, "invalid_input", "district"),
+                    ("officer", "/api/v1/beneficiaries", ["beneficiary_id": "HH-9", "kind": "household", "name": "X", "unit": "Ninh Kiều",
+                                                          "categories": ["astronaut"]], 400, "invalid_input", "categories"),
+                    ("officer", "/api/v1/loans", ["application_id": "NO-SUCH", "loan_id": "L-9", "principal_vnd": 1_000_000, "term_months": 12],
+                     404, "unknown_application", "application_id"),
+                    ("approver", "/api/v1/applications/NO-SUCH/approval", ["amount_vnd": 1_000_000, "decision": "QĐ 1"], 404,
+                     "unknown_application", "id"),
+                    ("approver", "/api/v1/applications/A-1/approval", ["amount_vnd": 50_000_000, "decision": "QĐ 1", "decided_on": "2024-03-10"],
+                     422, "over_cap", nil),
+                    ("approver", "/api/v1/applications/A-1/approval", ["amount_vnd": 1_000_000, "decision": "QĐ 1", "decided_on": "2024-02-01"],
+                     400, "invalid_input", "decided_on"),
+                    ("admin", "/api/v1/budgets", ["program": "NO-SUCH", "year": 2024, "unit": "Ninh Kiều", "amount_vnd": 1, "reference": "QĐ"],
+                     404, "unknown_program", "program"),
+                    ("admin", "/api/v1/budgets/adjustments", ["program": "NQ12-HOUSING", "year": 2024, "unit": "Ninh Kiều",
+                                                              "amount_vnd": -200_000_000, "reference": "QĐ"], 422, "below_committed", nil),
+                ]
+                for item in cases {
+                    let answer = try await service.request("POST", item.path, json: item.json, token: tokens[item.who])
+                    #expect(answer.status == item.status, "\(item.path): \(answer)")
+                    #expect(answer.json["code"] as? String == item.code, "\(item.path): \(answer)")
+                    #expect(answer.json["field"] as? String == item.field, "\(item.path): \(answer)")
+                }
+            }
+            #expect(try await People.head(db) == before)
+        }
+    }
+
     /// Malformed input is a 400 naming the JSON field; nothing is recorded.
     @Test(arguments: [
         // (path, body, field)
