@@ -59,14 +59,14 @@ struct OpenAPIServiceTests {
     }
 
     /// Schemathesis against the live service, signed in as an officer, over every operation of
-    /// the document (sign-out last, on a session of its own), with a fixed seed.
+    /// the document, with a fixed seed: sign-out on a session of its own, sign-in last (its
+    /// failures slow down and lock further sign-ins from this address).
     @Test(.enabled(if: PythonTools.runnable, PythonTools.skipMessage), .timeLimit(.minutes(5)))
     func schemathesisFindsNothingTheDocumentDoesNotAllow() async throws {
         let schemathesis = try PythonTools.require("schemathesis")
         try await TestDatabase.withFresh { db in
             try await People.prepare(db)
-            // Something to read: A-1 approved and partly paid, a second application submitted;
-            // the read models caught up.
+            // Something to read: A-1 approved and paid in part (P-1); the read models caught up.
             let approver = try await TestDatabase.loginRole("web", memberOf: ["ledger_approver"])
             try await People.ledger(db, ["application", "approve", "--id", "A-1", "--amount", "10000000", "--decision", "QĐ 9",
                                          "--decided-on", "2024-03-10"], user: approver)
@@ -75,16 +75,23 @@ struct OpenAPIServiceTests {
             try await People.ledger(db, ["projections", "run"])
             let officer = try await People.add(db, role: "officer")
             try await RunningService.with(db) { service in
+                // Both sessions first: the sign-in run below may lock this address's sign-ins.
                 let token = try await service.signIn(officer.user, officer.password)
-                let everything = try await Schemathesis.run(
-                    schemathesis, service: service, token: token, arguments: ["--exclude-method", "DELETE"], maxExamples: 40
-                )
-                #expect(everything.status == 0, "schemathesis (every operation but sign-out) found problems:\n\(everything.output)")
                 let signOutToken = try await service.signIn(officer.user, officer.password)
+                let everything = try await Schemathesis.run(
+                    schemathesis, service: service, token: token,
+                    arguments: ["--exclude-method", "DELETE", "--exclude-operation-id", "signIn"], maxExamples: 40
+                )
+                #expect(everything.status == 0, "schemathesis (every operation but sign-in and sign-out) found problems:\n\(everything.output)")
                 let signOut = try await Schemathesis.run(
-                    schemathesis, service: service, token: signOutToken, arguments: ["--include-method", "DELETE"], maxExamples: 5
+                    schemathesis, service: service, token: signOutToken, arguments: ["--include-operation-id", "signOut"], maxExamples: 5
                 )
                 #expect(signOut.status == 0, "schemathesis (sign-out) found problems:\n\(signOut.output)")
+                // Last: failed sign-ins are answered slowly, then locked (429), which the document allows.
+                let signIn = try await Schemathesis.run(
+                    schemathesis, service: service, token: token, arguments: ["--include-operation-id", "signIn"], maxExamples: 10
+                )
+                #expect(signIn.status == 0, "schemathesis (sign-in) found problems:\n\(signIn.output)")
             }
         }
     }
