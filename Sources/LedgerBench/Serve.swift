@@ -45,6 +45,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("keep-log"), help: "Print the path of ledger serve's log and keep it.")
     var keepLog = false
 
+    @Option(name: .customLong("paths"), help: "Paths to measure, comma-separated: service, raw, urlsession, cli.")
+    var pathList = "service,raw,urlsession,cli"
+
+    @Option(name: .customLong("serve-option"), help: "An argument added to `ledger serve`'s (repeatable; e.g. --serve-option=--log-level --serve-option=warning).")
+    var serveOptions: [String] = []
+
+    var paths: [Path] {
+        pathList.split(separator: ",").compactMap { Path(option: $0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     var officerCounts: [Int] {
         officers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
@@ -53,6 +63,9 @@ struct Serve: AsyncParsableCommand {
         let counts = officerCounts
         guard !counts.isEmpty, counts.count == officers.split(separator: ",").count, counts.allSatisfy({ (1...32).contains($0) }) else {
             throw ValidationError("--officers: comma-separated numbers 1–32, e.g. 1,2,4")
+        }
+        guard !paths.isEmpty, paths.count == pathList.split(separator: ",").count else {
+            throw ValidationError("--paths: comma-separated service, raw, urlsession, cli")
         }
         guard payments >= counts.max()! * 10, cliPayments >= counts.max()! else {
             throw ValidationError("--payments must be at least 10 per officer and --cli-payments at least 1 per officer")
@@ -161,7 +174,8 @@ struct Serve: AsyncParsableCommand {
             approver: LedgerService(connection: try await PostgresConnection.connect(approverConfiguration)),
             officerRole: seedOfficer, approverRole: approverRole
         )
-        let sets = counts.reduce(0, +) * Path.allCases.count
+        let paths = self.paths
+        let sets = counts.reduce(0, +) * paths.count
         Console.progress("seeding \(Format.grouped(sets * Self.applicationsPerSet)) approved applications (\(Self.applicationsPerSet) per officer per measurement)")
         var applications = try await seeding.seedApproved(
             count: sets * Self.applicationsPerSet, prefix: "W-", program: Self.program, district: .ninhKieu, amount: 10_000_000,
@@ -181,14 +195,15 @@ struct Serve: AsyncParsableCommand {
         let maxConnections = max(16, most * 2)
         let server = try await ServeProcess.start(
             binary: binary, environment: childEnvironment,
-            arguments: ["serve", "--listen", "127.0.0.1:0", "--max-connections", String(maxConnections), "--log-format", "logfmt"]
+            arguments: ["serve", "--listen", "127.0.0.1:0", "--max-connections", String(maxConnections), "--log-format", "logfmt"] + serveOptions
         )
+        Console.progress("ledger serve: pid \(server.process.processIdentifier), port \(server.port)")
         defer { if keepLog { Console.progress("ledger serve's log: \(server.logURL.path)") } }
         var results: [Measurement] = []
         do {
             for count in counts {
                 let team = Array(officers.prefix(count))
-                for path in Path.allCases {
+                for path in paths {
                     let total = path == .cli ? cliPayments : payments
                     Console.progress("\(path.rawValue), \(count) officer\(count == 1 ? "" : "s"): \(Format.grouped(total)) payments")
                     let measurement = try await run(path, team: team, applications: takeSets(count), total: total,
@@ -207,19 +222,20 @@ struct Serve: AsyncParsableCommand {
 
         var rows: [[String]] = []
         for result in results {
-            let baseline = results.first { $0.path == .service && $0.officers == result.officers }!
+            let baseline = results.first { $0.path == .service && $0.officers == result.officers }
             let cpu = result.handlerCPU.map { Format.fixed($0 * 1000 / Double(result.count), 2) } ?? "-"
             rows.append([
                 result.path.rawValue, String(result.officers), Format.grouped(result.count), Format.rate(result.rate),
                 Format.fixed(result.percentile(0.5) * 1000, 2), Format.fixed(result.percentile(0.99) * 1000, 2),
-                Format.fixed(result.rate / baseline.rate, 2) + "×", cpu,
+                baseline.map { Format.fixed(result.rate / $0.rate, 2) + "×" } ?? "-", cpu,
             ])
         }
         Console.data(Format.table(["path", "officers", "payments", "payments/s", "p50 ms", "p99 ms", "vs service", "handler CPU ms"], rows))
         Console.data("")
         Console.data(Format.keyValues([
             ("ledger serve", "\(binary.path) serve --listen 127.0.0.1:0 --max-connections \(maxConnections) --log-format logfmt "
-                + "(defaults: --max-requests-per-session 4, --session-idle 30, --log-level info: one log line per request, to a file; no TLS)"),
+                + (serveOptions.isEmpty ? "" : serveOptions.joined(separator: " ") + " ")
+                + "(otherwise defaults: --max-requests-per-session 4, --session-idle 30, --log-level info: one log line per request, to a file; no TLS)"),
             ("service role", "the bench's own role (\(database.base.user ?? ProcessInfo.processInfo.environment["PGUSER"] ?? "PGUSER")); "
                 + "officers sign in with SCRAM passwords (pg_hba: scram-sha-256 for members of ledger_password_required)"),
             ("each request", "POST /api/v1/payments, Bearer session, Idempotency-Key = payment id, one in flight per officer; "
@@ -426,6 +442,16 @@ extension Serve {
 }
 
 extension Serve.Path {
+    init?(option: String) {
+        switch option {
+        case "service": self = .service
+        case "raw": self = .raw
+        case "urlsession": self = .urlSession
+        case "cli": self = .cli
+        default: return nil
+        }
+    }
+
     /// A short tag for payment ids.
     var hashID: String {
         switch self {
