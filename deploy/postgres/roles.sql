@@ -8,8 +8,9 @@
 
 -- ledger serve's own role: /readyz reads ledger_meta.schema_migrations; /metrics reads
 -- ledger.head, ledger.events (each projection's lag in time, appends by type) and
--- ledger_read.checkpoints with the projection leases. ledger_auditor may read exactly those
--- schemas and appends nothing. (Signing in is done by each person's own role, not this one.)
+-- ledger_read.checkpoints with the projection leases. ledger_auditor may read those (and, as any
+-- auditor, the rest of the log and the read models) and appends nothing. (Signing in is done by
+-- each person's own role, not this one.)
 CREATE ROLE ledger_web LOGIN IN ROLE ledger_auditor;
 
 -- The nightly `ledger audit verify --digest …` and `ledger audit digest` (ledger-verify.service).
