@@ -316,10 +316,9 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "minLength": 1,
-              "maxLength": 64
+              "pattern": "^[0-9]{9}([0-9]{3})?$"
             },
-            "description": "Matched by its keyed fingerprint; never echoed."
+            "description": "Matched by its keyed fingerprint; never echoed. Prefer POST /api/v1/beneficiaries/search, which keeps it out of the URL."
           },
           {
             "name": "unit",
@@ -364,6 +363,77 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          },
+          "422": {
+            "$ref": "#/components/responses/Refused"
+          }
+        }
+      }
+    },
+    "/api/v1/beneficiaries/search": {
+      "post": {
+        "operationId": "searchBeneficiariesByBody",
+        "summary": "Search beneficiaries, the filters in a JSON body",
+        "tags": [
+          "beneficiaries"
+        ],
+        "description": "The same search as GET /api/v1/beneficiaries, so that a national id need not travel in a URL (where proxies' access logs and browsers' histories keep it). Records nothing; being a POST, a cookie request needs `X-CSRF-Token`.",
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": [],
+            "csrfToken": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/BeneficiarySearch"
+              },
+              "example": {
+                "national_id": "012345678901"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The beneficiaries found.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BeneficiaryList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/Refused"
           },
           "503": {
             "$ref": "#/components/responses/Busy"
@@ -4641,6 +4711,38 @@ enum OpenAPIDocument {
       "ProgramCatalog": {
         "type": "object",
         "description": "A programme catalog, as `ledger program sample` prints it and `ledger program load` reads it."
+      },
+      "BeneficiarySearch": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "Part of the name; accents and case are ignored."
+          },
+          "national_id": {
+            "type": "string",
+            "pattern": "^[0-9]{9}([0-9]{3})?$",
+            "description": "Matched by its keyed fingerprint; never echoed."
+          },
+          "unit": {
+            "$ref": "#/components/schemas/UnitName"
+          },
+          "district": {
+            "$ref": "#/components/schemas/UnitName",
+            "description": "An alias of `unit` (give one, not both)."
+          },
+          "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100000,
+            "description": "At most this many rows (default 100)."
+          }
+        },
+        "required": [],
+        "additionalProperties": false,
+        "description": "The filters of GET /api/v1/beneficiaries, in a body."
       },
       "ProjectionStatusList": {
         "type": "array",
