@@ -61,7 +61,7 @@ struct OpenAPIServiceTests {
     /// Schemathesis against the live service, signed in as an officer, over every operation of
     /// the document, with a fixed seed: sign-out on a session of its own, sign-in last (its
     /// failures slow down and lock further sign-ins from this address).
-    @Test(.enabled(if: PythonTools.runnable, PythonTools.skipMessage), .timeLimit(.minutes(5)))
+    @Test(.enabled(if: PythonTools.runnable, PythonTools.skipMessage), .timeLimit(.minutes(10)))
     func schemathesisFindsNothingTheDocumentDoesNotAllow() async throws {
         let schemathesis = try PythonTools.require("schemathesis")
         try await TestDatabase.withFresh { db in
@@ -186,11 +186,11 @@ enum Schemathesis {
                 "-H", "Authorization: Bearer \(token)",
                 "--checks", checks, "--max-examples", String(maxExamples), "--seed", seed,
                 // One request at a time: a session runs at most a few at once (more are 503).
-                "--workers", "1", "--output-truncate", "false", "--generation-database", "none",
+                "--workers", "1", "--request-timeout", "60", "--output-truncate", "false", "--generation-database", "none",
                 "--generation-with-security-parameters", "false",
             ] + arguments,
             environment: ["NO_COLOR": "1"],
-            timeout: .seconds(150)
+            timeout: .seconds(300)
         )
     }
 }
