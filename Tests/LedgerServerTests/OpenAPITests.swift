@@ -39,6 +39,30 @@ import Testing
             #expect(paths[path]?[method] != nil, "docs/api/openapi.json has no \(method.uppercased()) \(path)")
         }
     }
+
+    /// Every route the service registers (`router.get("…")` and the like in
+    /// Sources/LedgerServer/Routes+*.swift) is in the document, and the document has no other.
+    @Test func theDocumentHasEveryRouteOfTheServiceAndNoOther() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIFile.data()) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
+        let documented = Set(paths.flatMap { path, operations in operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" } })
+        let folder = OpenAPIFile.root.appendingPathComponent("Sources/LedgerServer")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("Routes+") && $0.hasSuffix(".swift") }
+        #expect(!files.isEmpty)
+        let registration = try NSRegularExpression(pattern: #"router\.(get|post|put|patch|delete)\("([^"]+)""#)
+        var served: Set<String> = []
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for match in registration.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let method = String(text[Range(match.range(at: 1), in: text)!]).uppercased()
+                served.insert("\(method) \(text[Range(match.range(at: 2), in: text)!])")
+            }
+        }
+        #expect(served.count > 30, "\(served.sorted())")
+        #expect(served.subtracting(documented).isEmpty, "served but not in docs/api/openapi.json: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "in docs/api/openapi.json but not served: \(documented.subtracting(served).sorted())")
+    }
 }
 
 @Suite(.enabled(if: TestDatabase.enabled))
@@ -99,9 +123,10 @@ struct OpenAPIServiceTests {
 
 /// docs/api/openapi.json in this work tree.
 enum OpenAPIFile {
-    static let url = URL(fileURLWithPath: #filePath)
+    /// The work tree (this file is Tests/LedgerServerTests/OpenAPITests.swift).
+    static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("docs/api/openapi.json")
+    static let url = root.appendingPathComponent("docs/api/openapi.json")
 
     static func data() throws -> Data { try Data(contentsOf: url) }
 }
