@@ -9,9 +9,10 @@
 # port on 127.0.0.1 only and put TLS in front, or pass --tls-certificate/--tls-key); any other
 # subcommand runs the same way: `docker run --rm -e DATABASE_URL=… ledger migrate`.
 #
-# Written and checked by reading on a machine without a Docker engine: this file has not been
-# built there. The same build command (`swift build -c release --product ledger
-# --static-swift-stdlib`) is what produces the binary the image copies.
+# Written on a machine without a Docker engine: the image itself has not been built, and this
+# file was checked by reading. Its build command was run there (Debian bookworm, Swift 6.3.1):
+# the binary it makes needs only libpq5 and libc6, libstdc++6 and libgcc-s1 (ldd), which
+# bookworm-slim has (apt depends on libstdc++6), and it migrated and served a private cluster.
 
 ARG SWIFT_VERSION=6.3
 ARG DEBIAN_RELEASE=bookworm
