@@ -49,6 +49,7 @@ extension LedgerServer {
             let idle = seconds % 60 == 0 ? "\(seconds / 60) minute\(seconds == 60 ? "" : "s")" : "\(seconds) second\(seconds == 1 ? "" : "s")"
             throw Problem.notSignedIn("the session expired after \(idle) without use: sign in again")
         case .found(let session):
+            context.identity.user = session.user
             if cookie, ![.get, .head, .options].contains(request.method) {
                 let sent = request.headers[Self.csrfHeader] ?? csrfToken
                 guard let sent, Self.constantTimeEqual(sent, session.csrfToken) else {

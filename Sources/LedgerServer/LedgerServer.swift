@@ -13,6 +13,7 @@ import NIOSSL
 import Postgres
 import Projections
 import ServiceLifecycle
+import Synchronization
 
 /// How `ledger serve` runs.
 public struct ServerConfiguration: Sendable {
@@ -56,6 +57,8 @@ public final class LedgerServer: Sendable {
     let metrics: ServerMetrics
     let database: ServiceDatabase
     let logger: Logger
+    /// How the `--follow-projections` follower is doing (for `/readyz`).
+    let follower = FollowerHealth()
     /// The newest migration this build carries (`/readyz` compares the database's with it).
     public static let newestMigration: Int = (try? Migration.bundled().map(\.version).max()) ?? 0
 
@@ -99,7 +102,7 @@ public final class LedgerServer: Sendable {
         let logger = self.logger
         var services: [any Service] = [SessionReaper(server: self)]
         if configuration.followProjections {
-            services.append(ProjectionFollower(configuration: database.configuration, logger: logger))
+            services.append(ProjectionFollower(configuration: database.configuration, logger: logger, health: follower))
         }
         let app = Application(
             router: router(),
@@ -212,6 +215,7 @@ struct SessionReaper: Service {
 struct ProjectionFollower: Service {
     let configuration: ConnectionConfiguration
     let logger: Logger
+    let health: FollowerHealth
 
     func run() async throws {
         let stop = StopSignal()
@@ -219,10 +223,12 @@ struct ProjectionFollower: Service {
             while !stop.isStopped {
                 do {
                     let runner = try await ProjectionRunner.start(configuration: configuration, standby: stop) { name, pid in
+                        health.state = .standby
                         logger.info("projection run by another runner; waiting as a standby", metadata: ["projection": "\(name)", "pid": "\(pid ?? 0)"])
                     }
                     do {
                         _ = try await runner.catchUp(stop: stop)
+                        health.state = .following
                         logger.info("projections caught up; following")
                         try await runner.follow(configuration: configuration, stop: stop) { _ in } onStall: { stalled, _ in
                             for report in stalled {
@@ -236,6 +242,7 @@ struct ProjectionFollower: Service {
                     }
                 } catch {
                     if stop.isStopped { break }
+                    health.state = .failing(String(describing: error).prefix(300).description)
                     logger.error("projection follower failed; retrying in 10 s", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(10))
                 }
@@ -243,5 +250,19 @@ struct ProjectionFollower: Service {
         } onGracefulShutdown: {
             stop.stop()
         }
+    }
+}
+
+/// The follower's state, as `/readyz` reports it.
+final class FollowerHealth: Sendable {
+    enum State: Sendable, Equatable {
+        case starting, following, standby
+        case failing(String)
+    }
+
+    private let value = Mutex(State.starting)
+    var state: State {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -43,7 +43,7 @@ struct RequestMiddleware: RouterMiddleware {
             "status": "\(response.status.code)",
             "duration_ms": "\(String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000))",
         ]
-        if let user = response.headers[SessionHeaders.user] ?? context.user { metadata["user"] = "\(user)" }
+        if let user = response.headers[SessionHeaders.user] ?? context.identity.user { metadata["user"] = "\(user)" }
         response.headers[SessionHeaders.user] = nil
         if let failure, Problem.from(failure).status == .internalServerError {
             // The detail stays in the log only (it can quote values); the client got the request id.

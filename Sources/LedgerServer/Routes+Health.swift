@@ -14,9 +14,13 @@ extension LedgerServer {
         let migrationsApplied: Int?
         let migrationsCarried: Int
         let detail: String?
+        /// With --follow-projections: starting, following, standby (another runner holds the
+        /// leases) or failing.
+        var projectionFollower: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case status, database, migrationsApplied = "migrations_applied", migrationsCarried = "migrations_carried", detail
+            case projectionFollower = "projection_follower"
         }
     }
 
@@ -30,13 +34,30 @@ extension LedgerServer {
                 let applied = try await self.database.use { connection in
                     try await connection.queryOne("SELECT coalesce(max(version), 0)::int8 FROM ledger_meta.schema_migrations") { try $0.int64(0) }
                 }
-                let ready = Int(applied) == carried
-                return try JSONResponse.make(ready ? .ok : .serviceUnavailable, Readiness(
+                let current = Int(applied) == carried
+                var follower: String?
+                var followerProblem: String?
+                if self.configuration.followProjections {
+                    switch self.follower.state {
+                    case .starting: follower = "starting"
+                    case .following: follower = "following"
+                    case .standby: follower = "standby"
+                    case .failing(let why):
+                        follower = "failing"
+                        followerProblem = "the projection follower fails: \(why)"
+                    }
+                }
+                let ready = current && followerProblem == nil
+                var readiness = Readiness(
                     status: ready ? "ready" : "not ready", database: "reachable", migrationsApplied: Int(applied), migrationsCarried: carried,
-                    detail: ready ? nil : Int(applied) < carried
-                        ? "the database is at migration \(applied); this build carries \(carried): run `ledger migrate`"
-                        : "the database is at migration \(applied), newer than this build's \(carried): upgrade the service"
-                ))
+                    detail: !current
+                        ? (Int(applied) < carried
+                            ? "the database is at migration \(applied); this build carries \(carried): run `ledger migrate`"
+                            : "the database is at migration \(applied), newer than this build's \(carried): upgrade the service")
+                        : followerProblem
+                )
+                readiness.projectionFollower = follower
+                return try JSONResponse.make(ready ? .ok : .serviceUnavailable, readiness)
             } catch {
                 return try JSONResponse.make(.serviceUnavailable, Readiness(
                     status: "not ready", database: "unreachable", migrationsApplied: nil, migrationsCarried: carried,

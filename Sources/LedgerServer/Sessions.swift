@@ -49,11 +49,28 @@ public final class Session: Sendable {
 /// 256 random bits as 64 hex digits, from the system's CSPRNG.
 func randomToken() -> String {
     var generator = SystemRandomNumberGenerator()
-    return (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+    var bytes: [UInt8] = []
+    for _ in 0..<4 {
+        let word: UInt64 = generator.next()
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+    }
+    return hex(bytes)
 }
 
 func sessionKey(_ id: String) -> String {
-    SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+    hex(SHA256.hash(data: Data(id.utf8)))
+}
+
+/// Lower-case hex digits of `bytes`.
+func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(64)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
 }
 
 /// The open sessions and the connection slots they hold. A slot is taken before a sign-in opens

@@ -22,7 +22,8 @@ final class RunningService: @unchecked Sendable {  // Process and file handles a
     }
 
     /// Starts the service as the test superuser (its own role) on `db`, with `arguments` added.
-    static func start(_ db: FreshDatabase, arguments: [String] = [], environment extra: [String: String] = [:]) async throws -> RunningService {
+    static func start(_ db: FreshDatabase, arguments: [String] = [], asRole role: String? = nil,
+                      environment extra: [String: String] = [:]) async throws -> RunningService {
         guard let executable = LedgerBinary.url else { throw ServiceFailed(description: "the ledger binary was not found next to the tests") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -31,7 +32,7 @@ final class RunningService: @unchecked Sendable {  // Process and file handles a
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
-        process.environment = db.environment().merging(extra) { $1 }
+        process.environment = db.environment(user: role).merging(extra) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: logURL)
@@ -66,8 +67,10 @@ final class RunningService: @unchecked Sendable {  // Process and file handles a
     }
 
     /// Runs `body` with a service, always stopping it afterwards.
-    static func with<T>(_ db: FreshDatabase, arguments: [String] = [], _ body: (RunningService) async throws -> T) async throws -> T {
-        let service = try await start(db, arguments: arguments)
+    static func with<T>(
+        _ db: FreshDatabase, arguments: [String] = [], asRole role: String? = nil, _ body: (RunningService) async throws -> T
+    ) async throws -> T {
+        let service = try await start(db, arguments: arguments, asRole: role)
         do {
             let value = try await body(service)
             await service.stop()

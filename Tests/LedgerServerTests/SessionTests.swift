@@ -286,6 +286,25 @@ struct FollowProjectionsTests {
     }
 }
 
+extension FollowProjectionsTests {
+    @Test func aFollowerThatCannotRunMakesTheServiceNotReady() async throws {
+        try await TestDatabase.withFresh { db in
+            // The service's own role reads as an auditor does, but only an admin may run projections.
+            let auditor = try await TestDatabase.loginRole("svc", memberOf: ["ledger_auditor"])
+            try await RunningService.with(db, arguments: ["--follow-projections"], asRole: auditor) { service in
+                var ready = try await service.request("GET", "/readyz")
+                for _ in 0..<250 where ready.status == 200 || ready.json["projection_follower"] as? String == "starting" {
+                    try await Task.sleep(for: .milliseconds(20))
+                    ready = try await service.request("GET", "/readyz")
+                }
+                #expect(ready.status == 503, "\(ready)")
+                #expect(ready.json["projection_follower"] as? String == "failing", "\(ready)")
+                #expect((ready.json["detail"] as? String ?? "").contains("projection follower fails"), "\(ready)")
+            }
+        }
+    }
+}
+
 /// What the operator reads: the version, and one log line per request in the format asked for.
 @Suite(.enabled(if: TestDatabase.enabled))
 struct OperatorOutputTests {
@@ -315,6 +334,14 @@ struct OperatorOutputTests {
                         "\(service.log)")
                 #expect(request?["duration_ms"] != nil)
                 #expect(!service.log.contains("Nguy") && !service.log.contains(officer.password), "\(service.log)")
+                // A refused request's line names the person too.
+                let refused = try await service.request("POST", "/api/v1/payments/P-404/reversal", json: ["reason": "x"], token: token,
+                                                        headers: ["X-Request-ID": "refused-1"])
+                #expect(refused.status == 404, "\(refused)")
+                let line = service.log.split(separator: "\n").compactMap { line in
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+                }.first { $0["request_id"] == "refused-1" }
+                #expect(line?["user"] == officer.user && line?["status"] == "404", "\(service.log)")
             }
         }
     }

@@ -10,8 +10,8 @@ struct TransportTests {
     static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String, String) {
         try await withScratchFolder { folder in
             let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
-            FileManager.default.createFile(atPath: err.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
