@@ -2607,7 +2607,7 @@ enum OpenAPIDocument {
     "/readyz": {
       "get": {
         "operationId": "readyz",
-        "summary": "The database answers and its migrations are this build's",
+        "summary": "The database answers, its migrations are this build's, and (with --follow-projections) the follower is not failing",
         "tags": [
           "operations"
         ],
@@ -3950,6 +3950,16 @@ enum OpenAPIDocument {
           },
           "detail": {
             "type": "string"
+          },
+          "projection_follower": {
+            "type": "string",
+            "enum": [
+              "starting",
+              "following",
+              "standby",
+              "failing"
+            ],
+            "description": "With --follow-projections: the follower's state (`standby`: another runner holds the leases); `failing` makes the service not ready."
           }
         },
         "additionalProperties": false

@@ -98,7 +98,8 @@ struct OpenAPIServiceTests {
                                          "--paid-on", "2024-03-15", "--method", "bank", "--voucher", "PC-001"])
             try await People.ledger(db, ["projections", "run"])
             let officer = try await People.add(db, role: "officer")
-            try await RunningService.with(db) { service in
+            // The follower in the service keeps the read models current (and shows in /readyz).
+            try await RunningService.with(db, arguments: ["--follow-projections"]) { service in
                 // Both sessions first: the sign-in run below may lock this address's sign-ins.
                 let token = try await service.signIn(officer.user, officer.password)
                 let signOutToken = try await service.signIn(officer.user, officer.password)
