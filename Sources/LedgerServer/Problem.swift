@@ -145,14 +145,17 @@ public struct Problem: Error, Sendable, Equatable {
         "--principal": "principal_vnd", "--loan": "loan_id",
     ]
 
+    /// `overBudget` → `over_budget`; a run of capitals is one word (`nationalIDKey` → `national_id_key`).
     static func snake(_ camel: String) -> String {
+        let characters = Array(camel)
         var result = ""
-        for character in camel {
-            if character.isUppercase {
-                result += "_" + character.lowercased()
-            } else {
-                result.append(character)
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase, index > 0 {
+                let previous = characters[index - 1]
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                if previous.isLowercase || (previous.isUppercase && next?.isLowercase == true) { result += "_" }
             }
+            result += character.lowercased()
         }
         return result
     }

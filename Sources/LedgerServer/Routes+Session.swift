@@ -144,8 +144,11 @@ extension LedgerServer {
     /// and the address, and is answered late.
     func refusedSignIn(_ error: PostgresError, user: String, address: String) async throws -> Problem {
         let message = error.message
+        // A role that does not exist is answered as a wrong password (a server that asks every
+        // role for one says so itself), so nobody learns which roles exist.
+        let noSuchRole = message.contains("role \"") && message.contains("\" does not exist")
         if message.contains("password authentication failed") || message.contains("no password supplied")
-            || message.contains("authentication failed") {
+            || message.contains("authentication failed") || noSuchRole {
             metrics.signIn(outcome: "wrong_password")
             let delay = await signIns.failed(user: user, address: address)
             try? await Task.sleep(for: delay)

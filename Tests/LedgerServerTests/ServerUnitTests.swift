@@ -92,6 +92,13 @@ struct ProblemMappingTests {
         #expect(Problem.from(DomainError.invalidInput(field: "--paid-on", problem: "x")).field == "paid_on")
     }
 
+    @Test func codesAreSnakeCaseWithAcronymsAsOneWord() {
+        #expect(Problem.snake("overBudget") == "over_budget")
+        #expect(Problem.snake("nationalIDKey") == "national_id_key")
+        #expect(Problem.snake("duplicateNationalID") == "duplicate_national_id")
+        #expect(Problem.from(DomainError(.nationalIDKey, "no key")).code == "national_id_key")
+    }
+
     @Test func anUnexpectedErrorSaysNothingOfItsInsides() {
         struct Secret: Error {}
         let problem = Problem.from(Secret())

@@ -26,6 +26,10 @@ struct SignInTests {
                 #expect(cookie.contains("ledger_session=\(token)") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
                 #expect(!cookie.contains("Secure"), "plain HTTP with no trusted proxy: \(cookie)")
 
+                // A role that does not exist is told nothing more than a wrong password.
+                let nobody = try await service.request("POST", "/api/v1/session", json: ["user": "no_such_person", "password": "x"])
+                #expect(nobody.status == 401 && nobody.json["code"] as? String == "wrong_password", "\(nobody)")
+
                 let me = try await service.request("GET", "/api/v1/session", token: token)
                 #expect(me.status == 200 && me.json["user"] as? String == officer.user, "\(me)")
                 // The password is never written to the log, right or wrong.
