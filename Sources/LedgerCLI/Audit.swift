@@ -38,7 +38,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let expected = try digest.map(DigestFile.read)
+                let expected = try digest.map(DigestFiles.read)
                 let store = EventStore(connection: try await connection.connect())
                 let replayConnection = chainOnly ? nil : try await connection.connect()
                 let progress = ProgressLine("verifying")
@@ -49,7 +49,7 @@ struct Audit: AsyncParsableCommand {
                 let verification = try await store.verifyChain(digest: expected) { progress.update($0) }
                 let invariants = try await replay
                 progress.finish()
-                let document = VerifyDocument(verification, digest: expected, invariants: invariants)
+                let document = VerifyReport(verification, digest: expected, invariants: invariants)
                 switch output.format {
                 case .json: Output.data(try Output.json(document))
                 case .table: Output.data(Self.table(verification, digest: expected, invariants: invariants))
@@ -117,7 +117,7 @@ struct Audit: AsyncParsableCommand {
                 let digest = try await EventStore(connection: database).digest()
                 let text = try DigestFile.render(digest)
                 if let out {
-                    try DigestFile.write(text, to: out)
+                    try DigestFiles.write(text, to: out)
                     Output.message("digest of position \(digest.position) written to \(out)")
                 } else {
                     Output.data(text)
@@ -248,28 +248,13 @@ extension Audit {
     }
 }
 
-/// The digest file: `{"hash": "<64 hex>", "position": N, "taken_at": "…"}`. Only position and hash are checked.
-enum DigestFile {
-    struct Document: Codable {
-        let position: Int64
-        let hash: String
-        let takenAt: String?
-
-        enum CodingKeys: String, CodingKey {
-            case position, hash, takenAt = "taken_at"
-        }
-    }
-
-    static func render(_ digest: Digest) throws -> String {
-        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        return try Output.json(Document(position: digest.position, hash: digest.hash, takenAt: Output.timestamp(now)))
-    }
-
+/// Reading and writing digest files (the format is `DigestFile`'s, in the EventStore library).
+enum DigestFiles {
     static func write(_ text: String, to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CommandError("--out: \(path) already exists; digests are never overwritten")
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data((text + "\n").utf8)) else {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
             throw CommandError("--out: cannot write \(path)")
         }
     }
@@ -278,58 +263,11 @@ enum DigestFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandError("--digest: cannot read \(path)")
         }
-        let document: Document
         do {
-            document = try JSONDecoder().decode(Document.self, from: data)
-        } catch {
-            throw CommandError("--digest: \(path) is not a digest file (expected JSON with position and hash)")
+            return try DigestFile.parse(data)
+        } catch let error as DigestFile.Unreadable {
+            throw CommandError("--digest: \(path): \(error.description)")
         }
-        guard document.position >= 0 else { throw CommandError("--digest: position must be ≥ 0") }
-        guard document.hash.count == 64, EventHashing.bytes(hex: document.hash) != nil else {
-            throw CommandError("--digest: hash must be 64 hexadecimal characters")
-        }
-        return Digest(position: document.position, hash: document.hash)
     }
 }
 
-/// `audit verify --format json`.
-struct VerifyDocument: Encodable {
-    struct Problem: Encodable {
-        let position: Int64
-        let kind: String
-        let message: String
-    }
-
-    let intact: Bool
-    let eventsChecked: Int64
-    let fromPosition: Int64
-    let throughPosition: Int64
-    let head: Digest
-    let digest: Digest?
-    let problem: Problem?
-    /// nil with --chain-only.
-    let rulesHold: Bool?
-    let eventsReplayed: Int64?
-    let violationCount: Int?
-    let violations: [InvariantViolation]?
-
-    init(_ verification: ChainVerification, digest: Digest?, invariants: InvariantAudit?) {
-        rulesHold = invariants.map { $0.violationCount == 0 }
-        eventsReplayed = invariants?.eventsChecked
-        violationCount = invariants?.violationCount
-        violations = invariants?.violations
-        intact = verification.isIntact
-        eventsChecked = verification.eventsChecked
-        fromPosition = verification.fromPosition
-        throughPosition = verification.throughPosition
-        head = verification.head
-        self.digest = digest
-        problem = verification.problem.map { Problem(position: $0.position, kind: $0.kind.rawValue, message: $0.message) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case intact, eventsChecked = "events_checked", fromPosition = "from_position", throughPosition = "through_position"
-        case head, digest, problem, rulesHold = "rules_hold", eventsReplayed = "events_replayed"
-        case violationCount = "violation_count", violations
-    }
-}

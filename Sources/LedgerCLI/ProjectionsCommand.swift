@@ -210,7 +210,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 let statuses = try await ProjectionStatus.all(database)
                 await database.close()
                 switch output.format {
-                case .json: Output.data(try Output.json(statuses.map(StatusDocument.init)))
+                case .json: Output.data(try Output.json(statuses.map(ProjectionStatusReport.init)))
                 case .table:
                     Output.data(Output.table(
                         ["projection", "position", "head", "lag (events)", "lag (time)", "generation", "runner", "updated at", "stalled"],
@@ -242,41 +242,6 @@ struct ProjectionsCommand: AsyncParsableCommand {
             }
         }
 
-        struct StatusDocument: Encodable {
-            let projection: String
-            let position: Int64
-            let headPosition: Int64
-            let lagEvents: Int64
-            let lagSeconds: Double
-            let generation: Int64
-            let runnerPID: Int32?
-            let runnerRole: String?
-            let runnerSince: String?
-            let updatedAt: String
-            let stalledAt: Int64?
-            let stalledReason: String?
-
-            init(_ status: ProjectionStatus) {
-                projection = status.projection
-                position = status.position
-                headPosition = status.headPosition
-                lagEvents = status.lagEvents
-                lagSeconds = Double(status.lagMicroseconds / 1_000) / 1_000
-                generation = status.generation
-                runnerPID = status.runnerPID
-                runnerRole = status.runnerRole
-                runnerSince = status.runnerSinceMicroseconds.map(Output.timestamp)
-                updatedAt = Output.timestamp(status.updatedAtMicroseconds)
-                stalledAt = status.stalledAt
-                stalledReason = status.stalledReason
-            }
-
-            enum CodingKeys: String, CodingKey {
-                case projection, position, headPosition = "head_position", lagEvents = "lag_events", lagSeconds = "lag_seconds"
-                case generation, runnerPID = "runner_pid", runnerRole = "runner_role", runnerSince = "runner_since", updatedAt = "updated_at"
-                case stalledAt = "stalled_at", stalledReason = "stalled_reason"
-            }
-        }
     }
 
     /// One line on stderr per projection that stopped at an event it cannot fold, and per

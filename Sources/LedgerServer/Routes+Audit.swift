@@ -33,7 +33,7 @@ extension LedgerServer {
             try await self.withSession(request, context) { session in
                 _ = try QueryParameters(request, allowed: [])
                 let digest = try await EventStore(connection: session.connection).digest()
-                let text = try DigestFileText.render(digest)
+                let text = try DigestFile.render(digest)
                 var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
                 headers[.contentDisposition] = "attachment; filename=\"ledger-digest-\(digest.position).json\""
                 headers[SessionHeaders.user] = session.user
@@ -61,76 +61,22 @@ extension LedgerServer {
     }
 }
 
-/// The digest file of `ledger audit digest`: `{"hash": …, "position": N, "taken_at": "…"}`,
-/// pretty-printed with sorted keys, ending in a newline.
-enum DigestFileText {
-    struct Document: Codable {
-        let position: Int64
-        let hash: String
-        let takenAt: String?
-
-        enum CodingKeys: String, CodingKey {
-            case position, hash, takenAt = "taken_at"
-        }
-    }
-
-    static func render(_ digest: Digest, now: Date = Date()) throws -> String {
-        let micros = Int64(now.timeIntervalSince1970 * 1_000_000)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let document = Document(position: digest.position, hash: digest.hash,
-                                takenAt: PostgresTimestamp.isoString(microsecondsSinceEpoch: micros))
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
-    }
-}
-
-/// `audit verify --format json`, with a summary an operator reads first: `result` (`intact`,
-/// `rules broken`, `not intact`), `problems` (the chain's problem and every rule broken, as found)
-/// and the time it took.
+/// `audit verify --format json` (`VerifyReport`), with a summary an operator reads first:
+/// `result` (`intact`, `rules broken`, `not intact`), `problems_found` and `duration_ms`.
 struct AuditVerifyDocument: Encodable, Sendable {
-    struct ChainProblemDocument: Encodable, Sendable {
-        let position: Int64
-        let kind: String
-        let message: String
-    }
-
-    let intact: Bool
-    let eventsChecked: Int64
-    let fromPosition: Int64
-    let throughPosition: Int64
-    let head: Digest
-    let digest: Digest?
-    let problem: ChainProblemDocument?
-    let rulesHold: Bool?
-    let eventsReplayed: Int64?
-    let violationCount: Int?
-    let violations: [InvariantViolation]?
-    let result: String
-    let problemsFound: Int
+    let report: VerifyReport
     let durationMilliseconds: Int64
 
     init(_ verification: ChainVerification, digest: Digest?, invariants: InvariantAudit?, duration: Duration) {
-        rulesHold = invariants.map { $0.violationCount == 0 }
-        eventsReplayed = invariants?.eventsChecked
-        violationCount = invariants?.violationCount
-        violations = invariants?.violations
-        intact = verification.isIntact
-        eventsChecked = verification.eventsChecked
-        fromPosition = verification.fromPosition
-        throughPosition = verification.throughPosition
-        head = verification.head
-        self.digest = digest
-        problem = verification.problem.map { ChainProblemDocument(position: $0.position, kind: $0.kind.rawValue, message: $0.message) }
-        let broken = invariants?.violationCount ?? 0
-        result = verification.problem != nil ? "not intact" : broken > 0 ? "rules broken" : "intact"
-        problemsFound = (verification.problem == nil ? 0 : 1) + broken
+        report = VerifyReport(verification, digest: digest, invariants: invariants)
         durationMilliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    enum CodingKeys: String, CodingKey {
-        case intact, eventsChecked = "events_checked", fromPosition = "from_position", throughPosition = "through_position"
-        case head, digest, problem, rulesHold = "rules_hold", eventsReplayed = "events_replayed"
-        case violationCount = "violation_count", violations, result, problemsFound = "problems_found"
-        case durationMilliseconds = "duration_ms"
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        try container.encode(report.result, forKey: DynamicKey("result"))
+        try container.encode(report.problemsFound, forKey: DynamicKey("problems_found"))
+        try container.encode(durationMilliseconds, forKey: DynamicKey("duration_ms"))
     }
 }

@@ -119,7 +119,7 @@ extension LedgerServer {
 
         router.get("/api/v1/projections") { request, context in
             try await self.read(request, context, allowed: []) { _, session in
-                try await ProjectionStatus.all(session.connection).map(ProjectionStatusDocument.init)
+                try await ProjectionStatus.all(session.connection).map(ProjectionStatusReport.init)
             }
         }
     }
@@ -272,39 +272,3 @@ enum ReadSnapshot {
     }
 }
 
-/// `ledger projections status --format json`, one object per projection.
-struct ProjectionStatusDocument: Encodable, Sendable {
-    let projection: String
-    let position: Int64
-    let headPosition: Int64
-    let lagEvents: Int64
-    let lagSeconds: Double
-    let generation: Int64
-    let runnerPID: Int32?
-    let runnerRole: String?
-    let runnerSince: String?
-    let updatedAt: String
-    let stalledAt: Int64?
-    let stalledReason: String?
-
-    init(_ status: ProjectionStatus) {
-        projection = status.projection
-        position = status.position
-        headPosition = status.headPosition
-        lagEvents = status.lagEvents
-        lagSeconds = Double(status.lagMicroseconds / 1_000) / 1_000
-        generation = status.generation
-        runnerPID = status.runnerPID
-        runnerRole = status.runnerRole
-        runnerSince = status.runnerSinceMicroseconds.map { PostgresTimestamp.isoString(microsecondsSinceEpoch: $0) }
-        updatedAt = PostgresTimestamp.isoString(microsecondsSinceEpoch: status.updatedAtMicroseconds)
-        stalledAt = status.stalledAt
-        stalledReason = status.stalledReason
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case projection, position, headPosition = "head_position", lagEvents = "lag_events", lagSeconds = "lag_seconds"
-        case generation, runnerPID = "runner_pid", runnerRole = "runner_role", runnerSince = "runner_since", updatedAt = "updated_at"
-        case stalledAt = "stalled_at", stalledReason = "stalled_reason"
-    }
-}
