@@ -51,15 +51,16 @@ extension LedgerServer {
         return key
     }
 
-    /// A write: the request's session, its JSON body (only `allowed` fields), the command id,
-    /// then `body` runs the service as the signed-in person.
+    /// A write: the request's session, its JSON body (only `allowed` fields; with `emptyBody`, a
+    /// body left out is an empty object, for commands whose fields are all optional), the command
+    /// id, then `body` runs the service as the signed-in person.
     func write(
-        _ request: Request, _ context: LedgerRequestContext, allowed: Set<String>,
+        _ request: Request, _ context: LedgerRequestContext, allowed: Set<String>, emptyBody: Bool = false,
         _ body: @Sendable (JSONBody, Session, String?) async throws -> WriteResult
     ) async throws -> Response {
         try await withSession(request, context) { session in
             let commandID = try Self.commandID(request)
-            let json = try await JSONBody.read(request, allowed: allowed)
+            let json = try await JSONBody.read(request, allowed: allowed, emptyBody: emptyBody)
             let result = try await body(json, session, commandID)
             return try Self.respond(result, user: session.user)
         }

@@ -57,8 +57,9 @@ struct JSONBody: Sendable {
         self.fields = fields
     }
 
-    /// Reads the body as one JSON object whose fields are all in `allowed`.
-    static func read(_ request: Request, allowed: Set<String>) async throws -> JSONBody {
+    /// Reads the body as one JSON object whose fields are all in `allowed`; with `emptyBody`, no
+    /// body at all (or only white space) is an empty object.
+    static func read(_ request: Request, allowed: Set<String>, emptyBody: Bool = false) async throws -> JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maximumBytes)
@@ -66,11 +67,13 @@ struct JSONBody: Sendable {
             throw Problem(.contentTooLarge, code: "too_large", title: "The request is too large",
                           detail: "a JSON body may have at most \(maximumBytes) bytes")
         }
+        let data = Data(buffer: buffer)
+        if emptyBody, data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return JSONBody(fields: [:]) }
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, code: "unsupported_media_type", title: "Unsupported media type",
                           detail: "send the body as application/json (it was \(type))", field: "Content-Type")
         }
-        let body = try parse(Data(buffer: buffer))
+        let body = try parse(data)
         if let unknown = body.fields.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw Problem.badRequest(field: unknown, "\(unknown): unknown field (expected: \(allowed.sorted().joined(separator: ", ")))")
         }

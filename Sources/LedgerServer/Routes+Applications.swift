@@ -69,7 +69,7 @@ extension LedgerServer {
 
         router.post("/api/v1/applications/{id}/closure") { request, context in
             let id = try Self.pathID(context, "id")
-            return try await self.writeAllowingEmptyBody(request, context, allowed: ["closed_on"]) { body, session, commandID in
+            return try await self.write(request, context, allowed: ["closed_on"], emptyBody: true) { body, session, commandID in
                 let closedOn = try body.optionalDate("closed_on") ?? LocalDate.today()
                 let outcome = try await session.service.closeApplication(id: id, on: closedOn, commandID: commandID)
                 return WriteResult(outcome: outcome, ids: ["application_id": id])

@@ -229,30 +229,12 @@ enum ReadSnapshot {
         do {
             return try await connection.transaction(isolation: .repeatableRead) { connection in
                 try connection.simpleQuery("SET TRANSACTION READ ONLY")
-                let behind = try behindLog(projections, connection)
+                let behind = try Find.behind(projections, connection)
                 return (try body(connection), behind)
             }
         } catch let error as PostgresError where error.code == .undefinedTable {
             throw Problem(.serviceUnavailable, code: "read_model_unavailable", title: "The read models are not ready",
                           detail: "a read model is missing: run `ledger migrate`, then `ledger projections run` as an admin", retryAfter: 60)
-        }
-    }
-
-    /// Where each of `projections` stands against the log.
-    static func behindLog(_ projections: [String], _ connection: isolated PostgresConnection) throws -> [ReadModelBehind] {
-        try connection.query("""
-            SELECT c.projection, c.position, h.last_position,
-                   coalesce((SELECT (extract(epoch FROM now() - e.recorded_at) * 1000000)::bigint
-                             FROM ledger.events e WHERE e.position = c.position + 1), 0),
-                   c.stalled_at
-            FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
-            WHERE c.projection = ANY($1::text[])
-            ORDER BY array_position($1::text[], c.projection)
-            """, [PostgresValue.textArray(projections)]) { row in
-            ReadModelBehind(
-                projection: try row.string(0), position: try row.int64(1), headPosition: try row.int64(2),
-                lagMicroseconds: max(0, try row.int64(3)), stalledAt: row.isNull(4) ? nil : try row.int64(4)
-            )
         }
     }
 

@@ -134,7 +134,7 @@ public enum Find {
     }
 
     /// Where each of `projections` stands against the log, in the caller's snapshot.
-    static func behind(_ projections: [String], _ connection: isolated PostgresConnection) throws -> [ReadModelBehind] {
+    public static func behind(_ projections: [String], _ connection: isolated PostgresConnection) throws -> [ReadModelBehind] {
         let found = try connection.query("""
             SELECT c.projection, c.position, h.last_position,
                    coalesce((SELECT (extract(epoch FROM now() - e.recorded_at) * 1000000)::bigint
