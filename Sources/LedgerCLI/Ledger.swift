@@ -18,7 +18,9 @@ struct Ledger: AsyncParsableCommand {
             Migrate.self, Status.self, Program.self, Place.self, Budget.self, Beneficiary.self, Application.self, Payment.self,
             Loan.self, User.self, NationalIDCommand.self, Demo.self, Audit.self, Events.self, ProjectionsCommand.self, Report.self, Replay.self,
             Serve.self,
-        ]
+        ],
+        // `-h` is the host, as in psql (ConnectionOptions); help is `--help` or psql's `-?`.
+        helpNames: [.long, .customShort("?")]
     )
 
     /// Refuses a command line that is not UTF-8 (exit 64) before ArgumentParser would turn its bad

@@ -9,6 +9,10 @@ public struct ConnectionConfiguration: Sendable, Equatable, CustomStringConverti
     public var user: String?
     /// Overrides the database named by the connection string or `PGDATABASE`.
     public var database: String?
+    /// Overrides the host (or socket directory) named by the connection string or `PGHOST` (`ledger -h`).
+    public var host: String?
+    /// Overrides the port named by the connection string or `PGPORT` (`ledger -p`).
+    public var port: Int?
     /// Shown in `pg_stat_activity`.
     public var applicationName: String
     /// A password given by the person (`ledger serve`'s sign-in); overrides `PGPASSWORD` and the
@@ -44,6 +48,8 @@ public struct ConnectionConfiguration: Sendable, Equatable, CustomStringConverti
         var pairs: [(String, String)] = []
         if let connectionString, !connectionString.isEmpty { pairs.append(("dbname", connectionString)) }
         if let database { pairs.append(("dbname", database)) }
+        if let host { pairs.append(("host", host)) }
+        if let port { pairs.append(("port", String(port))) }
         if let user { pairs.append(("user", user)) }
         if let password { pairs.append(("password", password)) }
         if let connectTimeoutSeconds { pairs.append(("connect_timeout", String(connectTimeoutSeconds))) }
@@ -53,6 +59,6 @@ public struct ConnectionConfiguration: Sendable, Equatable, CustomStringConverti
 
     /// Where and as whom, never the password (nor the connection string, which may hold one).
     public var description: String {
-        "ConnectionConfiguration(user: \(user ?? "default"), database: \(database ?? "default"), password: \(password == nil ? "none" : "given"))"
+        "ConnectionConfiguration(host: \(host ?? "default"), port: \(port.map(String.init) ?? "default"), user: \(user ?? "default"), database: \(database ?? "default"), password: \(password == nil ? "none" : "given"))"
     }
 }

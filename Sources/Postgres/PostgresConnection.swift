@@ -31,7 +31,18 @@ public actor PostgresConnection {
         return connection
     }
 
-    private func open(_ configuration: ConnectionConfiguration) throws {
+    /// Opens a connection as `connect(_:)` does; when the server asks for a password and none was
+    /// given (libpq's `PQconnectionNeedsPassword`), asks `passwordPrompt` with the role's name and
+    /// tries once more with its answer (nil: no answer, the first failure is thrown).
+    public static func connect(
+        _ configuration: ConnectionConfiguration, passwordPrompt: @escaping @Sendable (_ user: String) -> String?
+    ) async throws -> PostgresConnection {
+        let connection = PostgresConnection(label: "ledger.postgres.\(configuration.applicationName)")
+        try await connection.open(configuration, passwordPrompt: passwordPrompt)
+        return connection
+    }
+
+    private func open(_ configuration: ConnectionConfiguration, passwordPrompt: (@Sendable (String) -> String?)? = nil) throws {
         let pairs = configuration.keywordValuePairs
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
@@ -51,7 +62,20 @@ public actor PostgresConnection {
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = PostgresError.connectionMessage(connection) ?? "connection failed"
+            let needsPassword = PQconnectionNeedsPassword(connection) == 1
+            let user = PQuser(connection).map { String(cString: $0) } ?? ""
             PQfinish(connection)
+            if needsPassword {
+                if configuration.password == nil, let passwordPrompt, let password = passwordPrompt(user) {
+                    var retry = configuration
+                    retry.password = password
+                    return try open(retry)
+                }
+                throw PostgresError(
+                    code: .connectionFailure, message: "cannot connect to PostgreSQL: \(message)",
+                    hint: "the server asks for a password for role \(user): set PGPASSWORD, put it in ~/.pgpass (or PGPASSFILE), or run on a terminal to be asked for it"
+                )
+            }
             // A server that answered and refused us needs a different fix from one that is not there.
             let refusedByServer = message.contains("FATAL")
             throw PostgresError(
