@@ -24,12 +24,19 @@ struct Ledger: AsyncParsableCommand {
     )
 
     /// Refuses a command line that is not UTF-8 (exit 64) before ArgumentParser would turn its bad
-    /// bytes into U+FFFD, then runs the command.
+    /// bytes into U+FFFD, moves connection options given before the subcommand after it
+    /// (`LeadingOptions`), then runs the command.
     static func main() async {
         if let problem = RawArguments.firstProblem(RawArguments.current()) {
             FileHandle.standardError.write(Data("ledger: error: \(problem)\n".utf8))
             Self.exit(withError: ExitCode(ExitStatus.usage))
         }
-        await main(nil)
+        do {
+            let arguments = try LeadingOptions.rearrange(Array(CommandLine.arguments.dropFirst()), root: Self.self)
+            await main(arguments)
+        } catch {
+            FileHandle.standardError.write(Data("ledger: error: \(error.message)\n".utf8))
+            Self.exit(withError: ExitCode(ExitStatus.usage))
+        }
     }
 }
