@@ -52,7 +52,8 @@ struct Budget: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var write: WriteOptions
         @OptionGroup var target: Target
-        @Option(help: "Signed amount in đồng (+2000000 or -1.000.000).") var amount: String
+        // `.unconditional`: `--amount -50.000.000` takes the value even though it starts with "-".
+        @Option(parsing: .unconditional, help: "Signed amount in đồng: --amount +2000000 or --amount -1.000.000.") var amount: String
         @Option(help: "The adjusting decision's reference.") var reference: String
 
         func run() async throws {

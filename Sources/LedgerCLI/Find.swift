@@ -11,6 +11,10 @@ struct FindOptions: ParsableArguments {
 
     @Option(help: "Show at most N rows (1–100,000; default 100). When more match, a line on stderr says how many (never in the JSON or CSV on stdout; JSON also has more_rows).")
     var limit: Int = Find.defaultLimit
+
+    @OptionGroup var csvStyle: CSVStyleOptions
+
+    func validate() throws { try csvStyle.check(format: format.rawValue) }
 }
 
 /// Printing for the find commands. Rows go to stdout in the format asked for; how far the read
@@ -23,7 +27,7 @@ enum FindOutput {
 
     /// A list: header and cells for the table (grouped amounts) and the CSV (exact).
     static func list<Row>(
-        _ found: FoundRows<Row>, noun: String, command: String, format: ReportFormatOption, header: [String],
+        _ found: FoundRows<Row>, noun: String, command: String, format: ReportFormatOption, bom: Bool = false, header: [String],
         table: (Row) -> [String], csv: (Row) -> [String]
     ) throws {
         notes(found.behind, command: command)
@@ -32,7 +36,7 @@ enum FindOutput {
             Output.data(Output.table(header, found.rows.map(table)))
             if found.rows.isEmpty { Output.message("\(command): no \(noun) match") }
         case .json: Output.data(try Output.json(found))
-        case .csv: Output.data(ReportCSV.text(header: header, rows: found.rows.map(csv)))
+        case .csv: Output.csv(ReportCSV.text(header: header, rows: found.rows.map(csv)), bom: bom)
         }
         if let note = found.moreRowsNote(noun) { Output.message("\(command): \(note)") }
     }
@@ -107,7 +111,7 @@ extension Application {
                 let found = try await Report.withDatabase(connection) { try await ApplicationFind.list(filter, limit: limit, $0) }
                 let places = try await FindOutput.places(connection)
                 try FindOutput.list(
-                    found, noun: "applications", command: "application list", format: find.format,
+                    found, noun: "applications", command: "application list", format: find.format, bom: find.csvStyle.bom,
                     header: ["application", "beneficiary", "program", "unit", "year", "status", "requested", "approved", "paid",
                              "submitted by", "submitted on", "budget available", "you may decide"],
                     table: { row in
@@ -145,6 +149,8 @@ extension Application {
         )
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Output format: table, json or csv (csv: the steps).") var format: ReportFormatOption = .table
+        @OptionGroup var csvStyle: CSVStyleOptions
+        func validate() throws { try csvStyle.check(format: format.rawValue) }
         @Argument(help: "The application id.") var id: String
 
         func run() async throws {
@@ -158,10 +164,10 @@ extension Application {
                 switch format {
                 case .json: Output.data(try Output.json(detail))
                 case .csv:
-                    Output.data(ReportCSV.text(header: header, rows: detail.steps.map { step in
+                    Output.csv(ReportCSV.text(header: header, rows: detail.steps.map { step in
                         [String(step.position), step.step, step.businessDate, FindOutput.exact(step.amountVND), FindOutput.exact(step.releasedVND),
                          step.reference ?? "", step.detail ?? "", step.recordedBy, step.recordedAt]
-                    }))
+                    }), bom: csvStyle.bom)
                 case .table:
                     let a = detail.application
                     let places = try await FindOutput.places(connection)
@@ -206,6 +212,8 @@ extension Beneficiary {
         )
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Output format: table, json or csv (csv: the applications).") var format: ReportFormatOption = .table
+        @OptionGroup var csvStyle: CSVStyleOptions
+        func validate() throws { try csvStyle.check(format: format.rawValue) }
         @Argument(help: "The beneficiary id.") var id: String
 
         func run() async throws {
@@ -219,10 +227,10 @@ extension Beneficiary {
                 switch format {
                 case .json: Output.data(try Output.json(detail))
                 case .csv:
-                    Output.data(ReportCSV.text(header: header, rows: detail.applications.map { a in
+                    Output.csv(ReportCSV.text(header: header, rows: detail.applications.map { a in
                         [a.applicationID, a.program, String(a.fiscalYear), a.status, String(a.requestedVND), String(a.approvedVND),
                          String(a.paidVND), a.submittedOn]
-                    }))
+                    }), bom: csvStyle.bom)
                 case .table:
                     let b = detail.beneficiary
                     let places = try await FindOutput.places(connection)
@@ -276,7 +284,7 @@ extension Beneficiary {
                 let places = try await FindOutput.places(connection)
                 let header = ["beneficiary", "kind", "name", "unit", "categories", "bank account", "national id", "amendments"]
                 try FindOutput.list(
-                    found, noun: "beneficiaries", command: "beneficiary search", format: find.format, header: header,
+                    found, noun: "beneficiaries", command: "beneficiary search", format: find.format, bom: find.csvStyle.bom, header: header,
                     table: { b in
                         [b.beneficiaryID, b.kind, b.name, FindOutput.unitTitle(b.unit, places), b.categories.joined(separator: " "), b.bankAccount == nil ? "-" : "yes",
                          b.hasNationalID ? "on record" : "-", String(b.amendments)]
@@ -331,7 +339,7 @@ extension Payment {
                 let header = ["payment", "application", "beneficiary", "program", "unit", "amount", "paid on", "method", "voucher",
                               "recorded by", "recorded at", "reversed on", "reversal reason"]
                 try FindOutput.list(
-                    found, noun: "payments", command: "payment list", format: find.format, header: header,
+                    found, noun: "payments", command: "payment list", format: find.format, bom: find.csvStyle.bom, header: header,
                     table: { p in
                         [p.paymentID, p.applicationID, p.beneficiaryID, p.program, FindOutput.unitTitle(p.unit, places), Output.grouped(p.amountVND), p.paidOn, p.method,
                          p.voucher, p.recordedBy, p.recordedAt, FindOutput.text(p.reversedOn), FindOutput.text(p.reversalReason)]
@@ -367,7 +375,7 @@ extension User {
                 let cells: (UserRow) -> [String] = { u in
                     [u.name, u.roles.joined(separator: " "), u.mayLogIn ? "yes" : "no", u.validUntil ?? ""]
                 }
-                try FindOutput.list(found, noun: "users", command: "user list", format: find.format, header: header, table: cells, csv: cells)
+                try FindOutput.list(found, noun: "users", command: "user list", format: find.format, bom: find.csvStyle.bom, header: header, table: cells, csv: cells)
             }
         }
     }

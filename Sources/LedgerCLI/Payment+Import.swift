@@ -25,6 +25,8 @@ extension Payment {
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Output format: table, json, or csv (the bad-row report; the summary then goes to stderr).")
         var format: Format = .table
+        @OptionGroup var csvStyle: CSVStyleOptions
+        func validate() throws { try csvStyle.check(format: format.rawValue) }
         @Flag(help: "Record the valid rows and report the invalid ones, instead of recording nothing.")
         var skipInvalid = false
         @Argument(help: "The CSV file of payments.")
@@ -55,7 +57,7 @@ extension Payment {
                 Output.data(try Output.json(result))
             case .csv:
                 Output.message(Self.summary(result))
-                Output.data(try result.problemsCSV())
+                Output.csv(try result.problemsCSV(), bom: csvStyle.bom)
             case .table:
                 var text = Self.summary(result)
                 if !result.problems.isEmpty {

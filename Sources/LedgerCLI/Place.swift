@@ -38,6 +38,8 @@ struct Place: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Only the units in force on this date (YYYY-MM-DD).") var on: String?
         @Option(help: "Output format: table, json or csv.") var format: ReportFormatOption = .table
+        @OptionGroup var csvStyle: CSVStyleOptions
+        func validate() throws { try csvStyle.check(format: format.rawValue) }
 
         func run() async throws {
             try await reportingErrors {
@@ -56,11 +58,11 @@ struct Place: AsyncParsableCommand {
                 switch format {
                 case .json: Output.data(try Output.json(rows))
                 case .csv:
-                    Output.data(ReportCSV.text(
+                    Output.csv(ReportCSV.text(
                         header: ["code", "kind", "name", "valid_from", "valid_until", "came_from", "illustrative"],
                         rows: rows.map { [$0.code, $0.kind, $0.name, $0.validFrom, $0.validUntil ?? "", $0.cameFrom.joined(separator: " "),
                                           $0.illustrative ? "true" : "false"] }
-                    ))
+                    ), bom: csvStyle.bom)
                 case .table:
                     Output.data(Output.table(
                         ["code", "unit", "in force", "came from"],

@@ -50,7 +50,7 @@ struct Replay: AsyncParsableCommand {
                     let when = point.recordedAtMicroseconds.map { ", recorded \(Output.timestamp($0))" } ?? ""
                     Output.message("replay: log folded to position \(point.position)\(when); head is \(point.headPosition)")
                     for event in point.skipped { Output.message("replay: warning: left out \(event.description)") }
-                    try Report.print(report, format: output.format)
+                    try Report.print(report, format: output.format, bom: output.csvStyle.bom)
                 }
             } catch let error as ReportError {
                 throw CommandError(error.description)

@@ -12,6 +12,10 @@ enum ReportFormatOption: String, ExpressibleByArgument, CaseIterable {
 struct ReportOutputOptions: ParsableArguments {
     @Option(help: "Output format: table (amounts grouped), json or csv (exact integer đồng).")
     var format: ReportFormatOption = .table
+
+    @OptionGroup var csvStyle: CSVStyleOptions
+
+    func validate() throws { try csvStyle.check(format: format.rawValue) }
 }
 
 /// `ledger report budget|beneficiary|loans`: thin over `Projections/Reports`.
@@ -38,11 +42,11 @@ struct Report: AsyncParsableCommand {
         }
     }
 
-    static func print(_ report: BudgetReport, format: ReportFormatOption) throws {
+    static func print(_ report: BudgetReport, format: ReportFormatOption, bom: Bool = false) throws {
         switch format {
         case .table: Output.data(report.tables.map { Output.table($0.header, $0.rows) }.joined(separator: "\n\n"))
         case .json: Output.data(try Output.json(report.document))
-        case .csv: Output.data(report.csv)
+        case .csv: Output.csv(report.csv, bom: bom)
         }
     }
 
@@ -107,7 +111,7 @@ struct BudgetReportCommand: AsyncParsableCommand {
                 }
                 report.places = places
                 report.withSuccessors = withSuccessors
-                try Report.print(report, format: output.format)
+                try Report.print(report, format: output.format, bom: output.csvStyle.bom)
             }
         }
     }
@@ -137,7 +141,7 @@ struct BeneficiaryReportCommand: AsyncParsableCommand {
                 case .table:
                     Output.data(Output.keyValues(statement.summary) + "\n\n" + Output.table(statement.table.header, statement.table.rows))
                 case .json: Output.data(try Output.json(statement.document))
-                case .csv: Output.data(statement.csv)
+                case .csv: Output.csv(statement.csv, bom: output.csvStyle.bom)
                 }
             }
         }
@@ -174,7 +178,7 @@ struct LoansReportCommand: AsyncParsableCommand {
                 switch output.format {
                 case .table: Output.data("loans as of \(dateText)\n\n" + Output.table(report.table.header, report.table.rows))
                 case .json: Output.data(try Output.json(report.document))
-                case .csv: Output.data(report.csv)
+                case .csv: Output.csv(report.csv, bom: output.csvStyle.bom)
                 }
             }
         }

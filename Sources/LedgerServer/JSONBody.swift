@@ -149,7 +149,7 @@ struct JSONBody: Sendable {
     func optionalDate(_ name: String) throws -> LocalDate? {
         guard let text = try optionalString(name) else { return nil }
         do {
-            return try LocalDate(parsing: text, field: name)
+            return try LocalDate(parsing: text, field: name, isoOnly: true)
         } catch let error as DomainError {
             throw Problem.badRequest(field: name, "\(name): \(error.message)")
         }

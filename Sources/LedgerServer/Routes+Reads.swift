@@ -113,7 +113,7 @@ struct QueryParameters: Sendable {
     /// `YYYY-MM-DD`.
     func date(_ name: String) throws -> LocalDate? {
         guard let text = try string(name) else { return nil }
-        return try Self.checked(name) { try LocalDate(parsing: text, field: name) }
+        return try Self.checked(name) { try LocalDate(parsing: text, field: name, isoOnly: true) }
     }
 
     /// A whole number in `range`.

@@ -31,6 +31,32 @@ import Testing
         #expect(error.field == "amount")
     }
 
+    @Test(arguments: [
+        ("5.000.000đ", Int64(5_000_000)), ("5.000.000 ₫", 5_000_000), ("5000000 VND", 5_000_000), ("5000000vnd", 5_000_000),
+        ("5.000.000 đồng", 5_000_000), ("5.000.000 ĐỒNG", 5_000_000), ("5,000,000 VNĐ", 5_000_000), ("5000000 vnđ", 5_000_000),
+        ("5.000.000Đ", 5_000_000), ("5 000 000 đ", 5_000_000), ("5.000.000 \u{0111}o\u{0302}\u{0300}ng", 5_000_000),
+    ])
+    func aTrailingUnitIsAccepted(text: String, amount: Int64) throws {
+        #expect(try VND(parsing: text, field: "--amount") == VND(amount))
+    }
+
+    @Test func aSignedAmountMayCarryTheUnit() throws {
+        #expect(try VND(parsing: "-50.000.000 ₫", field: "--amount", signed: true) == VND(-50_000_000))
+    }
+
+    @Test(arguments: ["5.000.000,50", "5000000.00", "5,000,000.5", "12.5", "1.234,5 đ", "5.000.000,00 VND"])
+    func aDecimalPartIsRefusedWithTheReason(text: String) throws {
+        let error = try #require(refusal { try VND(parsing: text, field: "--amount") })
+        #expect(error.field == "--amount")
+        #expect(error.message == "\(text.debugDescription): đồng are whole: no decimal part")
+    }
+
+    @Test(arguments: ["đ", "VND", "5 USD", "5.000.000 đđ", "đ 5000"])
+    func aUnitAloneOrAnotherCurrencyIsRefused(text: String) throws {
+        let error = try #require(refusal { try VND(parsing: text, field: "--amount") })
+        #expect(error.code == .invalidInput)
+    }
+
     @Test(arguments: ["1000000000000000001", "99999999999999999999", "9.223.372.036.854.775.808"])
     func amountsAboveTheLedgersLimitAreRefused(text: String) throws {
         let error = try #require(refusal { try VND(parsing: text, field: "amount") })
@@ -51,6 +77,20 @@ import Testing
         #expect(VND(-1_234).formatted == "-1,234 ₫")
         #expect(VND(999).formatted == "999 ₫")
         #expect(VND(5_000_000).description == "5000000")
+    }
+}
+
+@Suite struct TextNormalisationTests {
+    @Test func typedTextIsComposedToNFC() throws {
+        let decomposed = "Nguye\u{0302}\u{0303}n Va\u{0306}n An"
+        let stored = try DomainText.validated(decomposed, field: "name", maximumCharacters: 200)
+        #expect(Array(stored.unicodeScalars) == Array("Nguy\u{1EC5}n V\u{0103}n An".unicodeScalars))
+    }
+
+    @Test func theLimitCountsTheComposedForm() throws {
+        // 100 × "ễ" is 300 code points decomposed, 100 composed.
+        let decomposed = String(repeating: "e\u{0302}\u{0303}", count: 100)
+        #expect(try DomainText.validated(decomposed, field: "name", maximumCharacters: 100).unicodeScalars.count == 100)
     }
 }
 
@@ -99,11 +139,34 @@ import Testing
         #expect(error.message.contains("not a day of the calendar"))
     }
 
-    @Test(arguments: ["2024-1-05", "05/01/2024", "2024-01-05T00:00", "", "２０２４-01-05", "2024/01/05"])
+    @Test(arguments: ["2024-1-05", "005/01/2024", "2024-01-05T00:00", "", "２０２４-01-05", "2024/01/05", "5/1/", "5//2024", "a/b/2024"])
     func malformedDatesAreRefused(text: String) throws {
         let error = try #require(refusal { try LocalDate(parsing: text, field: "paid_on") })
         #expect(error.code == .invalidInput)
         #expect(error.message.contains("YYYY-MM-DD"))
+    }
+
+    @Test(arguments: [
+        ("21/05/2024", "2024-05-21"), ("1/5/2024", "2024-05-01"), ("01/05/2024", "2024-05-01"), ("29/02/2024", "2024-02-29"),
+        (" 31/12/2024 ", "2024-12-31"), ("5/11/2024", "2024-11-05"),
+    ])
+    func dayMonthYearAsOfficersWriteItIsRead(text: String, expected: String) throws {
+        #expect(try LocalDate(parsing: text, field: "--paid-on") == Fixtures.date(expected))
+    }
+
+    @Test(arguments: [("21/05/24", "2024"), ("1/5/99", "2099")])
+    func aTwoDigitYearIsRefusedAsAmbiguous(text: String, suggested: String) throws {
+        let error = try #require(refusal { try LocalDate(parsing: text, field: "--paid-on") })
+        #expect(error.code == .invalidInput)
+        #expect(error.field == "--paid-on")
+        #expect(error.message.contains("a two-digit year is ambiguous: write \(suggested)"))
+    }
+
+    @Test(arguments: ["31/02/2024", "29/02/2023", "31/04/2024", "1/13/2024", "0/1/2024"])
+    func dayMonthYearNotInTheCalendarIsRefused(text: String) throws {
+        let error = try #require(refusal { try LocalDate(parsing: text, field: "--paid-on") })
+        #expect(error.field == "--paid-on")
+        #expect(error.message == "\(text) is not a day of the calendar")
     }
 
     @Test(arguments: [

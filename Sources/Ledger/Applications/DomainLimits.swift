@@ -1,3 +1,5 @@
+import Foundation
+
 /// The named bounds of the disbursement domain: every text, count and range a command or a
 /// catalog may carry is checked against one of these before anything is decided. (Loan figures
 /// have their own bounds in `LoanLimits`.)
@@ -38,7 +40,9 @@ public enum DomainLimits {
 
 /// Free text a person types (references, reasons, vouchers, names), checked one way everywhere.
 public enum DomainText {
-    /// Trims surrounding whitespace, then requires: no control characters (line breaks, tabs), no
+    /// Trims surrounding whitespace and composes the text to Unicode NFC (so `Nguye\u{0302}\u{0303}n`
+    /// typed in decomposed form is stored as `Nguyễn`, and searches and duplicate checks match
+    /// however it was typed), then requires: no control characters (line breaks, tabs), no
     /// format characters (Unicode category Cf: bidirectional overrides and isolates, zero-width
     /// spaces and joiners, the byte-order mark, the soft hyphen, …) and no other invisible
     /// characters, so the text reads as what it is; at least one visible character; and at most
@@ -46,7 +50,7 @@ public enum DomainText {
     /// points, not characters as displayed: one displayed character may carry any number of
     /// combining marks). The database checks the same (`ledger.text_problem`).
     public static func validated(_ text: String, field: String, maximumCharacters: Int) throws -> String {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimmingSpaces().precomposedStringWithCanonicalMapping
         guard !trimmed.isEmpty else {
             throw DomainError.invalidInput(field: field, problem: "must not be empty")
         }

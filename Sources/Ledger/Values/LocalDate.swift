@@ -17,20 +17,51 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD` exactly.
-    public init(parsing text: String, field: String) throws {
-        let parts = text.trimmingSpaces().split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        else {
-            throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) is not a date in the form YYYY-MM-DD")
+    /// Parses a date as people write it: `YYYY-MM-DD` (ISO 8601, what the ledger prints), or
+    /// `DD/MM/YYYY` and `D/M/YYYY` (what Vietnamese officers and Excel write). A two-digit year is
+    /// refused as ambiguous; a day that is not in the calendar (31/02/2024) is refused. Every date
+    /// the ledger reads — options, payment lists, catalogs, place files — goes through here.
+    /// `isoOnly` keeps to `YYYY-MM-DD` for machine interfaces whose contract says so (the HTTP
+    /// API's `format: date`).
+    public init(parsing text: String, field: String, isoOnly: Bool = false) throws {
+        let trimmed = text.trimmingSpaces()
+        let year: Int, month: Int, day: Int
+        if !isoOnly, trimmed.contains("/") {
+            let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3, (1...2).contains(parts[0].count), (1...2).contains(parts[1].count),
+                  parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
+                  let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2])
+            else {
+                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) \(Self.expectedForms)")
+            }
+            if parts[2].count == 2 {
+                throw DomainError.invalidInput(
+                    field: field, problem: "\(text.debugDescription): a two-digit year is ambiguous: write \(2000 + y)"
+                )
+            }
+            guard parts[2].count == 4 else {
+                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) \(Self.expectedForms)")
+            }
+            (year, month, day) = (y, m, d)
+        } else {
+            let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+                  parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+                  let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+            else {
+                throw DomainError.invalidInput(
+                    field: field, problem: "\(text.debugDescription) \(isoOnly ? "is not a date in the form YYYY-MM-DD" : Self.expectedForms)"
+                )
+            }
+            (year, month, day) = (y, m, d)
         }
         guard let date = LocalDate(year: year, month: month, day: day) else {
-            throw DomainError.invalidInput(field: field, problem: "\(text) is not a day of the calendar")
+            throw DomainError.invalidInput(field: field, problem: "\(trimmed) is not a day of the calendar")
         }
         self = date
     }
+
+    static let expectedForms = "is not a date in the form YYYY-MM-DD or DD/MM/YYYY"
 
     /// Today in Vietnam (UTC+7), for business dates left to default.
     public static func today(now: Date = Date()) -> LocalDate {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An amount of money in whole Vietnamese đồng. VND has no minor unit in use, so amounts are
 /// integers; there is no floating point anywhere in the ledger.
 ///
@@ -59,10 +61,12 @@ public struct VND: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     }
 
     /// Parses what an officer types: `5000000`, `5,000,000`, `5.000.000`, `5_000_000` or
-    /// `5 000 000` (groups of exactly three digits), with a leading `+`/`-` only when `signed`.
-    /// Decimals are refused: there is no fraction of a đồng.
+    /// `5 000 000` (groups of exactly three digits), with a leading `+`/`-` only when `signed`, and
+    /// optionally the unit after it: `đ`, `₫`, `đồng`, `VND` or `vnđ` (any case, with or without a
+    /// space: `5.000.000đ`, `5.000.000 ₫`, `5000000 VND`). A decimal part (`5.000.000,50`) is
+    /// refused: there is no fraction of a đồng.
     public init(parsing text: String, field: String, signed: Bool = false) throws {
-        var body = Substring(text.trimmingSpaces())
+        var body = Substring(Self.withoutUnit(text.trimmingSpaces()))
         var negative = false
         if let first = body.first, first == "+" || first == "-" {
             guard signed else {
@@ -74,18 +78,53 @@ public struct VND: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         guard !body.isEmpty else {
             throw DomainError.invalidInput(field: field, problem: "an amount in đồng is required")
         }
-        let separators: Set<Character> = [",", ".", "_", " "]
-        let groups = body.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) })
-        let wellGrouped = groups.count == 1
-            || (groups[0].count >= 1 && groups[0].count <= 3 && groups.dropFirst().allSatisfy { $0.count == 3 })
-        let separatorKinds = Set(body.filter { separators.contains($0) })
-        guard wellGrouped, separatorKinds.count <= 1, groups.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }) else {
+        guard let magnitudeText = Self.wholeDigits(body) else {
+            if Self.hasDecimalPart(body) {
+                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription): đồng are whole: no decimal part")
+            }
             throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) is not a whole number of đồng (e.g. 5000000 or 5.000.000)")
         }
-        guard let magnitude = Int64(groups.joined()), magnitude <= Self.maximumMagnitude else {
+        guard let magnitude = Int64(magnitudeText), magnitude <= Self.maximumMagnitude else {
             throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) is larger than the ledger accepts (\(Self.grouped(Self.maximumMagnitude)) đồng)")
         }
         amount = negative ? -magnitude : magnitude
+    }
+
+    /// The units an amount may be followed by, longest first, lowercase and composed (NFC).
+    static let unitSuffixes = ["đồng", "vnđ", "vnd", "đ", "₫"]
+
+    /// `text` without a trailing unit (and the spaces before it); unchanged when it has none.
+    static func withoutUnit(_ text: String) -> String {
+        let composed = text.precomposedStringWithCanonicalMapping
+        let lowered = composed.lowercased()
+        for unit in unitSuffixes where lowered.hasSuffix(unit) && lowered.count == composed.count {
+            return String(composed.dropLast(unit.count)).trimmingSpaces()
+        }
+        return text
+    }
+
+    static let groupSeparators: Set<Character> = [",", ".", "_", " "]
+
+    /// The digits of a whole amount, written plain or in groups of three with one kind of
+    /// separator; nil for anything else.
+    static func wholeDigits(_ body: Substring) -> String? {
+        let groups = body.split(omittingEmptySubsequences: false, whereSeparator: { groupSeparators.contains($0) })
+        let wellGrouped = groups.count == 1
+            || (groups[0].count >= 1 && groups[0].count <= 3 && groups.dropFirst().allSatisfy { $0.count == 3 })
+        let separatorKinds = Set(body.filter { groupSeparators.contains($0) })
+        guard wellGrouped, separatorKinds.count <= 1, groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else {
+            return nil
+        }
+        return groups.joined()
+    }
+
+    /// A whole amount followed by `,` or `.` and digits that are not a group of three with the
+    /// same separator as the rest: `5.000.000,50`, `5000000.00`, `12.5`.
+    static func hasDecimalPart(_ body: Substring) -> Bool {
+        guard let point = body.lastIndex(where: { $0 == "," || $0 == "." }) else { return false }
+        let head = body[..<point], tail = body[body.index(after: point)...]
+        guard !head.isEmpty, !tail.isEmpty, tail.allSatisfy(\.isASCIIDigit), wholeDigits(head) != nil else { return false }
+        return tail.count != 3 || head.contains(where: { groupSeparators.contains($0) && $0 != body[point] })
     }
 
     public init(from decoder: Decoder) throws {
