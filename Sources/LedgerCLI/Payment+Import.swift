@@ -9,9 +9,11 @@ extension Payment {
         static let configuration = CommandConfiguration(
             abstract: "Import payments from a CSV file (officer). Every row is checked first; a file with any bad row records nothing.",
             discussion: """
-                The file is UTF-8 (a byte-order mark is fine) with the header \(PaymentImportFile.Column.headerLine) \
-                (columns in any order); values with commas, quotes or line breaks in double quotes. The payment id is the \
-                idempotency key: importing a file again, or one that overlaps it, records only rows not yet recorded.
+                The file is UTF-8 (a byte-order mark and CRLF line ends are fine) with the header \
+                \(PaymentImportFile.Column.headerLine) (columns in any order; other columns are ignored with a warning unless \
+                --strict-columns), separated by commas, semicolons or tabs as the header line is; values with the separator, \
+                quotes or line breaks in double quotes. FILE - reads standard input. The payment id is the idempotency key: \
+                importing a file again, or one that overlaps it, records only rows not yet recorded.
                 Exit status: 0 every row recorded or already recorded (with --skip-invalid: the valid ones, and a warning); \
                 1 some row invalid and nothing recorded, or the import stopped part way; 64 the file is not a payment file.
                 """
@@ -29,18 +31,26 @@ extension Payment {
         func validate() throws { try csvStyle.check(format: format.rawValue) }
         @Flag(help: "Record the valid rows and report the invalid ones, instead of recording nothing.")
         var skipInvalid = false
-        @Argument(help: "The CSV file of payments.")
+        @Flag(help: "Refuse a file with columns other than the six, instead of ignoring them with a warning.")
+        var strictColumns = false
+        @Argument(help: "The CSV file of payments; - reads standard input.", completion: .file())
         var file: String
 
         func run() async throws {
             try await reportingErrors {
                 let paymentFile: PaymentImportFile
                 do {
-                    paymentFile = try PaymentImportFile(contentsOf: URL(fileURLWithPath: file))
+                    paymentFile = file == "-"
+                        ? try PaymentImportFile(reading: .standardInput, strictColumns: strictColumns)
+                        : try PaymentImportFile(contentsOf: URL(fileURLWithPath: file), strictColumns: strictColumns)
                 } catch let error as PaymentImportFileError {
-                    Output.message("ledger: error: \(file): \(error); nothing was recorded")
+                    Output.message("ledger: error: \(fileName): \(error); nothing was recorded")
                     throw CommandFailure(exitCode: error.code == .unreadable ? ExitStatus.failure : ExitStatus.usage)
                 }
+                if paymentFile.separator != "," {
+                    Output.message("ledger: \(fileName): the file uses \(paymentFile.separatorName) as separator")
+                }
+                for warning in paymentFile.warnings { Output.message("ledger: warning: \(fileName): \(warning)") }
                 let service = try await Recording.service(connection)
                 let progress = ImportProgress()
                 let result = try await PaymentImport(service: service, skipInvalid: skipInvalid).run(paymentFile) { progress.show($0) }
@@ -50,6 +60,9 @@ extension Payment {
                 if result.outcome == .refused || result.outcome == .stopped { throw CommandFailure(exitCode: ExitStatus.failure) }
             }
         }
+
+        /// The file as messages name it.
+        var fileName: String { file == "-" ? "standard input" : file }
 
         func show(_ result: PaymentImportResult) throws {
             switch format {

@@ -82,6 +82,7 @@ public struct PaymentImport: Sendable {
             rowsRead: file.rowCount, alreadyRecorded: alreadyRecorded, duplicatesInFile: duplicates, invalid: invalid,
             problems: problems
         )
+        tally.warnings = file.warnings
         guard invalid == 0 || skipInvalid else {
             tally.notRecorded = accepted.count
             return tally.result(.refused)
@@ -111,6 +112,7 @@ public struct PaymentImport: Sendable {
         var lastPosition: Int64?
         var stopReason: String?
         var problems: [PaymentImportProblem]
+        var warnings: [String] = []
 
         init(rowsRead: Int, alreadyRecorded: Int, duplicatesInFile: Int, invalid: Int, problems: [PaymentImportProblem]) {
             self.rowsRead = rowsRead
@@ -129,7 +131,7 @@ public struct PaymentImport: Sendable {
                 outcome: outcome, rowsRead: rowsRead, recorded: recorded, alreadyRecorded: alreadyRecorded,
                 duplicatesInFile: duplicatesInFile, invalid: invalid, notRecorded: notRecorded, appends: appends,
                 firstPosition: firstPosition, lastPosition: lastPosition, stopReason: stopReason,
-                problems: problems.sorted(by: PaymentImportChecks.inReportOrder)
+                problems: problems.sorted(by: PaymentImportChecks.inReportOrder), warnings: warnings.isEmpty ? nil : warnings
             )
         }
     }

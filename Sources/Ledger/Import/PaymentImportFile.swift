@@ -1,10 +1,14 @@
 import CSV
 import Foundation
 
-/// A bulk payment file, read and split into rows: UTF-8 (an optional byte-order mark), a header
-/// line naming the six columns of `Column` (in any order, each once), then one payment per line,
-/// quoted the RFC 4180 way (`"PC 01/2024, ""đợt 1"""`). Blank lines, and lines of only commas as
-/// spreadsheets write for empty rows, are ignored.
+/// A bulk payment file, read and split into rows: UTF-8 (an optional byte-order mark; LF or CRLF
+/// line ends), a header line naming the six columns of `Column` (in any order, each once), then
+/// one payment per line, quoted the RFC 4180 way (`"PC 01/2024, ""đợt 1"""`). The separator is
+/// the one the header line uses most outside quotes: `,`, `;` (what Excel writes where the comma
+/// is the decimal separator) or a tab; `,` when none is there. Other columns than the six (a
+/// bank's `ghi_chu`) are ignored and named in `ignoredColumns`, unless `strictColumns` refuses
+/// them. Blank lines, and lines of only separators as spreadsheets write for empty rows, are
+/// ignored.
 ///
 /// Whole-file problems (not UTF-8, unbalanced quotes, a wrong header, empty, too large) refuse
 /// the file with a `PaymentImportFileError` naming the line; a row with the wrong number of
@@ -46,11 +50,28 @@ public struct PaymentImportFile: Sendable {
     /// Rows whose number of fields is not the header's: bad rows, never read further.
     public let malformedRows: [PaymentImportProblem]
 
+    /// The separator the header line uses: `,`, `;` or a tab.
+    public let separator: Character
+    /// Header names of columns that are not one of the six, ignored (in file order; an empty
+    /// name as `(an empty name)`). Always empty with `strictColumns`, which refuses them.
+    public let ignoredColumns: [String]
+
     /// Data rows in the file, blank lines not counted.
     public var rowCount: Int { rows.count + malformedRows.count }
 
+    /// What the reader should be told about the file, not refusing it: the columns ignored.
+    public var warnings: [String] {
+        guard !ignoredColumns.isEmpty else { return [] }
+        let plural = ignoredColumns.count == 1 ? "" : "s"
+        return ["ignored the column\(plural) \(ignoredColumns.joined(separator: ", ")): not a column of a payment file "
+            + "(\(Column.headerLine))"]
+    }
+
+    /// The separator as words for a message: `;`, `,` or `a tab`.
+    public var separatorName: String { Self.name(ofSeparator: UInt8(ascii: separator.unicodeScalars.first!)) }
+
     /// Reads `url`, refusing a file over `PaymentImportLimits.maximumFileBytes` before reading it.
-    public init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL, strictColumns: Bool = false) throws {
         let size: Int
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
@@ -70,11 +91,35 @@ public struct PaymentImportFile: Sendable {
         } catch {
             throw PaymentImportFileError(.unreadable, "cannot read \(url.path): \(error.localizedDescription)")
         }
-        try self.init(bytes: [UInt8](data))
+        try self.init(bytes: [UInt8](data), strictColumns: strictColumns)
+    }
+
+    /// Reads `handle` (standard input) to its end, refusing more than
+    /// `PaymentImportLimits.maximumFileBytes` as soon as that many have come.
+    public init(reading handle: FileHandle, strictColumns: Bool = false) throws {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: 1 << 20)
+            } catch {
+                throw PaymentImportFileError(.unreadable, "cannot read standard input: \(error.localizedDescription)")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            bytes += chunk
+            if bytes.count > PaymentImportLimits.maximumFileBytes {
+                throw PaymentImportFileError(
+                    .tooLarge,
+                    "standard input has more than \(VND.grouped(Int64(PaymentImportLimits.maximumFileBytes))) bytes; "
+                        + "at most that many are imported at once: split it into several files"
+                )
+            }
+        }
+        try self.init(bytes: bytes, strictColumns: strictColumns)
     }
 
     /// Parses the bytes of a file.
-    public init(bytes: [UInt8]) throws {
+    public init(bytes: [UInt8], strictColumns: Bool = false) throws {
         try Self.requireSize(bytes.count)
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
@@ -84,8 +129,38 @@ public struct PaymentImportFile: Sendable {
             )
         }
         let text = try Self.requireUTF8(body)
-        try Self.requireBalancedQuotes(body)
-        (rows, malformedRows) = try Self.split(text)
+        let separator = Self.detectSeparator(body)
+        try Self.requireBalancedQuotes(body, separator: separator)
+        (rows, malformedRows, ignoredColumns) = try Self.split(text, separator: separator, strictColumns: strictColumns)
+        self.separator = Character(Unicode.Scalar(separator))
+    }
+
+    // MARK: Separator
+
+    static let semicolon: UInt8 = 0x3B, tab: UInt8 = 0x09
+
+    /// The separator the header line (the first line that is not blank) uses most outside double
+    /// quotes; a comma when it uses none, or as many commas as the most of the others.
+    static func detectSeparator(_ body: ArraySlice<UInt8>) -> UInt8 {
+        var counts: [UInt8: Int] = [comma: 0, semicolon: 0, tab: 0]
+        var quoted = false
+        var seenText = false
+        for byte in body {
+            if byte == quote {
+                quoted.toggle()
+            } else if !quoted, byte == lineFeed || byte == carriageReturn {
+                if seenText { break }
+            } else if !quoted, counts[byte] != nil {
+                counts[byte]! += 1
+            }
+            if !isBlankByte(byte) { seenText = true }
+        }
+        let best = [semicolon, tab].max { counts[$0]! < counts[$1]! }!
+        return counts[best]! > counts[comma]! ? best : comma
+    }
+
+    static func name(ofSeparator separator: UInt8) -> String {
+        separator == tab ? "a tab" : String(UnicodeScalar(separator))
     }
 
     // MARK: Size and encoding
@@ -167,7 +242,7 @@ public struct PaymentImportFile: Sendable {
     /// RFC 4180 quoting, checked on the bytes before CSV.swift splits the fields: that library
     /// reads an unclosed quote to the end of the file and keeps text after a closing quote, both
     /// silently, and cannot say on which line a row starts. Every byte that matters here is ASCII.
-    static func requireBalancedQuotes(_ body: ArraySlice<UInt8>) throws {
+    static func requireBalancedQuotes(_ body: ArraySlice<UInt8>, separator: UInt8 = comma) throws {
         let howToQuote = "a value with a comma, a double quote or a line break is written in double quotes, "
             + "with each double quote inside it doubled (\"PC 01, \"\"đợt 1\"\"\")"
         var line = 1
@@ -185,7 +260,7 @@ public struct PaymentImportFile: Sendable {
                         index += 2
                         continue
                     }
-                    guard following == nil || following == comma || following == lineFeed || following == carriageReturn else {
+                    guard following == nil || following == separator || following == lineFeed || following == carriageReturn else {
                         throw PaymentImportFileError(
                             .malformedCSV, "text follows the closing double quote of a quoted value; \(howToQuote)", line: line
                         )
@@ -201,7 +276,7 @@ public struct PaymentImportFile: Sendable {
                 quotedSince = line
                 atFieldStart = false
             } else {
-                atFieldStart = byte == comma || byte == lineFeed || byte == carriageReturn
+                atFieldStart = byte == separator || byte == lineFeed || byte == carriageReturn
             }
             index += 1
         }
@@ -216,12 +291,14 @@ public struct PaymentImportFile: Sendable {
     // MARK: Rows
 
     /// Splits the text into records with CSV.swift, maps the header's columns, and numbers lines.
-    static func split(_ text: String) throws -> ([Row], [PaymentImportProblem]) {
-        let reader = try CSVReader(string: text, hasHeaderRow: false)
+    static func split(
+        _ text: String, separator: UInt8 = comma, strictColumns: Bool = false
+    ) throws -> ([Row], [PaymentImportProblem], [String]) {
+        let reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: UnicodeScalar(separator))
         guard let header = reader.next() else {
             throw PaymentImportFileError(.empty, "the file is empty; a payment file starts with the header line \(Column.headerLine)")
         }
-        let positions = try columnPositions(header)
+        let (positions, ignored) = try columnPositions(header, strictColumns: strictColumns)
         var line = 1 + lineBreaks(in: header)
         var rows: [Row] = []
         var malformed: [PaymentImportProblem] = []
@@ -240,7 +317,8 @@ public struct PaymentImportFile: Sendable {
                 malformed.append(PaymentImportProblem(
                     line: recordLine, column: nil, code: .wrongFieldCount,
                     message: "has \(record.count) fields; the header has \(header.count) "
-                        + "(a value with a comma in it must be written in double quotes)"
+                        + "(a value with \(separator == tab ? "a tab" : separator == comma ? "a comma" : "a \(name(ofSeparator: separator))") "
+                        + "in it must be written in double quotes)"
                 ))
                 continue
             }
@@ -252,12 +330,13 @@ public struct PaymentImportFile: Sendable {
         guard !rows.isEmpty || !malformed.isEmpty else {
             throw PaymentImportFileError(.noRows, "the file has the header line and no payment rows", line: 1)
         }
-        return (rows, malformed)
+        return (rows, malformed, ignored)
     }
 
-    /// Where each column is in the file (indexed like `Column.allCases`), or a refusal naming
-    /// every missing, unknown and repeated column.
-    static func columnPositions(_ header: [String]) throws -> [Int] {
+    /// Where each column is in the file (indexed like `Column.allCases`) and the names of the
+    /// columns ignored, or a refusal naming every missing and repeated column, and the unknown
+    /// ones too (always with `strictColumns`, else only when refusing for another reason).
+    static func columnPositions(_ header: [String], strictColumns: Bool = false) throws -> (positions: [Int], ignored: [String]) {
         let names = header.map { $0.trimmingSpaces().lowercased() }
         let expected = "the header must name the columns \(Column.headerLine) (in any order, each once)"
         guard names.contains(where: { !$0.isEmpty }) else {
@@ -267,17 +346,20 @@ public struct PaymentImportFile: Sendable {
         let missing = Column.allCases.filter { !names.contains($0.rawValue) }.map(\.rawValue)
         if !missing.isEmpty { problems.append("missing " + missing.joined(separator: ", ")) }
         let unknown = names.filter { Column(rawValue: $0) == nil }.map { $0.isEmpty ? "(an empty name)" : $0.debugDescription }
-        if !unknown.isEmpty { problems.append("unknown " + unknown.joined(separator: ", ")) }
         var seen: Set<String> = []
         var repeated: [String] = []
         for name in names where Column(rawValue: name) != nil {
             if !seen.insert(name).inserted, !repeated.contains(name) { repeated.append(name) }
         }
         if !repeated.isEmpty { problems.append("more than once " + repeated.joined(separator: ", ")) }
-        guard problems.isEmpty else {
-            throw PaymentImportFileError(.badHeader, "\(expected): \(problems.joined(separator: "; "))", line: 1)
+        if !unknown.isEmpty, strictColumns || !problems.isEmpty {
+            problems.insert("unknown " + unknown.joined(separator: ", "), at: missing.isEmpty ? 0 : 1)
         }
-        return Column.allCases.map { names.firstIndex(of: $0.rawValue)! }
+        guard problems.isEmpty else {
+            let strict = strictColumns && !unknown.isEmpty ? " (with --strict-columns no other column is allowed)" : ""
+            throw PaymentImportFileError(.badHeader, "\(expected)\(strict): \(problems.joined(separator: "; "))", line: 1)
+        }
+        return (Column.allCases.map { names.firstIndex(of: $0.rawValue)! }, unknown)
     }
 
     /// Line breaks inside a record's quoted values (CR LF, LF or CR each count once).

@@ -85,11 +85,14 @@ public struct PaymentImportResult: Sendable, Equatable, Codable {
     public let stopReason: String?
     /// Every bad row's problems, by line (a row may have one per column).
     public let problems: [PaymentImportProblem]
+    /// What the reader should know about the file that did not stop it (the columns ignored);
+    /// nil (absent in JSON) when there is nothing to say.
+    public var warnings: [String]?
 
     enum CodingKeys: String, CodingKey {
         case outcome, rowsRead = "rows_read", recorded, alreadyRecorded = "already_recorded"
         case duplicatesInFile = "duplicates_in_file", invalid, notRecorded = "not_recorded", appends
-        case firstPosition = "first_position", lastPosition = "last_position", stopReason = "stop_reason", problems
+        case firstPosition = "first_position", lastPosition = "last_position", stopReason = "stop_reason", problems, warnings
     }
 
     /// The bad-row report as CSV (`line,column,code,problem`), to open beside the file and fix it.
