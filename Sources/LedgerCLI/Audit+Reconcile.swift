@@ -12,7 +12,7 @@ extension Audit {
                 in one snapshot, folds the log in memory through that checkpoint, and compares the rows by key, column by \
                 column. Prints each difference (table, key, column, value in the table vs value of the fold; rows missing on \
                 either side) and a summary per projection, with how far its checkpoint is behind the head (events not yet \
-                applied are not compared). Read-only: an auditor may run it.
+                applied are not compared). Read-only: an auditor may run it. \
                 Exit 0 when every projection equals its fold; 2 when any differs; 1 when it could not run.
                 """
         )

@@ -14,7 +14,7 @@ extension Audit {
                 privileges included); the ledger's event triggers; the attributes of the ledger's group roles and their \
                 memberships among each other; the ledger roles' privileges on the database. Compares them with the facts \
                 of a freshly migrated database embedded in this binary, and names every difference: missing (a migration \
-                defines it, the database has not), unexpected (the database has it, no migration defines it), differs.
+                defines it, the database has not), unexpected (the database has it, no migration defines it), differs. \
                 Read-only: an auditor may run it. Exit 0 when everything matches; 2 when anything differs; 1 when it could not run.
                 """
         )

@@ -15,14 +15,14 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain, check positions, head and stream versions, and replay every domain invariant.",
             discussion: """
-                Two checks run side by side on two connections: the hash chain (and contiguity, the head, stream versions, the
-                digest, and each event's command_id column against its hashed metadata) and a replay of every event that
-                re-checks the domain's rules — no overpayment, no overspent budget, no approval above the cap (once-only caps
-                from commitments less releases), four eyes, no duplicate national id (normalised), reservations, commitments,
-                releases and loans only with the application event that causes them in the same append, payments and
-                reversals, loan terms, repayments, settlements and write-offs, payloads within their schema. Each broken rule
-                is reported with its position; no payload stops the replay.
-                Exit 0 when the chain is intact and every rule holds; 2 otherwise. With --digest, also prove history up to
+                Two checks run side by side on two connections: the hash chain (and contiguity, the head, stream versions, the \
+                digest, and each event's command_id column against its hashed metadata) and a replay of every event that \
+                re-checks the domain's rules — no overpayment, no overspent budget, no approval above the cap (once-only caps \
+                from commitments less releases), four eyes, no duplicate national id (normalised), reservations, commitments, \
+                releases and loans only with the application event that causes them in the same append, payments and \
+                reversals, loan terms, repayments, settlements and write-offs, payloads within their schema. Each broken rule \
+                is reported with its position; no payload stops the replay. \
+                Exit 0 when the chain is intact and every rule holds; 2 otherwise. With --digest, also prove history up to \
                 the digest is unchanged.
                 """
         )
@@ -133,8 +133,8 @@ extension Audit {
         static let configuration = CommandConfiguration(
             abstract: "Write the events as NDJSON with everything needed to re-verify the hash chain offline.",
             discussion: """
-                One JSON object per line (format ledger-export-v1, described in docs/audit.md), in position order.
-                Check it without this program: scripts/verify-export FILE [--digest DIGEST].
+                One JSON object per line (format ledger-export-v1, described in docs/audit.md), in position order. \
+                Check it without this program: scripts/verify-export FILE [--digest DIGEST]. \
                 The file is written whole or not at all, and never overwritten.
                 """
         )
@@ -144,7 +144,7 @@ extension Audit {
         @Option(help: "The file to write (refused if it exists).")
         var out: String
 
-        @Option(name: .customLong("from-position"), help: "The first position to export (default 1).")
+        @Option(name: .customLong("from-position"), help: "The first position to export.")
         var fromPosition: Int64 = 1
 
         func validate() throws {
@@ -193,7 +193,7 @@ extension Audit {
         static let configuration = CommandConfiguration(
             abstract: "Who did what, when: the events of a stream or of a beneficiary, in order.",
             discussion: """
-                Each event with its position, when it was recorded (database time), the role that recorded it, the
+                Each event with its position, when it was recorded (database time), the role that recorded it, the \
                 command it came from, the business date it states (paid_on, decided_on, …) and its payload.
                 --beneficiary gathers the beneficiary's own stream, their applications and the loans opened on them.
                 """

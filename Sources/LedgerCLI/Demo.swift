@@ -19,8 +19,8 @@ struct Demo: AsyncParsableCommand {
                 catalog, allocates a budget per programme and district, registers beneficiaries, and works through \
                 2024 — submissions, approvals and rejections, withdrawals, payments, bank returns, closures, loans \
                 and repayments. Some approvals are refused on purpose (a budget used up, a once-only cap reached) \
-                and some registrations too (a national id registered twice): they are counted, not failures.
-                The same seed and size give the same year; running it again records nothing new.
+                and some registrations too (a national id registered twice): they are counted, not failures. \
+                The same seed and size give the same year; running it again records nothing new. \
                 National ids are fingerprinted by the database with the ledger's key; a ledger without one gets the demo's published key.
                 """
         )

@@ -9,8 +9,10 @@ struct Ledger: AsyncParsableCommand {
         commandName: "ledger",
         abstract: "An event-sourced ledger for disbursing public social-policy money.",
         discussion: """
-            Connects with DATABASE_URL or the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD).
-            Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed,
+            Connects with DATABASE_URL or the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD); \
+            -h/--host, -p/--port, -U/--username and -d/--dbname override them, as in psql, before or after the subcommand. \
+            On a terminal, asks for the password when the server wants one and none was given. \
+            Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed, \
             2 integrity problem found, 64 usage error.
             """,
         version: LedgerVersion.text,

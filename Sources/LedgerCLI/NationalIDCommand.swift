@@ -27,7 +27,7 @@ struct NationalIDCommand: AsyncParsableCommand {
                 (LF or CR LF, as `echo` or an editor leaves) is not part of the key, every other byte is. It is stored in the \
                 database where no login role can read it (only the schema's owner: superusers and the deploy account), and \
                 officers' machines hold no secret. Recorded as NationalIDKeySet on stream national-id-key with the key's id \
-                (16 hex digits naming it), never the key.
+                (16 hex digits naming it), never the key. \
                 A key cannot be replaced (national ids are not stored, so fingerprints could not be remade); setting the same \
                 key again changes nothing. When the log already holds fingerprints (made with LEDGER_NATIONAL_ID_KEY before \
                 the key moved into the database), give the national ids of one or more registered beneficiaries on standard \

@@ -34,9 +34,28 @@ extension LedgerService {
     func requireProgram(_ code: String) async throws -> ProgramState {
         let program = try await load(ProgramState.self, stream: Streams.program(try Identifier.validated(code, field: "--program")))
         guard program.exists else {
-            throw DomainError(.unknownProgram, "there is no programme \(code); `ledger program list` shows them", field: "--program")
+            let prefix = Streams.program("")
+            let codes = try await connection.query(
+                "SELECT stream_id FROM ledger.streams WHERE stream_id LIKE 'program-%' ORDER BY stream_id"
+            ) { String(try $0.string(0).dropFirst(prefix.count)) }
+            let guess = Suggestion.closest(to: code, among: codes).map { "; did you mean \($0)?" } ?? ""
+            throw DomainError(.unknownProgram, "there is no programme \(code)\(guess); `ledger program list` shows them", field: "--program")
         }
         return program
+    }
+
+    /// The catalog's spelling of a programme code typed in another case (`nq12-housing` is
+    /// `NQ12-HOUSING`), so commands and streams always carry the catalog's code; the code as given
+    /// when it is the catalog's or no programme matches (`requireProgram` then refuses it).
+    func canonicalProgramCode(_ code: String) async throws -> String {
+        let stream = Streams.program(code)
+        let exact = try await connection.query("SELECT 1 FROM ledger.streams WHERE stream_id = $1", [stream]) { _ in true }
+        guard exact.isEmpty else { return code }
+        let matches = try await connection.query(
+            "SELECT stream_id FROM ledger.streams WHERE stream_id LIKE 'program-%' AND lower(stream_id) = lower($1) ORDER BY stream_id", [stream]
+        ) { try $0.string(0) }
+        guard !matches.contains(stream), matches.count == 1 else { return code }
+        return String(matches[0].dropFirst(Streams.program("").count))
     }
 
     // MARK: Budgets
@@ -47,6 +66,7 @@ extension LedgerService {
 
     public func allocateBudget(program code: String, year: Int, district: UnitCode, amount: VND, reference: String,
                                commandID: String? = nil) async throws -> CommandOutcome {
+        let code = try await canonicalProgramCode(code)
         let command = BudgetCommand(kind: "allocate", program: code, year: year, district: district, amount: amount, reference: reference)
         return try await run("allocate", command, commandID: commandID) {
             let program = try await requireProgram(code)
@@ -58,6 +78,7 @@ extension LedgerService {
 
     public func adjustBudget(program code: String, year: Int, district: UnitCode, delta: VND, reference: String,
                              commandID: String? = nil) async throws -> CommandOutcome {
+        let code = try await canonicalProgramCode(code)
         let command = BudgetCommand(kind: "adjust", program: code, year: year, district: district, amount: delta, reference: reference)
         return try await run("adjust", command, commandID: commandID) {
             let program = try await requireProgram(code)
@@ -123,6 +144,7 @@ extension LedgerService {
                                   submittedOn: LocalDate, year: Int?, unit: String? = nil,
                                   commandID: String? = nil) async throws -> CommandOutcome {
         let id = try Identifier.validated(id, field: "--id")
+        let code = try await canonicalProgramCode(code)
         let command = SubmitCommand(id: id, beneficiary: beneficiaryID, program: code, amount: amount, submittedOn: submittedOn, year: year,
                                     unit: unit)
         return try await run("submit", command, commandID: commandID) {

@@ -91,8 +91,9 @@ public struct BudgetReportFilter: Sendable, Equatable {
         self.units = units
     }
 
+    /// Programme codes match regardless of case (`--program nq12-housing`).
     public func includes(_ line: BudgetReportLine) -> Bool {
-        (fiscalYear.map { $0 == line.fiscalYear } ?? true) && (program.map { $0 == line.program } ?? true)
+        (fiscalYear.map { $0 == line.fiscalYear } ?? true) && (program.map { $0.lowercased() == line.program.lowercased() } ?? true)
             && (district.map { $0 == line.district } ?? true) && (units.map { $0.contains(line.district) } ?? true)
     }
 }
