@@ -1519,13 +1519,33 @@ enum OpenAPIDocument {
             "csrfToken": []
           }
         ],
-        "description": "`ledger payment import` over HTTP. The file is the body (`text/csv`) or the part `file` of a `multipart/form-data` upload. Columns: `payment_id,application_id,amount_vnd,paid_on,method,voucher` (a header line first). Every row is checked first: a file with any bad row records nothing (422 `invalid_rows`, the rows named by line and column) unless `skip_invalid`. The payment id is each row's idempotency key, so sending the same file again records nothing new.",
+        "description": "`ledger payment import` over HTTP. The file is the body (`text/csv`) or the part `file` of a `multipart/form-data` upload. Columns: `payment_id,application_id,amount_vnd,paid_on,method,voucher` (a header line first, columns in any order; other columns are ignored, named in the report's `warnings`, unless `strict_columns`), separated by `,`, `;` or a tab as the header line is; UTF-8, a byte-order mark and CRLF line ends are fine. Every row is checked first: a file with any bad row records nothing (422 `invalid_rows`, the rows named by line and column) unless `skip_invalid`. The payment id is each row's idempotency key, so sending the same file again records nothing new.",
         "parameters": [
           {
             "name": "skip_invalid",
             "in": "query",
             "required": false,
             "description": "Record the valid rows and report the invalid ones (`true`/`false`; also a form part).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false",
+                "1",
+                "0",
+                "yes",
+                "no",
+                "on",
+                "off",
+                ""
+              ]
+            }
+          },
+          {
+            "name": "strict_columns",
+            "in": "query",
+            "required": false,
+            "description": "Refuse a file with columns other than the six (400 `invalid_file`), instead of ignoring them with a warning in the report's `warnings` (`true`/`false`).",
             "schema": {
               "type": "string",
               "enum": [
@@ -4852,6 +4872,13 @@ enum OpenAPIDocument {
           "stop_reason": {
             "type": "string"
           },
+          "warnings": {
+            "type": "array",
+            "description": "What did not stop the import: the file's columns that are not payment columns, ignored (absent when there is nothing to say).",
+            "items": {
+              "type": "string"
+            }
+          },
           "problems": {
             "type": "array",
             "items": {
@@ -4955,6 +4982,13 @@ enum OpenAPIDocument {
           },
           "stop_reason": {
             "type": "string"
+          },
+          "warnings": {
+            "type": "array",
+            "description": "What did not stop the import: the file's columns that are not payment columns, ignored (absent when there is nothing to say).",
+            "items": {
+              "type": "string"
+            }
           },
           "problems": {
             "type": "array",

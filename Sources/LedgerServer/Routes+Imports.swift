@@ -7,7 +7,8 @@ import Postgres
 
 /// `POST /api/v1/payment-imports`: `ledger payment import` over HTTP. The file comes as the body
 /// (`text/csv`) or as the part `file` of a `multipart/form-data` upload; `skip_invalid` as a query
-/// parameter or a form part. Every row is checked first; a file with any bad row records nothing
+/// parameter or a form part, `strict_columns` as a query parameter (other columns than the six
+/// are otherwise ignored, named in the report's `warnings`). Every row is checked first; a file with any bad row records nothing
 /// (422, the rows named by line and column) unless `skip_invalid`. The payment id is the
 /// idempotency key, so sending the same file again records nothing new.
 ///
@@ -24,6 +25,9 @@ extension LedgerServer {
         router.post("/api/v1/payment-imports") { request, context in
             try await self.withSession(request, context) { session in
                 let querySkip = try Self.flag(request.uri.queryParameters["skip_invalid"].map(String.init), field: "skip_invalid")
+                let strictColumns = try Self.flag(
+                    request.uri.queryParameters["strict_columns"].map(String.init), field: "strict_columns"
+                ) ?? false
                 // Refused by the roles before the upload is read.
                 try await Self.requireMayRecordPayments(session)
                 let upload = try await Self.paymentUpload(request)
@@ -33,7 +37,7 @@ extension LedgerServer {
                 let skipInvalid = querySkip ?? upload.skipInvalid ?? false
                 let file: PaymentImportFile
                 do {
-                    file = try PaymentImportFile(bytes: upload.bytes)
+                    file = try PaymentImportFile(bytes: upload.bytes, strictColumns: strictColumns)
                 } catch let error as PaymentImportFileError {
                     throw Self.problem(error)
                 }

@@ -130,6 +130,29 @@ struct PaymentImportRouteTests {
         }
     }
 
+    @Test func aSemicolonFileWithABanksExtraColumnIsRecordedWithAWarningUnlessStrictColumns() async throws {
+        try await TestDatabase.withFresh { db in
+            let officer = try await Self.prepare(db)
+            try await RunningService.with(db) { service in
+                let token = try await service.signIn(officer.user, officer.password)
+                let csv = Data("payment_id;application_id;amount_vnd;paid_on;method;voucher;ghi_chu\r\nP-1;A-1;1000000;2024-03-15;bank;PC-001;\"đợt 1; tháng 3\"\r\n".utf8)
+                let head = try await People.head(db)
+                let strict = try await service.request("POST", "/api/v1/payment-imports?strict_columns=true", body: csv, token: token,
+                                                       headers: ["Content-Type": "text/csv"])
+                #expect(strict.status == 400 && strict.json["code"] as? String == "invalid_file", "\(strict)")
+                #expect((strict.json["detail"] as? String)?.contains("unknown \"ghi_chu\"") == true, "\(strict)")
+                #expect(try await People.head(db) == head)
+
+                let answer = try await service.request("POST", "/api/v1/payment-imports", body: csv, token: token,
+                                                       headers: ["Content-Type": "text/csv"])
+                #expect(answer.status == 200 && answer.json["recorded"] as? Int == 1, "\(answer)")
+                let warnings = try #require(answer.json["warnings"] as? [String], "\(answer)")
+                #expect(warnings.count == 1 && warnings[0].hasPrefix("ignored the column \"ghi_chu\": not a column of a payment file"), "\(answer)")
+                #expect(try await Self.payments(db) == ["P-1": officer.user])
+            }
+        }
+    }
+
     @Test func aFileThatIsNotAPaymentFileIsA400AndRecordsNothing() async throws {
         try await TestDatabase.withFresh { db in
             let officer = try await Self.prepare(db)
