@@ -9,7 +9,7 @@ struct FindOptions: ParsableArguments {
     @Option(help: "Output format: table (amounts grouped), json (one object: rows, matching, more_rows, read_models_behind) or csv (exact integer đồng).")
     var format: ReportFormatOption = .table
 
-    @Option(help: "Show at most N rows (1–100,000; default 100). When more match, a line on stderr says how many (never in the JSON or CSV on stdout; JSON also has more_rows).")
+    @Option(help: "Show at most N rows (1–100,000). When more match, a line on stderr says how many (never in the JSON or CSV on stdout; JSON also has more_rows).")
     var limit: Int = Find.defaultLimit
 
     @OptionGroup var csvStyle: CSVStyleOptions
