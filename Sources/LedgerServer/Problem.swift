@@ -88,7 +88,7 @@ public struct Problem: Error, Sendable, Equatable {
             return Problem(.forbidden, code: "permission_denied", title: "Refused by the database's roles", detail: detail, field: field)
         case .contention:
             return Problem(.serviceUnavailable, code: "contention", title: "The service is busy", detail: detail, retryAfter: 1)
-        case .notEligible, .overCap, .overBudget, .belowCommitted, .outsideProgramWindow, .wrongStatus, .overpayment,
+        case .notEligible, .overCap, .overBudget, .belowCommitted, .outsideProgramWindow, .wrongStatus, .outOfOrder, .noBankAccount, .overpayment,
              .duplicateNationalID, .nationalIDKey, .repaymentExceedsOwed, .amountOverflow, .refusedByDatabase:
             return Problem(.unprocessableContent, code: snake(error.code.rawValue), title: "Refused by a rule", detail: detail, field: field)
         }

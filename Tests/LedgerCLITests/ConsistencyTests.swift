@@ -41,4 +41,32 @@ struct ConsistencyTests {
             #expect(wrong.stdout.isEmpty, "\(wrong)")
         }
     }
+
+    /// Exit 64 only for what is malformed; a rule refusing a well-formed command is 1.
+    @Test func aRuleRefusingIsExitOneAndMalformedInputIs64() async throws {
+        try await TestDatabase.withFresh { db in
+            try await DisbursementCommandTests.prepared(db)
+            let approver = try await TestDatabase.loginRole("consistency_approver", memberOf: ["ledger_approver"])
+            let early = try await Self.run(db, ["application", "approve", "--id", "A-1", "--amount", "5000000", "--decision", "QĐ 1",
+                                                "--decided-on", "2024-02-01"], user: approver)
+            #expect(early.status == 1 && early.stderr.contains("is before 2024-03-01"), "\(early)")
+            for step in [
+                ["beneficiary", "register", "--id", "HH-2", "--kind", "household", "--name", "Lê Thị B", "--district", "ninh kieu", "--category", "poor"],
+                ["application", "submit", "--id", "A-2", "--beneficiary", "HH-2", "--program", "NQ12-HOUSING", "--amount", "5000000",
+                 "--submitted-on", "2024-03-01"],
+            ] {
+                let run = try await Self.run(db, step)
+                #expect(run.status == 0, "\(run)")
+            }
+            let approve = try await Self.run(db, ["application", "approve", "--id", "A-2", "--amount", "5000000", "--decision", "QĐ 2",
+                                                  "--decided-on", "2024-03-10"], user: approver)
+            #expect(approve.status == 0, "\(approve)")
+            let noAccount = try await Self.run(db, ["payment", "record", "--application", "A-2", "--payment-id", "P-9", "--amount", "1000000",
+                                                    "--paid-on", "2024-03-15", "--method", "bank", "--voucher", "V-9"])
+            #expect(noAccount.status == 1 && noAccount.stderr.contains("no bank account on record"), "\(noAccount)")
+            let malformed = try await Self.run(db, ["payment", "record", "--application", "A-2", "--payment-id", "P-9", "--amount", "12abc",
+                                                    "--paid-on", "2024-03-15", "--method", "cash", "--voucher", "V-9"])
+            #expect(malformed.status == 64 && malformed.stderr.contains("--amount"), "\(malformed)")
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct PaymentImportTests {
     }
 
     static let mixedFileProblems = [
-        "3 amount_vnd overpayment", "4 application_id unknownApplication", "5 method invalidInput", "7 application_id wrongStatus",
+        "3 amount_vnd overpayment", "4 application_id unknownApplication", "5 method noBankAccount", "7 application_id wrongStatus",
         "8 paid_on outsideProgramWindow", "9 amount_vnd invalidInput",
     ]
 

@@ -51,7 +51,7 @@ struct LoanDecisionTests {
     }
 
     @Test func disbursingAGrantApplicationIsRefused() {
-        expectRefusal(.invalidInput) {
+        expectRefusal(.notEligible) {
             try LoanDecisions.disburse(
                 application: approvedApplication(kind: .grant), terms: quarterlyTerms(), loan: LoanState(loanID: "L-1"),
                 loanID: "L-1", principalVND: 1_000_000, disbursedOn: day("2024-03-15"), termMonths: 12
@@ -132,7 +132,7 @@ struct LoanDecisionTests {
 
     @Test func repaymentDatedBeforeTheLastRepaymentOrTheDisbursementIsRefused() throws {
         var loan = try disbursedLoan(principalVND: 120_000_000, on: day("2024-03-15"), termMonths: 12)
-        var error = expectRefusal(.invalidInput) {
+        var error = expectRefusal(.outOfOrder) {
             try LoanDecisions.repay(loan: loan, terms: quarterlyTerms(), repaymentID: "R-1", amountVND: 1_000, paidOn: day("2024-03-14"))
         }
         #expect(error?.field == "--paid-on")
@@ -141,7 +141,7 @@ struct LoanDecisionTests {
         #expect(first.repaid.interestVND == 1_019_836)
         #expect(first.repaid.principalDueVND == 980_164)
         loan = first.loan
-        error = expectRefusal(.invalidInput) {
+        error = expectRefusal(.outOfOrder) {
             try LoanDecisions.repay(loan: loan, terms: quarterlyTerms(), repaymentID: "R-2", amountVND: 1_000, paidOn: day("2024-04-30"))
         }
         #expect(error?.message.contains("last repaid") == true)

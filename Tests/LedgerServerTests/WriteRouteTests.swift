@@ -234,7 +234,7 @@ struct WriteRouteTests {
                     ("approver", "/api/v1/applications/A-1/approval", ["amount_vnd": 50_000_000, "decision": "QĐ 1", "decided_on": "2024-03-10"],
                      422, "over_cap", nil),
                     ("approver", "/api/v1/applications/A-1/approval", ["amount_vnd": 1_000_000, "decision": "QĐ 1", "decided_on": "2024-02-01"],
-                     400, "invalid_input", "decided_on"),
+                     422, "out_of_order", "decided_on"),
                     ("admin", "/api/v1/budgets", ["program": "NO-SUCH", "year": 2024, "unit": "Ninh Kiều", "amount_vnd": 1, "reference": "QĐ"],
                      404, "unknown_program", "program"),
                     ("admin", "/api/v1/budgets/adjustments", ["program": "NQ12-HOUSING", "year": 2024, "unit": "Ninh Kiều",

@@ -215,7 +215,7 @@ private let date = Fixtures.date
 
     @Test func aDecisionDatedBeforeTheSubmissionIsRefused() throws {
         let error = try #require(refusal { try Self.approve(on: "2024-02-28") })
-        #expect(error.code == .invalidInput)
+        #expect(error.code == .outOfOrder)
         #expect(error.field == "decided_on")
         #expect(error.message.contains("2024-02-28 is before 2024-03-01"))
     }

@@ -32,7 +32,7 @@ private let date = Fixtures.date
 
     @Test func aBankPaymentToABeneficiaryWithoutAnAccountIsRefused() throws {
         let error = try #require(refusal { try Self.record(beneficiary: Fixtures.beneficiary(bankAccount: nil), method: .bank) })
-        #expect(error.code == .invalidInput)
+        #expect(error.code == .noBankAccount)
         #expect(error.field == "method")
         #expect(error.message.contains("no bank account"))
     }

@@ -76,10 +76,11 @@ extension ApplicationDecisions {
         switch method {
         case .bank:
             guard let account = beneficiary.bankAccount else {
-                throw DomainError.invalidInput(
-                    field: "method",
-                    problem: "beneficiary \(beneficiary.id) has no bank account on record; pay in cash, or record the account with "
-                        + "`ledger beneficiary amend --id \(beneficiary.id) --bank-account TEXT --reason TEXT`"
+                throw DomainError(
+                    .noBankAccount,
+                    "beneficiary \(beneficiary.id) has no bank account on record; pay in cash, or record the account with "
+                        + "`ledger beneficiary amend --id \(beneficiary.id) --bank-account TEXT --reason TEXT`",
+                    field: "method"
                 )
             }
             bankAccount = account
@@ -123,7 +124,7 @@ extension ApplicationDecisions {
             )
         }
         guard reversedOn >= payment.paidOn else {
-            throw DomainError.invalidInput(field: "reversed_on", problem: "\(reversedOn) is before \(payment.paidOn), when payment \(paymentID) was made")
+            throw DomainError(.outOfOrder, "\(reversedOn) is before \(payment.paidOn), when payment \(paymentID) was made", field: "reversed_on")
         }
         let reversal = PaymentReversed(paymentID: paymentID, amountVND: payment.amount, reason: reason, reversedOn: reversedOn)
         return Decision(

@@ -305,7 +305,7 @@ public enum ApplicationDecisions {
     /// step it follows.
     static func requireNotBefore(_ date: LocalDate, _ earliest: LocalDate, field: String, when what: String) throws {
         guard date >= earliest else {
-            throw DomainError.invalidInput(field: field, problem: "\(date) is before \(earliest), when \(what)")
+            throw DomainError(.outOfOrder, "\(date) is before \(earliest), when \(what)", field: field)
         }
     }
 }

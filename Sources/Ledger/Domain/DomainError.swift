@@ -15,6 +15,11 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case belowCommitted
         case outsideProgramWindow
         case wrongStatus
+        /// A business date before the step it follows (a reversal before its payment, a decision
+        /// before the submission): well-formed, refused by a rule.
+        case outOfOrder
+        /// A bank payment to a beneficiary with no bank account on record.
+        case noBankAccount
         case overpayment
         /// Approver and submitter are the same database identity.
         case fourEyes

@@ -65,9 +65,10 @@ public enum LoanDecisions {
             )
         }
         guard application.programKind == .loan else {
-            throw DomainError.invalidInput(
-                field: "--application",
-                problem: "application \(application.applicationID) is for \(application.programCode), a \(application.programKind.rawValue) programme, not a loan programme"
+            throw DomainError(
+                .notEligible,
+                "application \(application.applicationID) is for \(application.programCode), a \(application.programKind.rawValue) programme, not a loan programme",
+                field: "--application"
             )
         }
         try checkTerms(terms, program: application.programCode)
@@ -149,9 +150,7 @@ public enum LoanDecisions {
         try requireActive(loan, toDo: "repaid")
         guard paidOn >= lastAccrualDate else {
             let what = loan.repayments.isEmpty ? "disbursed" : "last repaid"
-            throw DomainError.invalidInput(
-                field: "--paid-on", problem: "\(paidOn) is before \(lastAccrualDate), when loan \(loan.loanID) was \(what)"
-            )
+            throw DomainError(.outOfOrder, "\(paidOn) is before \(lastAccrualDate), when loan \(loan.loanID) was \(what)", field: "--paid-on")
         }
         let position = try LoanPosition(loan: loan, ratePeriods: terms.ratePeriods, asOf: paidOn)
         let allocation = try RepaymentAllocation(amountVND: amountVND, position: position)
@@ -185,8 +184,8 @@ public enum LoanDecisions {
         }
         try requireActive(loan, toDo: "written off")
         guard on >= lastAccrualDate else {
-            throw DomainError.invalidInput(
-                field: "--written-off-on", problem: "\(on) is before \(lastAccrualDate), the last date interest on loan \(loan.loanID) was fixed"
+            throw DomainError(
+                .outOfOrder, "\(on) is before \(lastAccrualDate), the last date interest on loan \(loan.loanID) was fixed", field: "--written-off-on"
             )
         }
         let position = try LoanPosition(loan: loan, ratePeriods: terms.ratePeriods, asOf: on)
