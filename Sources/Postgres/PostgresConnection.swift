@@ -81,8 +81,8 @@ public actor PostgresConnection {
             throw PostgresError(
                 code: .connectionFailure, message: "cannot connect to PostgreSQL: \(message)",
                 hint: refusedByServer
-                    ? "check the role (--user / PGUSER), the database (PGDATABASE) and the password"
-                    : "set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"
+                    ? "check the role (-U/--user, PGUSER), the database (-d/--dbname, PGDATABASE) and the password"
+                    : "give -h/-p/-U/-d, or set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"
             )
         }
         // libpq prints NOTICEs to stderr by default; they are not ours to show.
