@@ -53,7 +53,7 @@ struct Budget: AsyncParsableCommand {
         @OptionGroup var write: WriteOptions
         @OptionGroup var target: Target
         // `.unconditional`: `--amount -50.000.000` takes the value even though it starts with "-".
-        @Option(parsing: .unconditional, help: "Signed amount in đồng: --amount +2000000 or --amount -1.000.000.") var amount: String
+        @Option(parsing: .unconditional, help: "Signed đồng, e.g. --amount -50.000.000 or +2000000.") var amount: String
         @Option(help: "The adjusting decision's reference.") var reference: String
 
         func run() async throws {

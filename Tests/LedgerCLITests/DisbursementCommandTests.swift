@@ -53,7 +53,7 @@ struct DisbursementCommandTests {
         (["loan", "repay", "--loan-id", "L-404", "--repayment-id", "R-1", "--amount", "5"], "L-404"),
         // Dates and choices.
         (["application", "submit", "--id", "A-2", "--beneficiary", "HH-1", "--program", "NQ12-HOUSING", "--amount", "5", "--submitted-on", "2024-13-01"], "--submitted-on"),
-        (["application", "approve", "--id", "A-1", "--amount", "5", "--decision", "QĐ", "--decided-on", "01/03/2024"], "--decided-on"),
+        (["application", "approve", "--id", "A-1", "--amount", "5", "--decision", "QĐ", "--decided-on", "01/03/24"], "--decided-on"),
         (["payment", "record", "--application", "A-1", "--payment-id", "P-1", "--amount", "5", "--method", "cheque", "--voucher", "V"], "--method"),
         (["beneficiary", "register", "--id", "HH-2", "--kind", "family", "--name", "X", "--district", "Ô Môn"], "--kind"),
         (["beneficiary", "register", "--id", "HH 2", "--kind", "household", "--name", "X", "--district", "Ô Môn"], "--id"),

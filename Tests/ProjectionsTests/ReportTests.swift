@@ -354,7 +354,7 @@ struct ReportTests {
         (["replay", "--until-position", "ten"], "--until-position"),
         (["replay", "--as-of", "2024-03-01", "--until-position", "3"], "--until-position"),
         (["replay", "--until-position", "3", "--format", "xml"], "--format"),
-        (["report", "budget", "--as-of", "01/03/2024"], "--as-of"),
+        (["report", "budget", "--as-of", "01/03/24"], "--as-of"),
         (["report", "budget", "--district", "Hà Nội"], "--district"),
         (["report", "budget", "--year", "24"], "--year"),
         (["report", "budget", "--format", "pdf"], "--format"),

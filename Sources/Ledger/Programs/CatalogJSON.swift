@@ -314,7 +314,7 @@ struct CatalogObject {
 
     func date(_ key: String) throws -> LocalDate {
         guard case .string(let text) = try required(key) else {
-            throw DomainError.invalidInput(field: field(key), problem: "must be a date in the form \"YYYY-MM-DD\"")
+            throw DomainError.invalidInput(field: field(key), problem: "must be a date in the form \"YYYY-MM-DD\" or \"DD/MM/YYYY\"")
         }
         return try LocalDate(parsing: text, field: field(key))
     }
