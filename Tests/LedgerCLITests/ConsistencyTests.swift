@@ -69,4 +69,24 @@ struct ConsistencyTests {
             #expect(malformed.status == 64 && malformed.stderr.contains("--amount"), "\(malformed)")
         }
     }
+
+    /// An auditor recording a payment that would also overpay is told first that they may not.
+    @Test func permissionIsToldBeforeTheRules() async throws {
+        try await TestDatabase.withFresh { db in
+            try await DisbursementCommandTests.prepared(db)
+            let approver = try await TestDatabase.loginRole("consistency_approver", memberOf: ["ledger_approver"])
+            let approve = try await Self.run(db, ["application", "approve", "--id", "A-1", "--amount", "5000000", "--decision", "QĐ 1",
+                                                  "--decided-on", "2024-03-10"], user: approver)
+            #expect(approve.status == 0, "\(approve)")
+            let auditor = try await TestDatabase.loginRole("consistency_auditor", memberOf: ["ledger_auditor"])
+            let pay = ["payment", "record", "--application", "A-1", "--payment-id", "P-1", "--amount", "9000000", "--paid-on", "2024-03-15",
+                       "--method", "cash", "--voucher", "V-1"]
+            let refused = try await Self.run(db, pay, user: auditor)
+            #expect(refused.status == 1, "\(refused)")
+            #expect(refused.stderr.contains("may not append PaymentRecorded"), "\(refused)")
+            #expect(!refused.stderr.contains("exceed"), "\(refused)")
+            let officer = try await Self.run(db, pay)
+            #expect(officer.status == 1 && officer.stderr.contains("would exceed"), "\(officer)")
+        }
+    }
 }

@@ -123,6 +123,8 @@ public struct LedgerService: Sendable {
         let digest = try Self.contentDigest(command)
         let id = commandID ?? Self.defaultCommandID(kind: kind, digest: digest)
         let metadata = ["command": kind, "command_digest": digest]
+        // Permission before business rules: someone who may not do this is told so first.
+        if let eventType = Self.eventTypeOfKind[kind] { try await requireMayAppend(eventType) }
         var attempt = 0
         while true {
             attempt += 1
@@ -244,6 +246,37 @@ public struct LedgerService: Sendable {
 
     static func defaultCommandID(kind: String, digest: String) -> String {
         kind + "-" + digest.prefix(40)
+    }
+
+    /// The event type each command kind appends first: what the connecting role needs a grant
+    /// for (`ledger.append_grants`) before the command is decided.
+    static let eventTypeOfKind: [String: String] = [
+        "load-catalog": "ProgramDefined", "allocate": "BudgetAllocated", "adjust": "BudgetAdjusted",
+        "register": "BeneficiaryRegistered", "amend": "BeneficiaryAmended", "submit": "ApplicationSubmitted",
+        "approve": "ApplicationApproved", "reject": "ApplicationRejected", "withdraw": "ApplicationWithdrawn",
+        "close": "ApplicationClosed", "payment": "PaymentRecorded", "reverse": "PaymentReversed",
+        "disburse": "LoanDisbursed", "repay": "LoanRepaid", "write-off": "LoanWrittenOff", "load-places": "UnitDefined",
+    ]
+
+    /// Refuses (`.permissionDenied`) unless the connecting role may append `eventType`, checked as
+    /// `ledger.append` checks it (a grant of the type or of `*` to a role session_user is a member
+    /// of) — before anything is read or decided, so permission is told before any business rule.
+    public func requireMayAppend(_ eventType: String) async throws {
+        let row = try await connection.queryOne(
+            """
+            SELECT session_user::text,
+                   EXISTS (SELECT 1 FROM ledger.append_grants g
+                           WHERE g.event_type IN ($1, '*')
+                             AND pg_catalog.pg_has_role(session_user, pg_catalog.to_regrole(pg_catalog.quote_ident(g.role_name)), 'MEMBER'))
+            """,
+            [eventType]
+        ) { (try $0.string(0), try $0.bool(1)) }
+        guard !row.1 else { return }
+        throw DomainError(
+            .permissionDenied,
+            "permission refused: role \(row.0.debugDescription) may not append \(eventType) "
+                + "(officers record; approvers decide; admins load programmes and budgets)"
+        )
     }
 
     /// What the database refused, in the words of the domain.
