@@ -10,7 +10,9 @@ enum LeadingOptions {
     static let rootOptions: Set<String> = ["--help", "-?", "--version", "--generate-completion-script", "--experimental-dump-help"]
 
     static func rearrange(_ arguments: [String], root: any ParsableCommand.Type) throws(LeadingArguments.Problem) -> [String] {
-        try LeadingArguments.rearrange(arguments, tree: tree(root), valueOptions: connectionOptions, rootOptions: rootOptions)
+        // `ledger -h` alone: someone asking for help, told where it is.
+        if arguments == ["-h"] { throw LeadingArguments.Problem(message: "-h: needs a value (-h is the host, as in psql; help is --help or -?)") }
+        return try LeadingArguments.rearrange(arguments, tree: tree(root), valueOptions: connectionOptions, rootOptions: rootOptions)
     }
 
     static func tree(_ command: any ParsableCommand.Type) -> CommandTree {

@@ -240,6 +240,9 @@ struct PsqlHabitsTests {
         #expect(status.stdout.contains("-?, --help"), "\(status)")
         let question = try await Self.run(["status", "-?"], environment: environment)
         #expect(question.stdout == status.stdout)
+        let psqlHelp = try await Self.run(["-h"], environment: environment)
+        #expect(psqlHelp.status == 64)
+        #expect(psqlHelp.stderr.contains("-h is the host, as in psql; help is --help or -?"), "\(psqlHelp)")
 
         let root = try await Self.run(["--help"], environment: environment)
         #expect(!root.stdout.contains("failed,\n2 integrity"), "\(root)")

@@ -21,6 +21,7 @@ public struct CommandTree: Sendable, Equatable {
 public enum LeadingArguments {
     public struct Problem: Error, Equatable, CustomStringConvertible {
         public let message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 
