@@ -102,12 +102,29 @@ extension AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch let error as DomainError {
-            Output.message("ledger: error: \(error.description)")
+            Output.message("ledger: error: \(Self.labelled(error).description)")
             throw ExitCode(error.code == .invalidInput ? ExitStatus.usage : ExitStatus.failure)
         } catch {
             Output.message("ledger: error: \(Self.describe(error))")
             throw ExitCode(ExitStatus.failure)
         }
+    }
+
+    /// The error with its field named as the user typed it: the library's `paid_on` or
+    /// `amount_vnd` is the option `--paid-on` or `--amount` (a payment file's problems keep the
+    /// file's column names; a catalog's or places file's paths stay as they are).
+    static func labelled(_ error: DomainError) -> DomainError {
+        guard let field = error.field, Self.self != Payment.Import.self, let option = Self.option(forField: field) else { return error }
+        return DomainError(error.code, error.message, field: option)
+    }
+
+    static func option(forField field: String) -> String? {
+        let renamed = ["amount_vnd": "amount", "principal_vnd": "principal", "application_id": "application",
+                       "beneficiary_id": "beneficiary", "loan_id": "loan-id", "payment_id": "payment-id", "repayment_id": "repayment-id"]
+        if let name = renamed[field] { return "--" + name }
+        let bare: Set = ["amount", "year", "id", "method", "national_id", "bank_account", "voucher", "reason", "decision"]
+        guard bare.contains(field) || field.hasSuffix("_on") && field.allSatisfy({ $0.isLowercase || $0 == "_" }) else { return nil }
+        return "--" + field.replacingOccurrences(of: "_", with: "-")
     }
 
     static func describe(_ error: Error) -> String {

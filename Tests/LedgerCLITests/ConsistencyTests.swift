@@ -89,4 +89,26 @@ struct ConsistencyTests {
             #expect(officer.status == 1 && officer.stderr.contains("would exceed"), "\(officer)")
         }
     }
+
+    /// Errors name the option typed (`--amount`, `--decided-on`), not the library's field names.
+    @Test func errorLabelsNameTheOptionTyped() async throws {
+        try await TestDatabase.withFresh { db in
+            try await DisbursementCommandTests.prepared(db)
+            let approver = try await TestDatabase.loginRole("consistency_approver", memberOf: ["ledger_approver"])
+            let early = try await Self.run(db, ["application", "approve", "--id", "A-1", "--amount", "5000000", "--decision", "QĐ 1",
+                                                "--decided-on", "2024-02-01"], user: approver)
+            #expect(early.stderr.contains("--decided-on: 2024-02-01 is before") && !early.stderr.contains("decided_on"), "\(early)")
+            let approve = try await Self.run(db, ["application", "approve", "--id", "A-1", "--amount", "5000000", "--decision", "QĐ 1",
+                                                  "--decided-on", "2024-03-10"], user: approver)
+            #expect(approve.status == 0, "\(approve)")
+            let zero = try await Self.run(db, ["payment", "record", "--application", "A-1", "--payment-id", "P-1", "--amount", "0",
+                                               "--paid-on", "2024-03-15", "--method", "cash", "--voucher", "V-1"])
+            #expect(zero.status == 64 && zero.stderr.contains("--amount:") && !zero.stderr.contains("amount_vnd"), "\(zero)")
+            let pay = try await Self.run(db, ["payment", "record", "--application", "A-1", "--payment-id", "P-1", "--amount", "1000000",
+                                              "--paid-on", "2024-03-15", "--method", "cash", "--voucher", "V-1"])
+            #expect(pay.status == 0, "\(pay)")
+            let reverse = try await Self.run(db, ["payment", "reverse", "--payment-id", "P-1", "--reason", "x", "--reversed-on", "2024-03-14"])
+            #expect(reverse.status == 1 && reverse.stderr.contains("--reversed-on: 2024-03-14 is before"), "\(reverse)")
+        }
+    }
 }

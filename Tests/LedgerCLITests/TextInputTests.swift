@@ -103,7 +103,7 @@ struct TextInputTests {
         // A voucher that displays as "UNC-2024-01" backwards from the override on.
         (["payment", "record", "--application", "A-1", "--payment-id", "P-9", "--amount", "5", "--method", "cash",
           "--voucher", "UNC-\u{202E}10-4202"],
-         "voucher: contains U+202E RIGHT-TO-LEFT OVERRIDE, a format character; type the text without it"),
+         "--voucher: contains U+202E RIGHT-TO-LEFT OVERRIDE, a format character; type the text without it"),
         // 20 letters as displayed, 320 code points and 920 bytes (15 combining marks of 3 bytes on each).
         (["beneficiary", "register", "--id", "HH-2", "--kind", "person", "--district", "Cái Răng",
           "--name", String(repeating: "a" + String(repeating: "\u{20D0}", count: 15), count: 20)],
@@ -111,7 +111,7 @@ struct TextInputTests {
         (["beneficiary", "register", "--id", "HH\u{2066}-2", "--kind", "person", "--name", "Lê Văn B", "--district", "Cái Răng"],
          "--id: contains U+2066 LEFT-TO-RIGHT ISOLATE, a format character"),
         (["application", "withdraw", "--id", "A-1", "--reason", "\u{2800}"],
-         "reason: contains U+2800 BRAILLE PATTERN BLANK, an invisible character"),
+         "--reason: contains U+2800 BRAILLE PATTERN BLANK, an invisible character"),
     ])
     func invisibleAndDirectionChangingTextIsRefusedNamingTheField(arguments: [String], mentions: String) async throws {
         try await TestDatabase.withFresh { db in
