@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "HTTP throughput and latency of `ledger serve` beside the CLI and LedgerService, N officers at once.",
         discussion: """
-            In a scratch database: N officers (login roles with SCRAM passwords, members of ledger_password_required, \
+            In a scratch database: N officers (login roles with SCRAM passwords, members of signin_password_required, \
             so the server checks their password as the service requires), and approved applications, a fresh set \
             per officer and path. Starts the `ledger` binary next to ledger-bench as `ledger serve` on a free \
             loopback port (the bench's own role is the service's role). For each N in --officers: N officers record \
@@ -148,7 +148,7 @@ struct Serve: AsyncParsableCommand {
         let suffix = String(database.name.suffix(8))
         let seedOfficer = "bench_\(suffix)_seed", approverRole = "bench_\(suffix)_approver"
         try await admin.store.connection.simpleQuery("""
-            DO $$ BEGIN CREATE ROLE ledger_password_required NOLOGIN;
+            DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
             """)
         for (name, role) in [(seedOfficer, "officer"), (approverRole, "approver")] {
@@ -160,7 +160,7 @@ struct Serve: AsyncParsableCommand {
             let officer = Officer(user: "bench_\(suffix)_web\(index)", password: "pw-\(UUID().uuidString)")
             roles.append(officer.user)
             _ = try await admin.store.connection.queryOne("SELECT ledger.add_user($1, 'officer', $2)", [officer.user, officer.password]) { try $0.string(0) }
-            try await admin.store.connection.simpleQuery("GRANT ledger_password_required TO \(officer.user)")
+            try await admin.store.connection.simpleQuery("GRANT signin_password_required TO \(officer.user)")
             officers.append(officer)
         }
         _ = try await admin.loadCatalog(SampleCatalog.json)
@@ -237,7 +237,7 @@ struct Serve: AsyncParsableCommand {
                 + (serveOptions.isEmpty ? "" : serveOptions.joined(separator: " ") + " ")
                 + "(otherwise defaults: --max-requests-per-session 4, --session-idle 30, --log-level info: one log line per request, to a file; no TLS)"),
             ("service role", "the bench's own role (\(database.base.user ?? ProcessInfo.processInfo.environment["PGUSER"] ?? "PGUSER")); "
-                + "officers sign in with SCRAM passwords (pg_hba: scram-sha-256 for members of ledger_password_required)"),
+                + "officers sign in with SCRAM passwords (pg_hba: scram-sha-256 for members of signin_password_required)"),
             ("each request", "POST /api/v1/payments, Bearer session, Idempotency-Key = payment id, one in flight per officer; "
                 + "\(Self.warmup) untimed first per officer (\(Self.warmup / 5) for the CLI)"),
             ("CLI", "one `ledger payment record` process per payment, connecting with PGUSER/PGPASSWORD (SCRAM) each time"),

@@ -206,7 +206,9 @@ actor TemplateRegistry {
 /// Drops what this test process created on the test server when the process exits (also after
 /// failed tests): the databases whose names carry the run's id, the login roles that carry it, and
 /// the roles of the ledger's own families (`ledger_*` groups made by the first migration on a new
-/// server, `demo_*` people made by the demo seed) that did not exist when the process first
+/// server, `demo_*` people made by the demo seed, and `signin_password_required`, the group whose
+/// members the test cluster asks for a password: not `ledger_*`, so `ledger audit schema` never
+/// sees it as one of the ledger's roles) that did not exist when the process first
 /// connected. Runs from `atexit` over a fresh, synchronous libpq connection. A test process that
 /// crashes skips it; under `make test` with `LEDGER_TEST_DATABASE_URL`, scripts/with-postgres then
 /// sweeps the names carrying the run's tag, and the private cluster is deleted anyway.
@@ -247,7 +249,7 @@ public enum TestCleanup {
     /// `roleFamilies` are LIKE patterns of roles dropped when they are not in `existingRoles`.
     public static func dropCreated(
         configuration: ConnectionConfiguration, runID: String, existingRoles: Set<String>,
-        roleFamilies: [String] = ["ledger\\_%", "demo\\_%"]
+        roleFamilies: [String] = ["ledger\\_%", "demo\\_%", "signin\\_password\\_required"]
     ) -> [String] {
         var pairs: [(String, String)] = []
         if let url = configuration.connectionString, !url.isEmpty { pairs.append(("dbname", url)) }

@@ -31,11 +31,11 @@ struct PsqlHabitsTests {
         let password = "pw-\(UUID().uuidString)"
         let admin = try await db.connect()
         try await admin.simpleQuery("""
-            DO $$ BEGIN CREATE ROLE ledger_password_required NOLOGIN;
+            DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
             """)
         _ = try await admin.queryOne("SELECT ledger.add_user($1, $2, $3)", [name, role, password]) { try $0.string(0) }
-        if passwordRequired { try await admin.simpleQuery("GRANT ledger_password_required TO \(name)") }
+        if passwordRequired { try await admin.simpleQuery("GRANT signin_password_required TO \(name)") }
         await admin.close()
         return (name, password)
     }
@@ -135,7 +135,7 @@ struct PsqlHabitsTests {
                 os.execv(sys.argv[1], sys.argv[1:])
             out, sent = b'', False
             while True:
-                ready, _, _ = select.select([fd], [], [], 60)
+                ready, _, _ = select.select([fd], [], [], 20)
                 if not ready: break
                 try: data = os.read(fd, 4096)
                 except OSError: break
@@ -143,6 +143,8 @@ struct PsqlHabitsTests {
                 out += data
                 if not sent and b'Password for user' in out:
                     os.write(fd, os.environ['LEDGER_TEST_ANSWER'].encode() + b'\\n'); sent = True
+            if not ready:
+                os.kill(pid, 9)
             _, status = os.waitpid(pid, 0)
             sys.stdout.buffer.write(out)
             sys.exit(os.waitstatus_to_exitcode(status))

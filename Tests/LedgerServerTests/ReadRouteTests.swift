@@ -267,10 +267,10 @@ struct ReadRouteTests {
             let password = "pw-\(UUID().uuidString)"
             let admin = try await db.connect()
             try await admin.simpleQuery("""
-                DO $$ BEGIN CREATE ROLE ledger_password_required NOLOGIN;
+                DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                 CREATE ROLE \(name) LOGIN PASSWORD '\(password)';
-                GRANT ledger_password_required TO \(name);
+                GRANT signin_password_required TO \(name);
                 """)
             await admin.close()
             try await RunningService.with(db) { service in

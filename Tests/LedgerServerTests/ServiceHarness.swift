@@ -144,7 +144,7 @@ struct HTTPResult: Sendable, CustomStringConvertible {
     var description: String { "HTTP \(status) \(headers["content-type"] ?? "")\n\(text.prefix(2000))" }
 }
 
-/// People who sign in: login roles with passwords, members of `ledger_password_required` (the
+/// People who sign in: login roles with passwords, members of `signin_password_required` (the
 /// test cluster asks those for a SCRAM password: scripts/with-postgres) and of one ledger group.
 enum People {
     /// A new person in `role` (officer, approver, auditor, admin); returns (login, password).
@@ -154,11 +154,11 @@ enum People {
         let admin = try await db.connect()
         defer { Task { await admin.close() } }
         try await admin.simpleQuery("""
-            DO $$ BEGIN CREATE ROLE ledger_password_required NOLOGIN;
+            DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
             """)
         _ = try await admin.queryOne("SELECT ledger.add_user($1, $2, $3)", [name, role, password]) { try $0.string(0) }
-        try await admin.simpleQuery("GRANT ledger_password_required TO \(name)")
+        try await admin.simpleQuery("GRANT signin_password_required TO \(name)")
         return (name, password)
     }
 

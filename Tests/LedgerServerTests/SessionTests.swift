@@ -155,8 +155,8 @@ struct SessionTests {
         try await TestDatabase.withFresh { db in
             let admin = try await db.connect()
             let superuser = TestDatabase.uniqueName("web_super")
-            try await admin.simpleQuery("CREATE ROLE \(superuser) LOGIN SUPERUSER PASSWORD 'super-pw' IN ROLE ledger_password_required")
-            // A person the test cluster trusts (not in ledger_password_required): any password would do.
+            try await admin.simpleQuery("CREATE ROLE \(superuser) LOGIN SUPERUSER PASSWORD 'super-pw' IN ROLE signin_password_required")
+            // A person the test cluster trusts (not in signin_password_required): any password would do.
             let trusted = TestDatabase.uniqueName("web_trusted")
             _ = try await admin.queryOne("SELECT ledger.add_user($1, 'officer', 'right-pw')", [trusted]) { try $0.string(0) }
             await admin.close()
