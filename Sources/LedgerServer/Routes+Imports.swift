@@ -47,20 +47,10 @@ extension LedgerServer {
         }
     }
 
-    /// Whether the signed-in role may append `PaymentRecorded` (`ledger.append_grants`, as
-    /// `ledger.append` checks it): otherwise 403 before anything is read or checked.
+    /// Whether the signed-in role may append `PaymentRecorded` (the library's check, as
+    /// `ledger.append` makes it): otherwise 403 before anything is read or checked.
     static func requireMayRecordPayments(_ session: Session) async throws {
-        let may = try await session.connection.queryOne(
-            """
-            SELECT EXISTS (SELECT 1 FROM ledger.append_grants g
-                           WHERE g.event_type = $1 AND pg_catalog.pg_has_role(session_user, g.role_name, 'MEMBER'))
-            """,
-            ["PaymentRecorded"]
-        ) { try $0.bool(0) }
-        guard may else {
-            throw Problem(.forbidden, code: "permission_denied", title: "Refused by the database's roles",
-                          detail: "\(session.user) may not record payments (officers do)")
-        }
+        try await session.service.requireMayAppend("PaymentRecorded")
     }
 
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`; an empty value is true, as a bare flag).
