@@ -89,7 +89,7 @@ extension LedgerServer {
                 retryAfter: lock.seconds
             )
         }
-        try await sessions.reserveSlot()
+        try await sessions.reserveSlot(user: user)
         var reserved = true
         defer { if reserved { Task { await self.sessions.releaseSlot() } } }
 

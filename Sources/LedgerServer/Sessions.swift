@@ -93,8 +93,20 @@ public actor SessionStore {
     /// Connections held: open sessions plus sign-ins in progress.
     public var connectionsInUse: Int { sessions.count + reserved }
 
-    /// Takes a slot for a sign-in, or refuses with 503 and Retry-After.
-    func reserveSlot() throws {
+    /// Sessions one person may hold at once, so that one login cannot take every slot.
+    public static let maxSessionsPerUser = 5
+
+    /// Takes a slot for a sign-in, or refuses: 429 when `user` already holds
+    /// `maxSessionsPerUser` sessions, 503 with Retry-After when every slot is taken.
+    func reserveSlot(user: String) throws {
+        let held = sessions.values.filter { $0.user == user }.count
+        guard held < Self.maxSessionsPerUser else {
+            throw Problem(
+                .tooManyRequests, code: "too_many_sessions", title: "Too many sessions",
+                detail: "\(user) already has \(held) sessions open: sign out of one (DELETE /api/v1/session) or wait for one to expire",
+                retryAfter: 60
+            )
+        }
         guard sessions.count + reserved < maxConnections else {
             throw Problem.busy(
                 "all \(maxConnections) connection slots are in use (each signed-in person holds one); try again shortly",
