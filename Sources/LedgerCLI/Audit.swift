@@ -42,11 +42,13 @@ struct Audit: AsyncParsableCommand {
                 let store = EventStore(connection: try await connection.connect())
                 let replayConnection = chainOnly ? nil : try await connection.connect()
                 let progress = ProgressLine("verifying")
+                // The head read before verifying: the progress line's total (the count of events to check).
+                let total = try await store.digest().position
                 async let replay: InvariantAudit? = {
                     guard let replayConnection else { return nil }
                     return try await LedgerService(connection: replayConnection).auditInvariants()
                 }()
-                let verification = try await store.verifyChain(digest: expected) { progress.update($0) }
+                let verification = try await store.verifyChain(digest: expected) { progress.update($0, of: total) }
                 let invariants = try await replay
                 progress.finish()
                 let document = VerifyReport(verification, digest: expected, invariants: invariants)

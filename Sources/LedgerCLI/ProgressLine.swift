@@ -3,6 +3,7 @@ import Synchronization
 
 /// A one-line progress display on stderr (`verifying: 120,000 events, 310,000/s`), redrawn at most
 /// ten times a second, only when stderr is a terminal, so logs and pipes stay clean.
+/// `LEDGER_PROGRESS=always` draws it on any stderr (tests, `script` logs); `never` hides it.
 final class ProgressLine: Sendable {
     private struct State {
         var lastDrawMicros: Int64 = 0
@@ -17,7 +18,16 @@ final class ProgressLine: Sendable {
     init(_ label: String) {
         self.label = label
         startMicros = Self.nowMicros()
-        enabled = isatty(STDERR_FILENO) == 1
+        enabled = Self.enabled(environment: ProcessInfo.processInfo.environment["LEDGER_PROGRESS"])
+    }
+
+    /// Whether the line is drawn: `LEDGER_PROGRESS` (`always`/`never`), else when stderr is a terminal.
+    static func enabled(environment value: String?) -> Bool {
+        switch value?.lowercased() {
+        case "always", "1", "yes": true
+        case "never", "0", "no": false
+        default: isatty(STDERR_FILENO) == 1
+        }
     }
 
     /// Reports `done` units (of `total`, when known).
