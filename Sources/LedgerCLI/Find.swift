@@ -102,7 +102,7 @@ extension Application {
                     }
                     filter.status = parsed
                 }
-                filter.program = try FindOutput.identifier(program, field: "--program")
+                filter.program = try await program.asyncMap { try await Recording.service(connection).programFilter($0) }
                 filter.fiscalYear = try year.map { try Recording.year($0) }
                 filter.unit = try await FindOutput.unit(unit, district: district, connection: connection, year: filter.fiscalYear)
                 filter.beneficiaryID = try FindOutput.identifier(beneficiary, field: "--beneficiary")

@@ -44,7 +44,7 @@ struct Replay: AsyncParsableCommand {
             do {
                 try await Report.withDatabase(connection) { database in
                     let places = try await LedgerService(connection: database).places()
-                    let filter = try filters.filter(places: places)
+                    let filter = try await filters.filter(places: places, service: LedgerService(connection: database))
                     var (report, point) = try await BudgetReport.replay(EventStore(connection: database), until: limit, filter: filter)
                     report.places = places
                     let when = point.recordedAtMicroseconds.map { ", recorded \(Output.timestamp($0))" } ?? ""

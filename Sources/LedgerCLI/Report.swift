@@ -32,11 +32,13 @@ struct Report: AsyncParsableCommand {
         @Option(help: "Only the units of this name or code (in force in --year when given): \(UnitOption.help).") var unit: String?
         @Option(help: "Alias of --unit.") var district: String?
 
-        func filter(places: PlaceCatalog) throws -> BudgetReportFilter {
+        /// The filter; an unknown programme or unit is refused (never an empty table).
+        func filter(places: PlaceCatalog, service: LedgerService) async throws -> BudgetReportFilter {
             let year = try year.map { try Recording.year($0) }
+            let program = try await program.asyncMap { try await service.programFilter($0) }
             return BudgetReportFilter(
                 fiscalYear: year,
-                program: try program.map { try Identifier.validated($0, field: "--program") },
+                program: program,
                 units: try UnitOption.text(unit: unit, district: district).map { try places.filter($0.text, year: year, field: $0.field) }
             )
         }
@@ -93,8 +95,9 @@ struct BudgetReportCommand: AsyncParsableCommand {
         try await reportingErrors {
             let date = try Report.businessDate(asOf, field: "--as-of")
             try await Report.withDatabase(connection) { database in
-                let places = try await LedgerService(connection: database).places()
-                var filter = try filters.filter(places: places)
+                let service = LedgerService(connection: database)
+                let places = try await service.places()
+                var filter = try await filters.filter(places: places, service: service)
                 if withSuccessors, let units = filter.units {
                     // An old district's successors are shown beside it, so they pass the unit filter too.
                     filter.units = units.union(units.flatMap { places.successors(of: $0).map(\.code) })

@@ -99,7 +99,8 @@ public struct PlaceCatalog: Sendable, Equatable {
         let named = named(text)
         guard !named.isEmpty else {
             throw DomainError.invalidInput(
-                field: field, problem: "\(text.debugDescription) is not a unit of the places loaded (`ledger place list` shows them)"
+                field: field,
+                problem: "\(text.debugDescription) is not a unit of the places loaded\(suggestion(for: text)) (`ledger place list` shows them)"
             )
         }
         let inForce = named.filter(when.admits)
@@ -130,6 +131,14 @@ public struct PlaceCatalog: Sendable, Equatable {
             return []
         }
         return Set(named.map(\.code))
+    }
+
+    /// `; did you mean Ninh Kiều?`: the unit name nearest to `text` (diacritics and case aside), or "".
+    func suggestion(for text: String) -> String {
+        var names: [String: String] = [:]
+        for unit in units.values { names[UnitCode.foldedKey(unit.name)] = unit.name }
+        guard let key = Suggestion.closest(to: UnitCode.foldedKey(text), among: Array(names.keys)), let name = names[key] else { return "" }
+        return "; did you mean \(name)?"
     }
 
     static func list(_ units: [UnitDefined]) -> String {
