@@ -72,8 +72,14 @@ public enum PostgresTimestamp {
         Date(timeIntervalSince1970: Double(micros) / 1_000_000)
     }
 
-    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`.
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`: what PostgreSQL accepts (parameters, COPY). For what
+    /// people and JSON read, see `VietnamTime`.
     public static func isoString(microsecondsSinceEpoch micros: Int64) -> String {
+        wallClock(microsecondsSinceEpoch: micros, separator: " ") + "+00"
+    }
+
+    /// `YYYY-MM-DD<separator>HH:MM:SS.ffffff` of `micros` read as UTC, without an offset.
+    static func wallClock(microsecondsSinceEpoch micros: Int64, separator: Character) -> String {
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 {
@@ -91,8 +97,8 @@ public enum PostgresTimestamp {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))+00"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))\(separator)\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))"
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
