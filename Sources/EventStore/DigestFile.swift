@@ -21,7 +21,7 @@ public enum DigestFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let document = Document(position: digest.position, hash: digest.hash,
-                                takenAt: PostgresTimestamp.isoString(microsecondsSinceEpoch: micros))
+                                takenAt: VietnamTime.rfc3339(microsecondsSinceEpoch: micros))
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
     }
 

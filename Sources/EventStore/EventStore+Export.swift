@@ -5,7 +5,8 @@ import Postgres
 /// re-verified offline without PostgreSQL (`scripts/verify-export`, docs/audit.md).
 ///
 /// Keys: `position`, `stream_id`, `stream_version`, `event_type`, `schema_version`,
-/// `recorded_at_micros`, `recorded_at` (`YYYY-MM-DD HH:MM:SS.ffffff+00`, for people), `payload_text` and
+/// `recorded_at_micros`, `recorded_at` (RFC 3339 in Vietnam's time, `2024-03-01T16:30:00.123456+07:00`, for
+/// people: nothing reads it back and the hash uses `recorded_at_micros`), `payload_text` and
 /// `metadata_text` (PostgreSQL's jsonb text output, as a JSON string: hash these bytes, never a
 /// re-rendering), `command_id`, `prev_hash` and `hash` (64 lowercase hex digits).
 public enum EventExport {
@@ -16,7 +17,7 @@ public enum EventExport {
         var line = "{\"position\":\(event.position),\"stream_id\":\(EventStoreJSON.string(event.streamID.rawValue))"
         line += ",\"stream_version\":\(event.streamVersion),\"event_type\":\(EventStoreJSON.string(event.type))"
         line += ",\"schema_version\":\(event.schemaVersion),\"recorded_at_micros\":\(event.recordedAtMicroseconds)"
-        line += ",\"recorded_at\":\"\(PostgresTimestamp.isoString(microsecondsSinceEpoch: event.recordedAtMicroseconds))\""
+        line += ",\"recorded_at\":\"\(VietnamTime.rfc3339(microsecondsSinceEpoch: event.recordedAtMicroseconds))\""
         line += ",\"payload_text\":\(EventStoreJSON.string(event.payloadJSON))"
         line += ",\"metadata_text\":\(EventStoreJSON.string(event.metadataJSON))"
         line += ",\"command_id\":\(EventStoreJSON.string(event.commandID))"

@@ -122,7 +122,7 @@ struct Events: AsyncParsableCommand {
                     let lines = events.map { event in
                         "{\"position\":\(event.position),\"stream_id\":\(EventStoreJSON.string(event.streamID.rawValue)),"
                             + "\"stream_version\":\(event.streamVersion),\"type\":\(EventStoreJSON.string(event.type)),"
-                            + "\"schema_version\":\(event.schemaVersion),\"recorded_at\":\(EventStoreJSON.string(Output.timestamp(event.recordedAtMicroseconds))),"
+                            + "\"schema_version\":\(event.schemaVersion),\"recorded_at\":\(EventStoreJSON.string(Output.jsonTimestamp(event.recordedAtMicroseconds))),"
                             + "\"payload\":\(event.payloadJSON),\"metadata\":\(event.metadataJSON),\"hash\":\"\(EventHashing.hex(event.hash))\"}"
                     }
                     Output.data("[" + lines.joined(separator: ",\n") + "]")

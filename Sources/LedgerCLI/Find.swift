@@ -177,7 +177,7 @@ extension Application {
                         ("approved", FindOutput.amount(a.approvedVND)), ("paid (net)", FindOutput.amount(a.paidVND)),
                         ("reversed", FindOutput.amount(detail.reversedVND)), ("loan principal", FindOutput.amount(detail.loanPrincipalVND)),
                         ("released", FindOutput.amount(detail.releasedVND)), ("still payable", FindOutput.amount(a.remainingPayableVND)),
-                        ("submitted", "\(a.submittedOn) by \(a.submittedBy) (recorded \(a.submittedAt))"),
+                        ("submitted", "\(a.submittedOn) by \(a.submittedBy) (recorded \(Output.timestamp(rfc3339: a.submittedAt)))"),
                     ]
                     if let by = a.decidedBy { pairs.append(("decided", "\(a.decidedOn ?? "-") by \(by)")) }
                     if let reference = detail.decisionReference { pairs.append(("decision", reference)) }
@@ -186,7 +186,7 @@ extension Application {
                     if a.status == ApplicationStatus.submitted.rawValue { pairs.append(("you may decide", List.decide(a))) }
                     var text = Output.keyValues(pairs) + "\n\n" + Output.table(header, detail.steps.map { step in
                         [String(step.position), step.step, step.businessDate, FindOutput.amount(step.amountVND), FindOutput.amount(step.releasedVND),
-                         FindOutput.text(step.reference), FindOutput.text(step.detail), step.recordedBy, step.recordedAt]
+                         FindOutput.text(step.reference), FindOutput.text(step.detail), step.recordedBy, Output.timestamp(rfc3339: step.recordedAt)]
                     })
                     if !detail.loans.isEmpty {
                         text += "\n\n" + Output.table(
@@ -238,7 +238,7 @@ extension Beneficiary {
                         ("beneficiary", b.beneficiaryID), ("kind", b.kind), ("name", b.name), ("unit", FindOutput.unitTitle(b.unit, places)),
                         ("categories", b.categories.isEmpty ? "-" : b.categories.joined(separator: ", ")),
                         ("bank account", b.bankAccount ?? "-"), ("national id", b.hasNationalID ? "on record" : "-"),
-                        ("registered", "\(b.registeredOn.map { "\($0) " } ?? "")by \(b.registeredBy) (recorded \(b.registeredAt))"),
+                        ("registered", "\(b.registeredOn.map { "\($0) " } ?? "")by \(b.registeredBy) (recorded \(Output.timestamp(rfc3339: b.registeredAt)))"),
                     ]
                     if b.amendments > 0 {
                         pairs.append(("amendments", "\(b.amendments), the last on \(b.lastAmendedOn ?? "-") by \(b.lastAmendedBy ?? "-") (`ledger audit history --beneficiary \(b.beneficiaryID)`)"))
@@ -342,7 +342,7 @@ extension Payment {
                     found, noun: "payments", command: "payment list", format: find.format, bom: find.csvStyle.bom, header: header,
                     table: { p in
                         [p.paymentID, p.applicationID, p.beneficiaryID, p.program, FindOutput.unitTitle(p.unit, places), Output.grouped(p.amountVND), p.paidOn, p.method,
-                         p.voucher, p.recordedBy, p.recordedAt, FindOutput.text(p.reversedOn), FindOutput.text(p.reversalReason)]
+                         p.voucher, p.recordedBy, Output.timestamp(rfc3339: p.recordedAt), FindOutput.text(p.reversedOn), FindOutput.text(p.reversalReason)]
                     },
                     csv: { p in
                         [p.paymentID, p.applicationID, p.beneficiaryID, p.program, p.unit, String(p.amountVND), p.paidOn, p.method,

@@ -27,7 +27,7 @@ struct Migrate: AsyncParsableCommand {
             let rows = migrator.migrations.map { migration in
                 MigrationRow(
                     version: migration.version, name: migration.name, checksum: migration.checksum,
-                    appliedAt: applied[migration.version].map { Output.timestamp($0.appliedAtMicroseconds) },
+                    appliedAt: applied[migration.version].map { Output.jsonTimestamp($0.appliedAtMicroseconds) },
                     appliedBy: applied[migration.version]?.appliedBy
                 )
             }
@@ -36,7 +36,7 @@ struct Migrate: AsyncParsableCommand {
             case .table:
                 Output.data(Output.table(
                     ["version", "name", "applied at", "by", "checksum"],
-                    rows.map { [String($0.version), $0.name, $0.appliedAt ?? "pending", $0.appliedBy ?? "-", String($0.checksum.prefix(12))] }
+                    rows.map { [String($0.version), $0.name, $0.appliedAt.map { Output.timestamp(rfc3339: $0) } ?? "pending", $0.appliedBy ?? "-", String($0.checksum.prefix(12))] }
                 ))
             }
         }

@@ -51,10 +51,21 @@ enum Output {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Microseconds since the epoch as `2024-03-01 09:30:00.123456+00` (UTC).
+    /// A recording time for people: `2024-03-01 16:30:00.123456+07:00` (Vietnam's time, with
+    /// the offset; `VietnamTime`).
     static func timestamp(_ micros: Int64?) -> String {
         guard let micros else { return "-" }
-        return PostgresTimestamp.isoString(microsecondsSinceEpoch: micros)
+        return VietnamTime.display(microsecondsSinceEpoch: micros)
+    }
+
+    /// A finder's recording time (RFC 3339, as in its JSON) as `timestamp` shows it to people.
+    static func timestamp(rfc3339 text: String) -> String {
+        VietnamTime.display(rfc3339: text)
+    }
+
+    /// A recording time for JSON and CSV: RFC 3339, `2024-03-01T16:30:00.123456+07:00`.
+    static func jsonTimestamp(_ micros: Int64) -> String {
+        VietnamTime.rfc3339(microsecondsSinceEpoch: micros)
     }
 
     /// Thousands separators for tables: 1234567 → 1,234,567.

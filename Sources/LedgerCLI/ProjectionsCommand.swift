@@ -225,7 +225,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
             }
         }
 
-        /// `pid 812 (an, since 2024-05-01 08:00:00+00)`, or `-` when no runner holds the lease.
+        /// `pid 812 (an, since 2024-05-01 15:00:00.000000+07:00)`, or `-` when no runner holds the lease.
         static func runner(_ status: ProjectionStatus) -> String {
             guard let pid = status.runnerPID else { return "-" }
             let details = [status.runnerRole, status.runnerSinceMicroseconds.map { "since \(Output.timestamp($0))" }].compactMap { $0 }

@@ -16,7 +16,7 @@ struct Status: AsyncParsableCommand {
             case .json:
                 Output.data(try Output.json(StatusDocument(
                     headPosition: status.headPosition, headHash: status.headHash, events: status.events,
-                    streams: status.streams, lastRecordedAt: status.lastRecordedAtMicroseconds.map { Output.timestamp($0) }
+                    streams: status.streams, lastRecordedAt: status.lastRecordedAtMicroseconds.map { Output.jsonTimestamp($0) }
                 )))
             case .table:
                 Output.data(Output.keyValues([

@@ -180,7 +180,7 @@ struct PaymentShow: Encodable, Sendable {
                     paymentID: try row.string(0), applicationID: try row.string(1), beneficiaryID: try row.string(2), program: try row.string(3),
                     unit: try row.string(4), amountVND: try row.int64(5), paidOn: try row.string(6), method: try row.string(7),
                     voucher: try row.string(8), recordedBy: try row.string(9),
-                    recordedAt: PostgresTimestamp.isoString(microsecondsSinceEpoch: try row.timestampMicroseconds(10)),
+                    recordedAt: VietnamTime.rfc3339(microsecondsSinceEpoch: try row.timestampMicroseconds(10)),
                     reversedOn: row.isNull(11) ? nil : try row.string(11), reversalReason: try row.optionalString(12),
                     reversedBy: try row.optionalString(13)
                 )

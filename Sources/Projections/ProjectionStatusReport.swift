@@ -26,8 +26,8 @@ public struct ProjectionStatusReport: Encodable, Sendable {
         generation = status.generation
         runnerPID = status.runnerPID
         runnerRole = status.runnerRole
-        runnerSince = status.runnerSinceMicroseconds.map { PostgresTimestamp.isoString(microsecondsSinceEpoch: $0) }
-        updatedAt = PostgresTimestamp.isoString(microsecondsSinceEpoch: status.updatedAtMicroseconds)
+        runnerSince = status.runnerSinceMicroseconds.map { VietnamTime.rfc3339(microsecondsSinceEpoch: $0) }
+        updatedAt = VietnamTime.rfc3339(microsecondsSinceEpoch: status.updatedAtMicroseconds)
         stalledAt = status.stalledAt
         stalledReason = status.stalledReason
     }

@@ -42,7 +42,7 @@ enum ProjectionStore {
 
         var description: String {
             "server process \(pid)\(role.map { ", role \($0)" } ?? "")"
-                + (sinceMicroseconds.map { ", since \(PostgresTimestamp.isoString(microsecondsSinceEpoch: $0))" } ?? "")
+                + (sinceMicroseconds.map { ", since \(VietnamTime.display(microsecondsSinceEpoch: $0))" } ?? "")
         }
     }
 
@@ -225,7 +225,7 @@ enum ProjectionStore {
             if !row.isNull(1) { who.append("role \(try row.string(1))") }
             if !row.isNull(2) {
                 var state = try row.string(2)
-                if !row.isNull(3) { state += " since \(PostgresTimestamp.isoString(microsecondsSinceEpoch: try row.timestampMicroseconds(3)))" }
+                if !row.isNull(3) { state += " since \(VietnamTime.display(microsecondsSinceEpoch: try row.timestampMicroseconds(3)))" }
                 who.append(state)
             }
             return "server process \(try row.int32(0))\(who.isEmpty ? "" : " (\(who.joined(separator: ", ")))") holds \(try row.string(5)) on \(liveSchema).\(try row.string(4))"

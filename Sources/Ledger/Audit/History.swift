@@ -25,7 +25,7 @@ public struct HistoryEntry: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case position, streamID = "stream_id", streamVersion = "stream_version", type = "event_type"
-        case recordedAtMicroseconds = "recorded_at_micros", actor, commandID = "command_id", command
+        case recordedAtMicroseconds = "recorded_at_micros", recordedAt = "recorded_at", actor, commandID = "command_id", command
         case businessDate = "business_date", businessDateField = "business_date_field", payload
     }
 
@@ -36,6 +36,7 @@ public struct HistoryEntry: Sendable, Equatable, Encodable {
         try container.encode(streamVersion, forKey: .streamVersion)
         try container.encode(type, forKey: .type)
         try container.encode(recordedAtMicroseconds, forKey: .recordedAtMicroseconds)
+        try container.encode(VietnamTime.rfc3339(microsecondsSinceEpoch: recordedAtMicroseconds), forKey: .recordedAt)
         try container.encode(actor, forKey: .actor)
         try container.encode(commandID, forKey: .commandID)
         try container.encode(command, forKey: .command)

@@ -183,11 +183,14 @@ extension PostgresRow {
         isNull(column) ? nil : try string(column)
     }
 
+    /// A recording time as the finders carry it: RFC 3339 in Vietnam's time
+    /// (`2024-03-01T16:30:00.123456+07:00`), what their JSON holds; tables show it with a space
+    /// for the `T` (`VietnamTime.display(rfc3339:)`).
     func optionalTimestamp(_ column: Int) throws -> String? {
-        isNull(column) ? nil : PostgresTimestamp.isoString(microsecondsSinceEpoch: try timestampMicroseconds(column))
+        isNull(column) ? nil : VietnamTime.rfc3339(microsecondsSinceEpoch: try timestampMicroseconds(column))
     }
 
     func timestampText(_ column: Int) throws -> String {
-        PostgresTimestamp.isoString(microsecondsSinceEpoch: try timestampMicroseconds(column))
+        VietnamTime.rfc3339(microsecondsSinceEpoch: try timestampMicroseconds(column))
     }
 }

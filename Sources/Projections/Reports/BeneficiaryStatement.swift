@@ -45,7 +45,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(position, forKey: .position)
-            try container.encode(PostgresTimestamp.isoString(microsecondsSinceEpoch: recordedAtMicroseconds), forKey: .recordedAt)
+            try container.encode(VietnamTime.rfc3339(microsecondsSinceEpoch: recordedAtMicroseconds), forKey: .recordedAt)
             try container.encode(businessDate?.description, forKey: .businessDate)
             try container.encode(event, forKey: .event)
             try container.encode(applicationID, forKey: .applicationID)
@@ -288,7 +288,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         ReportTable(
             header: ["position", "recorded at", "date", "event", "application", "loan", "programme", "amount", "payable", "outstanding", "detail"],
             rows: lines.map { line in
-                [String(line.position), PostgresTimestamp.isoString(microsecondsSinceEpoch: line.recordedAtMicroseconds).prefix(19).description,
+                [String(line.position), VietnamTime.display(microsecondsSinceEpoch: line.recordedAtMicroseconds, fractionalSeconds: false),
                  line.businessDate?.description ?? "-", line.event, line.applicationID ?? "-", line.loanID ?? "-", line.program ?? "-",
                  line.amount.map(Cell.grouped) ?? "-", Cell.grouped(line.payable), Cell.grouped(line.outstanding), line.detail ?? ""]
             }
@@ -322,7 +322,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             header: ["position", "recorded_at", "business_date", "event", "application_id", "loan_id", "program", "amount_vnd",
                      "payable_vnd", "outstanding_vnd", "detail"],
             rows: lines.map { line in
-                [String(line.position), PostgresTimestamp.isoString(microsecondsSinceEpoch: line.recordedAtMicroseconds),
+                [String(line.position), VietnamTime.rfc3339(microsecondsSinceEpoch: line.recordedAtMicroseconds),
                  line.businessDate?.description ?? "", line.event, line.applicationID ?? "", line.loanID ?? "", line.program ?? "",
                  line.amount.map(Cell.exact) ?? "", Cell.exact(line.payable), Cell.exact(line.outstanding), line.detail ?? ""]
             }
