@@ -10,9 +10,10 @@ struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fold the log up to a recording time or a position and print the budget report as it stood then.",
         discussion: """
-            --as-of is recording time (recorded_at, set by the database), not a business date: `2024-03-01` means through \
-            the end of that day UTC; `2024-03-01T09:30:00+07:00` (or Z, or no offset for UTC; fractions of a second allowed) \
-            is inclusive to the microsecond. Same columns and formats as `ledger report budget`; for business-date views use \
+            --as-of is recording time (recorded_at, set by the database), not a business date: `2024-03-01` or `01/03/2024` \
+            means through the end of that day in Vietnam (23:59:59.999999+07:00); `2024-03-01T09:30:00` is Vietnam time, \
+            `2024-03-01T02:30:00Z` or `…+07:00` name the offset (fractions of a second allowed); inclusive to the microsecond. \
+            Recording times are shown in Vietnam time with the offset (`2024-03-01 09:30:00.000000+07:00`). Same columns and formats as `ledger report budget`; for business-date views use \
             `ledger report budget --as-of DATE`. Reads the log a page at a time (memory does not grow with the log).
             """
     )
@@ -20,7 +21,7 @@ struct Replay: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var filters: Report.BudgetFilterOptions
-    @Option(name: .customLong("as-of"), help: "Recording time: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z|±HH:MM].")
+    @Option(name: .customLong("as-of"), help: "Recording time: YYYY-MM-DD or DD/MM/YYYY (end of that day in Vietnam), or with a time: YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM] (Vietnam time without an offset).")
     var asOf: String?
     @Option(name: .customLong("until-position"), help: "Fold positions 1…N.")
     var untilPosition: String?

@@ -125,19 +125,51 @@ struct ReportUnitTests {
     @Test func recordingInstantsParseToTheMicrosecond() throws {
         let noon = try RecordingInstant.parse("2024-03-01T12:00:00Z", field: "--as-of")
         #expect(noon == 1_709_294_400_000_000)
-        #expect(try RecordingInstant.parse("2024-03-01T12:00:00", field: "--as-of") == noon)
+        // Without an offset: Vietnam time (UTC+07:00).
+        #expect(try RecordingInstant.parse("2024-03-01T19:00:00", field: "--as-of") == noon)
+        #expect(try RecordingInstant.parse("2024-03-01 19:00:00", field: "--as-of") == noon)
+        #expect(try RecordingInstant.parse("01/03/2024 19:00:00", field: "--as-of") == noon)
+        #expect(try RecordingInstant.parse("2024-03-01T12:00:00", field: "--as-of") == noon - 7 * 3_600_000_000)
         #expect(try RecordingInstant.parse("2024-03-01 12:00:00+00", field: "--as-of") == noon)
+        #expect(try RecordingInstant.parse("2024-03-01t12:00:00z", field: "--as-of") == noon)
         #expect(try RecordingInstant.parse("2024-03-01T19:00:00+07:00", field: "--as-of") == noon)
         #expect(try RecordingInstant.parse("2024-03-01T07:30:00-04:30", field: "--as-of") == noon)
         #expect(try RecordingInstant.parse("2024-03-01T12:00:00.000250Z", field: "--as-of") == noon + 250)
         #expect(try RecordingInstant.parse("2024-03-01T12:00:00.5Z", field: "--as-of") == noon + 500_000)
-        // A date alone means through the end of that day (UTC).
-        #expect(try RecordingInstant.parse("2024-03-01", field: "--as-of") == 1_709_337_600_000_000 - 1)
+        // A date alone means through the end of that day in Vietnam: 23:59:59.999999+07:00,
+        // 16:59:59.999999 UTC — not the end of the UTC day, seven hours later.
+        let endOfDay = try RecordingInstant.parse("2024-03-01", field: "--as-of")
+        #expect(endOfDay == 1_709_337_600_000_000 - 7 * 3_600_000_000 - 1)
+        #expect(endOfDay == (try RecordingInstant.parse("2024-03-01T23:59:59.999999+07:00", field: "--as-of")))
+        #expect(endOfDay == (try RecordingInstant.parse("2024-03-01T16:59:59.999999Z", field: "--as-of")))
+        #expect(try RecordingInstant.parse("01/03/2024", field: "--as-of") == endOfDay)
+        #expect(try RecordingInstant.parse("1/3/2024", field: "--as-of") == endOfDay)
+    }
+
+    /// 21 May 2024 in Vietnam: an event at 2024-05-21T18:00:00Z (01:00 on the 22nd in Vietnam) is
+    /// after it though still the 21st in UTC; one at 16:59:59Z is inside it.
+    @Test func aDateAloneEndsAtVietnamMidnight() throws {
+        let asOf = try RecordingInstant.parse("21/05/2024", field: "--as-of")
+        #expect(asOf == (try RecordingInstant.parse("2024-05-21T23:59:59.999999+07:00", field: "--as-of")))
+        let eveningUTC: Int64 = 1_716_314_400_000_000  // 2024-05-21T18:00:00Z
+        let afternoonUTC: Int64 = 1_716_310_799_000_000  // 2024-05-21T16:59:59Z
+        #expect(eveningUTC > asOf, "after the end of 21 May in Vietnam")
+        #expect(eveningUTC <= (try RecordingInstant.parse("2024-05-21T23:59:59.999999Z", field: "--as-of")), "though within the UTC day")
+        #expect(afternoonUTC <= asOf)
+        #expect(try RecordingInstant.parse("22/05/2024", field: "--as-of") - asOf == 86_400_000_000)
+    }
+
+    @Test func malformedRecordingInstantsNameTheAcceptedForms() {
+        let error = #expect(throws: DomainError.self) { try RecordingInstant.parse("yesterday", field: "--as-of") }
+        #expect(error?.message.contains("YYYY-MM-DD or DD/MM/YYYY") == true, "\(String(describing: error))")
+        let twoDigits = #expect(throws: DomainError.self) { try RecordingInstant.parse("21/05/24", field: "--as-of") }
+        #expect(twoDigits?.message.contains("two-digit year") == true, "\(String(describing: twoDigits))")
     }
 
     @Test(arguments: ["", "yesterday", "2024-3-1", "2024-13-01", "2024-02-30", "01/03/24", "2024-03-01T25:00:00Z",
                       "2024-03-01T12:00Z", "2024-03-01T12:00:00+7", "2024-03-01T12:00:00 UTC", "2024-03-01T12:00:00.Z",
-                      "2024-03-01T12:00:00.1234567Z", "2024-03-01T12:00:00ZZ"])
+                      "2024-03-01T12:00:00.1234567Z", "2024-03-01T12:00:00ZZ", "21/05/24", "31/02/2024", "21/5/2024T", "21.05.2024",
+                      " 2024-03-01", "2024-03-01 "])
     func malformedRecordingInstantsAreRefusedNamingTheFlag(text: String) {
         let error = #expect(throws: DomainError.self) { try RecordingInstant.parse(text, field: "--as-of") }
         #expect(error?.code == .invalidInput)

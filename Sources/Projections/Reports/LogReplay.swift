@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import Ledger
+import Postgres
 
 /// How far a replay folds the log.
 public enum ReplayLimit: Sendable, Equatable {
@@ -90,27 +91,37 @@ public struct ReportError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// Parses the recording instants `ledger replay --as-of` takes.
 public enum RecordingInstant {
-    /// `YYYY-MM-DD` (through the end of that day, UTC: everything recorded before the next
-    /// midnight UTC), or `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]` (a space may stand for `T`;
-    /// without an offset, UTC — the zone `ledger` prints recording times in). Inclusive, to the
-    /// microsecond. Returns microseconds since 1970; refuses anything else naming `field`.
+    /// The accepted forms, as error messages and help texts name them.
+    public static let forms = "YYYY-MM-DD or DD/MM/YYYY (through the end of that day in Vietnam), optionally followed by "
+        + "a time HH:MM:SS[.ffffff] (Vietnam time) and Z or ±HH:MM"
+
+    /// A date — `YYYY-MM-DD`, or `DD/MM/YYYY` / `D/M/YYYY` as `LocalDate` reads it — means through
+    /// the end of that day in Vietnam (23:59:59.999999+07:00, `VietnamTime`); a date followed by
+    /// `THH:MM:SS[.ffffff]` (a space may stand for `T`) is that time in Vietnam, unless `Z` or
+    /// `±HH:MM` follows (then that offset). Inclusive, to the microsecond. Returns microseconds
+    /// since 1970; refuses anything else naming `field` and the accepted forms.
     public static func parse(_ text: String, field: String) throws -> Int64 {
         func refuse(_ why: String) -> DomainError {
-            DomainError.invalidInput(
-                field: field, problem: "\(text.debugDescription) \(why) (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z|±HH:MM])"
-            )
+            DomainError.invalidInput(field: field, problem: "\(text.debugDescription) \(why) (use \(forms))")
         }
         let bytes = Array(text.utf8)
-        guard bytes.count >= 10 else { throw refuse("is not a date or time") }
+        // The date ends where the time begins (`T` or a space) or with the text.
+        let dateEnd = bytes.firstIndex { $0 == UInt8(ascii: "T") || $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: " ") } ?? bytes.count
+        let datePart = String(decoding: bytes[0..<dateEnd], as: UTF8.self)
+        guard !datePart.isEmpty, datePart.utf8.allSatisfy({ (48...57).contains($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") })
+        else { throw refuse("is not a date or time") }
         let date: LocalDate
         do {
-            date = try LocalDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self), field: field)
+            date = try LocalDate(parsing: datePart, field: field)
+        } catch let error as DomainError where datePart.contains("/") && error.message.contains("two-digit year") {
+            throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription): a two-digit year is ambiguous: write the year in full (use \(forms))")
         } catch {
             throw refuse("is not a date or time")
         }
-        let dayStart = Int64(date.daysSinceEpoch) * 86_400 * 1_000_000
-        if bytes.count == 10 { return dayStart + 86_400 * 1_000_000 - 1 }
-        var index = 10
+        let days = Int64(date.daysSinceEpoch)
+        if dateEnd == bytes.count { return VietnamTime.endOfDay(daysSinceEpoch: days) }
+        let dayStart = VietnamTime.startOfDay(daysSinceEpoch: days)
+        var index = dateEnd
         func number(_ digits: Int) -> Int64? {
             guard index + digits <= bytes.count else { return nil }
             var value: Int64 = 0
@@ -126,7 +137,7 @@ public enum RecordingInstant {
             index += 1
             return true
         }
-        guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")),
+        guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: "t")) || expect(UInt8(ascii: " ")),
               let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), expect(UInt8(ascii: ":")),
               let second = number(2)
         else { throw refuse("is not a date or time") }
@@ -143,9 +154,11 @@ public enum RecordingInstant {
             guard digits > 0 else { throw refuse("is not a time of day") }
             for _ in digits..<6 { fraction *= 10 }
         }
+        // Without an offset: Vietnam time (dayStart already is Vietnam's midnight).
         var offsetSeconds: Int64 = 0
         if index < bytes.count {
             if expect(UInt8(ascii: "Z")) || expect(UInt8(ascii: "z")) {
+                offsetSeconds = -VietnamTime.offsetSeconds
             } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 let sign: Int64 = bytes[index] == UInt8(ascii: "+") ? 1 : -1
                 index += 1
@@ -156,7 +169,7 @@ public enum RecordingInstant {
                     guard let minutes = number(2), minutes < 60 else { throw refuse("has a malformed offset") }
                     offsetMinutes = minutes
                 }
-                offsetSeconds = sign * (offsetHours * 3_600 + offsetMinutes * 60)
+                offsetSeconds = sign * (offsetHours * 3_600 + offsetMinutes * 60) - VietnamTime.offsetSeconds
             } else {
                 throw refuse("is not a date or time")
             }
