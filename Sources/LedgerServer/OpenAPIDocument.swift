@@ -3001,7 +3001,8 @@ enum OpenAPIDocument {
           },
           "submitted_at": {
             "type": "string",
-            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+            "format": "date-time",
+            "description": "Recording time, RFC 3339 in Vietnam's time (Asia/Ho_Chi_Minh, a fixed +07:00): `2024-03-15T16:30:00.123456+07:00` (six decimals)."
           },
           "decided_on": {
             "type": [
@@ -3175,7 +3176,8 @@ enum OpenAPIDocument {
           },
           "registered_at": {
             "type": "string",
-            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+            "format": "date-time",
+            "description": "Recording time, RFC 3339 in Vietnam's time (Asia/Ho_Chi_Minh, a fixed +07:00): `2024-03-15T16:30:00.123456+07:00` (six decimals)."
           },
           "registered_on": {
             "type": [
@@ -3332,7 +3334,8 @@ enum OpenAPIDocument {
           },
           "recorded_at": {
             "type": "string",
-            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+            "format": "date-time",
+            "description": "Recording time, RFC 3339 in Vietnam's time (Asia/Ho_Chi_Minh, a fixed +07:00): `2024-03-15T16:30:00.123456+07:00` (six decimals)."
           },
           "reversed_on": {
             "type": [
@@ -3556,10 +3559,14 @@ enum OpenAPIDocument {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "format": "date-time",
+            "description": "Since when the runner holds the lease: RFC 3339 in Vietnam's time (`2024-03-15T16:30:00.123456+07:00`)."
           },
           "updated_at": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time",
+            "description": "When the checkpoint last moved: RFC 3339 in Vietnam's time (`2024-03-15T16:30:00.123456+07:00`)."
           },
           "stalled_at": {
             "type": [
@@ -3851,7 +3858,9 @@ enum OpenAPIDocument {
             "pattern": "^[0-9a-f]{64}$"
           },
           "taken_at": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time",
+            "description": "When the digest was taken (informational; only position and hash are checked): RFC 3339 in Vietnam's time (`2024-03-15T16:30:00.123456+07:00`)."
           }
         },
         "additionalProperties": false
@@ -4025,7 +4034,8 @@ enum OpenAPIDocument {
           },
           "recorded_at": {
             "type": "string",
-            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+            "format": "date-time",
+            "description": "Recording time, RFC 3339 in Vietnam's time (Asia/Ho_Chi_Minh, a fixed +07:00): `2024-03-15T16:30:00.123456+07:00` (six decimals)."
           }
         },
         "required": [
@@ -4155,7 +4165,8 @@ enum OpenAPIDocument {
           },
           "recorded_at": {
             "type": "string",
-            "description": "A PostgreSQL timestamp with time zone (`2024-03-15 09:30:00.123456+00`)."
+            "format": "date-time",
+            "description": "Recording time, RFC 3339 in Vietnam's time (Asia/Ho_Chi_Minh, a fixed +07:00): `2024-03-15T16:30:00.123456+07:00` (six decimals)."
           },
           "business_date": {
             "type": [
