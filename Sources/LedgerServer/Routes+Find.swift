@@ -233,8 +233,11 @@ enum ReadSnapshot {
                 return (try body(connection), behind)
             }
         } catch let error as PostgresError where error.code == .undefinedTable {
+            let advice = ReadModelAdvice.run(
+                "`ledger migrate`, then `ledger projections run`", readerIsAdmin: await ReadModelAdvice.readerIsAdmin(connection)
+            )
             throw Problem(.serviceUnavailable, code: "read_model_unavailable", title: "The read models are not ready",
-                          detail: "a read model is missing: run `ledger migrate`, then `ledger projections run` as an admin", retryAfter: 60)
+                          detail: "a read model is missing: \(advice)", retryAfter: 60)
         }
     }
 
@@ -242,7 +245,8 @@ enum ReadSnapshot {
     /// projection stalled, if it did.
     static func behind(_ lag: ReadModelLag, _ connection: PostgresConnection) async throws -> ReadModelBehind {
         guard lag.events > 0 else {
-            return ReadModelBehind(projection: lag.projection, position: lag.position, headPosition: lag.headPosition, lagMicroseconds: 0, stalledAt: nil)
+            return ReadModelBehind(projection: lag.projection, position: lag.position, headPosition: lag.headPosition, lagMicroseconds: 0, stalledAt: nil,
+                                   readerIsAdmin: lag.readerIsAdmin)
         }
         let (micros, stalled) = try await connection.queryOne("""
             SELECT coalesce((SELECT (extract(epoch FROM now() - e.recorded_at) * 1000000)::bigint
@@ -250,7 +254,7 @@ enum ReadSnapshot {
                    (SELECT stalled_at FROM ledger_read.checkpoints WHERE projection = $1)
             """, [lag.projection, lag.position]) { row in (try row.int64(0), row.isNull(1) ? nil : try row.int64(1)) }
         return ReadModelBehind(projection: lag.projection, position: lag.position, headPosition: lag.headPosition,
-                               lagMicroseconds: max(0, micros), stalledAt: stalled)
+                               lagMicroseconds: max(0, micros), stalledAt: stalled, readerIsAdmin: lag.readerIsAdmin)
     }
 }
 

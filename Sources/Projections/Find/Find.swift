@@ -14,12 +14,16 @@ public struct ReadModelBehind: Sendable, Equatable, Codable {
     public let lagMicroseconds: Int64
     /// Where it stopped on an event it cannot fold, if it did.
     public let stalledAt: Int64?
+    /// Whether the reader is an admin, who may run the projections (the warning's advice; not encoded).
+    public var readerIsAdmin = true
 
     enum CodingKeys: String, CodingKey {
         case projection, position, headPosition = "head_position", events, lagMicroseconds = "lag_micros", stalledAt = "stalled_at"
     }
 
-    public init(projection: String, position: Int64, headPosition: Int64, lagMicroseconds: Int64, stalledAt: Int64?) {
+    public init(projection: String, position: Int64, headPosition: Int64, lagMicroseconds: Int64, stalledAt: Int64?,
+                readerIsAdmin: Bool = true) {
+        self.readerIsAdmin = readerIsAdmin
         self.projection = projection
         self.position = position
         self.headPosition = headPosition
@@ -54,8 +58,9 @@ public struct ReadModelBehind: Sendable, Equatable, Codable {
             + "(at position \(position) of \(headPosition); the oldest not yet included was recorded \(Self.duration(lagMicroseconds)) ago)"
         if let stalledAt {
             text += "; it stopped at position \(stalledAt), an event it cannot fold (`ledger projections status`)"
+            if !readerIsAdmin { text += "; tell an administrator" }
         } else {
-            text += "; run `ledger projections run` to catch up"
+            text += "; \(ReadModelAdvice.run("`ledger projections run`", readerIsAdmin: readerIsAdmin)) to catch up"
         }
         return text
     }
@@ -126,7 +131,10 @@ public enum Find {
                 return try body(connection)
             }
         } catch let error as PostgresError where error.code == .undefinedTable {
-            throw FindError("a read model is missing (\(error.message)): run `ledger migrate`, then `ledger projections run` as an admin")
+            let advice = ReadModelAdvice.run(
+                "`ledger migrate`, then `ledger projections run`", readerIsAdmin: await ReadModelAdvice.readerIsAdmin(connection)
+            )
+            throw FindError("a read model is missing (\(error.message)): \(advice)")
         } catch let error as PostgresError where error.code == .insufficientPrivilege {
             let who = (try? await connection.queryOne("SELECT session_user::text") { try $0.string(0) }) ?? "this role"
             throw FindError("\(who) may not read the read models (\(error.message)): connect as an officer, approver, auditor or admin")
@@ -139,19 +147,20 @@ public enum Find {
             SELECT c.projection, c.position, h.last_position,
                    coalesce((SELECT (extract(epoch FROM now() - e.recorded_at) * 1000000)::bigint
                              FROM ledger.events e WHERE e.position = c.position + 1), 0),
-                   c.stalled_at
+                   c.stalled_at, \(ReadModelAdvice.readerIsAdminSQL)
             FROM ledger_read.checkpoints c CROSS JOIN ledger.head h
             WHERE c.projection = ANY($1::text[])
             ORDER BY array_position($1::text[], c.projection)
             """, [PostgresValue.textArray(projections)]) { row in
             ReadModelBehind(
                 projection: try row.string(0), position: try row.int64(1), headPosition: try row.int64(2),
-                lagMicroseconds: max(0, try row.int64(3)), stalledAt: try row.optionalInt64(4)
+                lagMicroseconds: max(0, try row.int64(3)), stalledAt: try row.optionalInt64(4), readerIsAdmin: try row.bool(5)
             )
         }
         let missing = Set(projections).subtracting(found.map(\.projection))
         guard missing.isEmpty else {
-            throw FindError("the read models have no checkpoint for \(missing.sorted().joined(separator: ", ")): run `ledger migrate`")
+            let advice = ReadModelAdvice.run("`ledger migrate`", readerIsAdmin: ReadModelAdvice.readerIsAdmin(connection))
+            throw FindError("the read models have no checkpoint for \(missing.sorted().joined(separator: ", ")): \(advice)")
         }
         return found
     }

@@ -10,12 +10,14 @@ public struct ReadModelLag: Sendable, Equatable {
     public let position: Int64
     public let headPosition: Int64
     public var events: Int64 { headPosition - position }
+    /// Whether the reader is an admin, who may run the projections (the warning's advice).
+    public var readerIsAdmin = true
 
     /// A line for stderr when the tables are behind the log; nil when they are not.
     public var warning: String? {
         guard events > 0 else { return nil }
         return "the \(projection) read model is at position \(position), \(VND.grouped(events)) event\(events == 1 ? "" : "s") "
-            + "behind the log (head \(headPosition)); run `ledger projections run` to catch up"
+            + "behind the log (head \(headPosition)); \(ReadModelAdvice.run("`ledger projections run`", readerIsAdmin: readerIsAdmin)) to catch up"
     }
 }
 
@@ -43,9 +45,11 @@ extension BudgetReport {
             return (line, try row.int64(7), try row.int64(8))
         }
         guard let first = rows.first else {
-            throw ReportError("the read models have no checkpoint for \(BudgetUsageProjection.name): run `ledger migrate`")
+            let advice = ReadModelAdvice.run("`ledger migrate`", readerIsAdmin: await ReadModelAdvice.readerIsAdmin(connection))
+            throw ReportError("the read models have no checkpoint for \(BudgetUsageProjection.name): \(advice)")
         }
-        let lag = ReadModelLag(projection: BudgetUsageProjection.name, position: first.position, headPosition: first.head)
+        var lag = ReadModelLag(projection: BudgetUsageProjection.name, position: first.position, headPosition: first.head)
+        if lag.events > 0 { lag.readerIsAdmin = await ReadModelAdvice.readerIsAdmin(connection) }
         return (BudgetReport(lines: rows.compactMap(\.line), filter: filter, position: first.position), lag)
     }
 

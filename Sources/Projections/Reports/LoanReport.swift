@@ -125,9 +125,11 @@ public struct LoanReport: Sendable, Equatable {
              row.isNull(2) ? nil : try row.string(2), try row.int64(3), try row.int64(4), try row.int64(5))
         }
         guard let first = rows.first else {
-            throw ReportError("the read models have no checkpoint for \(LoanBookProjection.name): run `ledger migrate`")
+            let advice = ReadModelAdvice.run("`ledger migrate`", readerIsAdmin: await ReadModelAdvice.readerIsAdmin(connection))
+            throw ReportError("the read models have no checkpoint for \(LoanBookProjection.name): \(advice)")
         }
-        let lag = ReadModelLag(projection: LoanBookProjection.name, position: first.position, headPosition: first.head)
+        var lag = ReadModelLag(projection: LoanBookProjection.name, position: first.position, headPosition: first.head)
+        if lag.events > 0 { lag.readerIsAdmin = await ReadModelAdvice.readerIsAdmin(connection) }
         let store = EventStore(connection: connection)
         var lines: [Line] = []
         var skipped: [String] = []
