@@ -15,13 +15,13 @@ struct Application: AsyncParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option(help: "Application id.") var id: String
         @Option(help: "Beneficiary id.") var beneficiary: String
-        @Option(help: "Programme code.") var program: String
+        @Option(help: "Programme code.", completion: Completions.program) var program: String
         @Option(help: "Amount requested in đồng.") var amount: String
         @Option(help: "Business date (default: today).") var submittedOn: String?
         @Option(help: "Fiscal year whose budget it draws on (default: the year submitted).") var year: Int?
-        @Option(help: "The unit whose budget it draws on, when the beneficiary's unit did not exist in that fiscal year and came from several (default: the beneficiary's unit, or the one it came from).")
+        @Option(help: "The unit whose budget it draws on, when the beneficiary's unit did not exist in that fiscal year and came from several (default: the beneficiary's unit, or the one it came from).", completion: Completions.unit)
         var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
 
         func run() async throws {
             try await reportingErrors {

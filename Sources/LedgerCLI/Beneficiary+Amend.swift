@@ -26,7 +26,7 @@ extension Beneficiary {
         @Option(help: "A category to remove (repeatable).") var removeCategory: [String] = []
         @Option(help: "The new bank account (bank and number).") var bankAccount: String?
         @Flag(help: "Remove the bank account.") var clearBankAccount = false
-        @Option(name: [.customLong("unit"), .customLong("district")], help: "The unit (district) the beneficiary now lives in.")
+        @Option(name: [.customLong("unit"), .customLong("district")], help: "The unit (district) the beneficiary now lives in.", completion: Completions.unit)
         var unit: String?
         @Option(help: "The corrected national id (CMND 9 or CCCD 12 digits).") var nationalId: String?
 

@@ -20,10 +20,10 @@ struct Beneficiary: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var write: WriteOptions
         @Option(help: "Beneficiary id.") var id: String
-        @Option(help: "person or household.") var kind: String
+        @Option(help: "person or household.", completion: Completions.kind) var kind: String
         @Option(help: "Full name (or the household head's).") var name: String
-        @Option(help: "The unit they live in, in force on the registration date: \(UnitOption.help).") var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "The unit they live in, in force on the registration date: \(UnitOption.help).", completion: Completions.unit) var unit: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
         @Option(help: "Business date of the registration (default: today).") var registeredOn: String?
 
         func validate() throws { try UnitOption.validateRequired(unit: unit, district: district) }

@@ -9,10 +9,10 @@ struct Budget: AsyncParsableCommand {
     )
 
     struct Target: ParsableArguments {
-        @Option(help: "Programme code.") var program: String
+        @Option(help: "Programme code.", completion: Completions.program) var program: String
         @Option(help: "Fiscal year.") var year: Int
-        @Option(help: "The unit, in force in that fiscal year: \(UnitOption.help).") var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "The unit, in force in that fiscal year: \(UnitOption.help).", completion: Completions.unit) var unit: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
 
         func validate() throws { try UnitOption.validateRequired(unit: unit, district: district) }
 

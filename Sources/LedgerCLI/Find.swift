@@ -82,10 +82,10 @@ extension Application {
         )
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var find: FindOptions
-        @Option(help: "submitted, approved, rejected, withdrawn or closed.") var status: String?
-        @Option(help: "Programme code.") var program: String?
-        @Option(help: "Unit, with or without diacritics.") var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "submitted, approved, rejected, withdrawn or closed.", completion: Completions.applicationStatus) var status: String?
+        @Option(help: "Programme code.", completion: Completions.program) var program: String?
+        @Option(help: "Unit, with or without diacritics.", completion: Completions.unit) var unit: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
         @Option(help: "Fiscal year.") var year: Int?
         @Option(help: "Beneficiary id.") var beneficiary: String?
         @Option(help: "The login role that submitted.") var submittedBy: String?
@@ -267,8 +267,8 @@ extension Beneficiary {
         @OptionGroup var find: FindOptions
         @Option(help: "Part of the name: whole words, or the start of the last one.") var name: String?
         @Option(help: "National id (CMND 9 or CCCD 12 digits).") var nationalId: String?
-        @Option(help: "Unit, with or without diacritics.") var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "Unit, with or without diacritics.", completion: Completions.unit) var unit: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -315,7 +315,7 @@ extension Payment {
         @Option(help: "Beneficiary id.") var beneficiary: String?
         @Option(help: "Paid on or after this business date (YYYY-MM-DD).") var paidFrom: String?
         @Option(help: "Paid on or before this business date (YYYY-MM-DD).") var paidTo: String?
-        @Option(help: "bank or cash.") var method: String?
+        @Option(help: "bank or cash.", completion: Completions.method) var method: String?
 
         func run() async throws {
             try await reportingErrors {

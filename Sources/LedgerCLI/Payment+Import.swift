@@ -33,7 +33,7 @@ extension Payment {
         var skipInvalid = false
         @Flag(help: "Refuse a file with columns other than the six, instead of ignoring them with a warning.")
         var strictColumns = false
-        @Argument(help: "The CSV file of payments; - reads standard input.", completion: .file())
+        @Argument(help: "The CSV file of payments; - reads standard input.", completion: Completions.paymentFile)
         var file: String
 
         func run() async throws {

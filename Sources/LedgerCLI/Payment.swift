@@ -19,7 +19,7 @@ struct Payment: AsyncParsableCommand {
         @Option(help: "Payment id (unique across the ledger).") var paymentId: String
         @Option(help: "Amount in đồng.") var amount: String
         @Option(help: "Business date paid (default: today).") var paidOn: String?
-        @Option(help: "bank or cash.") var method: String
+        @Option(help: "bank or cash.", completion: Completions.method) var method: String
         @Option(help: "Voucher reference (số chứng từ).") var voucher: String
 
         func run() async throws {

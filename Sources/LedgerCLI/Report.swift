@@ -28,9 +28,9 @@ struct Report: AsyncParsableCommand {
     /// Budget filters shared with `ledger replay`.
     struct BudgetFilterOptions: ParsableArguments {
         @Option(help: "Only this fiscal year.") var year: Int?
-        @Option(help: "Only this programme code.") var program: String?
-        @Option(help: "Only the units of this name or code (in force in --year when given): \(UnitOption.help).") var unit: String?
-        @Option(help: "Alias of --unit.") var district: String?
+        @Option(help: "Only this programme code.", completion: Completions.program) var program: String?
+        @Option(help: "Only the units of this name or code (in force in --year when given): \(UnitOption.help).", completion: Completions.unit) var unit: String?
+        @Option(help: "Alias of --unit.", completion: Completions.unit) var district: String?
 
         /// The filter; an unknown programme or unit is refused (never an empty table).
         func filter(places: PlaceCatalog, service: LedgerService) async throws -> BudgetReportFilter {
