@@ -113,7 +113,7 @@ public enum RecordingInstant {
         let date: LocalDate
         do {
             date = try LocalDate(parsing: datePart, field: field)
-        } catch let error as DomainError where datePart.contains("/") && error.message.contains("two-digit year") {
+        } catch where datePart.contains("/") && datePart.split(separator: "/").last?.count == 2 {
             throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription): a two-digit year is ambiguous: write the year in full (use \(forms))")
         } catch {
             throw refuse("is not a date or time")
