@@ -17,20 +17,25 @@ extension ApplicationDecisions {
         let paymentID = try Identifier.validated(paymentID, field: "payment_id")
         let voucher = try DomainText.validated(voucher, field: "voucher", maximumCharacters: DomainLimits.maximumVoucherCharacters)
         guard amount.isPositive else {
-            throw DomainError.invalidInput(field: "amount_vnd", problem: "a payment must be a positive amount, not \(amount.formatted)")
+            throw DomainError.invalidInput(field: "amount_vnd", problem: Message("a payment must be a positive amount, not {0}", .amount(amount)))
         }
         let submission = try submitted(application)
         if let earlier = application.payments[paymentID] {
             guard earlier.amount == amount, earlier.paidOn == paidOn, earlier.method == method, earlier.voucher == voucher else {
                 throw DomainError(
                     .conflictingDuplicate,
-                    "payment \(paymentID) was already recorded for \(earlier.amount.formatted) on \(earlier.paidOn) "
-                        + "(\(earlier.method.rawValue), voucher \(earlier.voucher)) on application \(application.id); "
-                        + "a different payment needs a different payment id",
+                    Message(
+                        "payment {0} was already recorded for {1} on {2} ({3}, voucher {4}) on application {5}; "
+                            + "a different payment needs a different payment id",
+                        .text(paymentID), .amount(earlier.amount), .date(earlier.paidOn), .term(earlier.method.rawValue),
+                        .text(earlier.voucher), .text(application.id)
+                    ),
                     field: "payment_id"
                 )
             }
-            return .alreadyDone("payment \(paymentID) of \(amount.formatted) was already recorded on application \(application.id)")
+            return .alreadyDone(Message(
+                "payment {0} of {1} was already recorded on application {2}", .text(paymentID), .amount(amount), .text(application.id)
+            ))
         }
         precondition(program.code == submission.program, "the programme given is \(program.code), not \(submission.program)")
         precondition(beneficiary.id == submission.beneficiaryID, "the beneficiary given is \(beneficiary.id)")
@@ -43,13 +48,19 @@ extension ApplicationDecisions {
         guard application.status == .approved, let approval = application.approval else {
             throw DomainError(
                 .wrongStatus,
-                "application \(application.id) is \(statusText(application)); payments are recorded only on approved applications that are not closed"
+                Message(
+                    "application {0} is {1}; payments are recorded only on approved applications that are not closed",
+                    .text(application.id), .message(statusMessage(application))
+                )
             )
         }
         guard paidOn >= approval.decidedOn else {
             throw DomainError(
                 .outsideProgramWindow,
-                "a payment dated \(paidOn) is before the approval of application \(application.id) on \(approval.decidedOn)",
+                Message(
+                    "a payment dated {0} is before the approval of application {1} on {2}",
+                    .date(paidOn), .text(application.id), .date(approval.decidedOn)
+                ),
                 field: "paid_on"
             )
         }
@@ -59,7 +70,10 @@ extension ApplicationDecisions {
         guard definition.isValid(on: paidOn) else {
             throw DomainError(
                 .outsideProgramWindow,
-                "programme \(program.code) is valid from \(definition.validityWindow); a payment dated \(paidOn) is outside that window",
+                Message(
+                    "programme {0} is valid from {1}; a payment dated {2} is outside that window",
+                    .text(program.code), .message(definition.validityWindowMessage), .date(paidOn)
+                ),
                 field: "paid_on"
             )
         }
@@ -67,8 +81,11 @@ extension ApplicationDecisions {
         guard paidAfter <= application.approved else {
             throw DomainError(
                 .overpayment,
-                "paying \(amount.formatted) would exceed the \(application.approved.formatted) approved for application \(application.id): "
-                    + "\(application.paid.formatted) already paid, \(application.remainingPayable.formatted) remaining",
+                Message(
+                    "paying {0} would exceed the {1} approved for application {2}: {3} already paid, {4} remaining",
+                    .amount(amount), .amount(application.approved), .text(application.id), .amount(application.paid),
+                    .amount(application.remainingPayable)
+                ),
                 field: "amount_vnd"
             )
         }
@@ -78,8 +95,11 @@ extension ApplicationDecisions {
             guard let account = beneficiary.bankAccount else {
                 throw DomainError(
                     .noBankAccount,
-                    "beneficiary \(beneficiary.id) has no bank account on record; pay in cash, or record the account with "
-                        + "`ledger beneficiary amend --id \(beneficiary.id) --bank-account TEXT --reason TEXT`",
+                    Message(
+                        "beneficiary {0} has no bank account on record; pay in cash, or record the account with "
+                            + "`ledger beneficiary amend --id {0} --bank-account TEXT --reason TEXT`",
+                        .text(beneficiary.id)
+                    ),
                     field: "method"
                 )
             }
@@ -90,8 +110,11 @@ extension ApplicationDecisions {
         let payment = PaymentRecorded(paymentID: paymentID, amountVND: amount, paidOn: paidOn, method: method, voucher: voucher, bankAccount: bankAccount)
         return Decision(
             streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.paymentRecorded(payment)])],
-            summary: "payment \(paymentID) of \(amount.formatted) recorded on application \(application.id) (\(method.rawValue), voucher \(voucher)); "
-                + "\(try application.approved.subtracting(paidAfter).formatted) of \(application.approved.formatted) remaining"
+            summary: Message(
+                "payment {0} of {1} recorded on application {2} ({3}, voucher {4}); {5} of {6} remaining",
+                .text(paymentID), .amount(amount), .text(application.id), .term(method.rawValue), .text(voucher),
+                .amount(try application.approved.subtracting(paidAfter)), .amount(application.approved)
+            )
         )
     }
 
@@ -106,7 +129,7 @@ extension ApplicationDecisions {
         let reason = try DomainText.validated(reason, field: "reason", maximumCharacters: DomainLimits.maximumReasonCharacters)
         _ = try submitted(application)
         guard let payment = application.payments[paymentID] else {
-            throw DomainError(.unknownPayment, "application \(application.id) has no payment \(paymentID)", field: "payment_id")
+            throw DomainError(.unknownPayment, Message("application {0} has no payment {1}", .text(application.id), .text(paymentID)), field: "payment_id")
         }
         if let reversal = payment.reversal {
             guard reversal.reason == reason else {
@@ -124,13 +147,20 @@ extension ApplicationDecisions {
             )
         }
         guard reversedOn >= payment.paidOn else {
-            throw DomainError(.outOfOrder, "\(reversedOn) is before \(payment.paidOn), when payment \(paymentID) was made", field: "reversed_on")
+            throw DomainError(
+                .outOfOrder,
+                Message("{0} is before {1}, when payment {2} was made", .date(reversedOn), .date(payment.paidOn), .text(paymentID)),
+                field: "reversed_on"
+            )
         }
         let reversal = PaymentReversed(paymentID: paymentID, amountVND: payment.amount, reason: reason, reversedOn: reversedOn)
         return Decision(
             streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.paymentReversed(reversal)])],
-            summary: "payment \(paymentID) of \(payment.amount.formatted) reversed on application \(application.id): \(reason); "
-                + "\((application.remainingPayable + payment.amount).formatted) may be paid again"
+            summary: Message(
+                "payment {0} of {1} reversed on application {2}: {3}; {4} may be paid again",
+                .text(paymentID), .amount(payment.amount), .text(application.id), .text(reason),
+                .amount(application.remainingPayable + payment.amount)
+            )
         )
     }
 }

@@ -46,7 +46,7 @@ public enum ApplicationDecisions {
             return .alreadyDone("application \(id) was already submitted with these details")
         }
         guard let registration = beneficiary.registration, let submitted = candidate else {
-            throw DomainError(.unknownBeneficiary, "no beneficiary \(beneficiary.id) is registered; register them first")
+            throw DomainError(.unknownBeneficiary, Message("no beneficiary {0} is registered; register them first", .text(beneficiary.id)))
         }
         guard let definition = program.definition(on: submittedOn) else {
             throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")
@@ -60,24 +60,31 @@ public enum ApplicationDecisions {
         }
         // The categories as amended since the registration.
         if !definition.eligibleCategories.isEmpty, Set(definition.eligibleCategories).isDisjoint(with: beneficiary.categories) {
-            let held = beneficiary.categories.isEmpty ? "none" : beneficiary.categories.joined(separator: ", ")
+            let held: Message.Argument = beneficiary.categories.isEmpty ? .term("none") : .text(beneficiary.categories.joined(separator: ", "))
             throw DomainError(
                 .notEligible,
-                "programme \(program.code) requires one of the categories \(definition.eligibleCategories.joined(separator: ", ")); "
-                    + "beneficiary \(beneficiary.id) has: \(held)"
+                Message(
+                    "programme {0} requires one of the categories {1}; beneficiary {2} has: {3}",
+                    .text(program.code), .text(definition.eligibleCategories.joined(separator: ", ")), .text(beneficiary.id), held
+                )
             )
         }
         guard requested <= definition.capPerBeneficiaryVND else {
             throw DomainError(
                 .overCap,
-                "the \(requested.formatted) requested is above the cap of \(definition.capPerBeneficiaryVND.formatted) per beneficiary "
-                    + "of programme \(program.code)"
+                Message(
+                    "the {0} requested is above the cap of {1} per beneficiary of programme {2}",
+                    .amount(requested), .amount(definition.capPerBeneficiaryVND), .text(program.code)
+                )
             )
         }
         return Decision(
             streams: [StreamEvents(stream: existing.streamID, expectedVersion: existing.version, events: [.applicationSubmitted(submitted)])],
-            summary: "application \(id) submitted: \(requested.formatted) under \(program.code) for beneficiary \(beneficiary.id) "
-                + "(\(places.isEmpty ? submitted.district.name : places.title(of: submitted.district)), fiscal year \(year))"
+            summary: Message(
+                "application {0} submitted: {1} under {2} for beneficiary {3} ({4}, fiscal year {5})",
+                .text(id), .amount(requested), .text(program.code), .text(beneficiary.id),
+                .text(places.isEmpty ? submitted.district.name : places.title(of: submitted.district)), .text(String(year))
+            )
         )
     }
 
@@ -102,20 +109,24 @@ public enum ApplicationDecisions {
         guard amount.isPositive else {
             throw DomainError.invalidInput(field: "amount", problem: "the amount approved must be positive, not \(amount.formatted)")
         }
-        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: "application \(application.id) was submitted")
+        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: Message("application {0} was submitted", .text(application.id)))
         guard let definition = program.definition(on: decidedOn) else {
             throw DomainError(.unknownProgram, "no programme \(program.code) is defined; load the catalog that defines it first")
         }
         guard definition.isValid(on: decidedOn) else {
             throw DomainError(
                 .outsideProgramWindow,
-                "programme \(program.code) is valid from \(definition.validityWindow); an approval dated \(decidedOn) is outside that window"
+                Message(
+                    "programme {0} is valid from {1}; an approval dated {2} is outside that window",
+                    .text(program.code), .message(definition.validityWindowMessage), .date(decidedOn)
+                )
             )
         }
         let cap = definition.capPerBeneficiaryVND
         guard amount <= cap else {
             throw DomainError(
-                .overCap, "approving \(amount.formatted) is above the cap of \(cap.formatted) per beneficiary of programme \(program.code)"
+                .overCap,
+                Message("approving {0} is above the cap of {1} per beneficiary of programme {2}", .amount(amount), .amount(cap), .text(program.code))
             )
         }
         if definition.onceOnly {
@@ -132,13 +143,15 @@ public enum ApplicationDecisions {
         }
         let label = BudgetState.label(program: submission.program, fiscalYear: submission.fiscalYear, district: submission.district)
         guard budget.isAllocated else {
-            throw DomainError(.overBudget, "no budget allocated for \(label); allocate one before approving")
+            throw DomainError(.overBudget, Message("no budget allocated for {0}; allocate one before approving", .text(label)))
         }
         guard amount <= budget.available else {
             throw DomainError(
                 .overBudget,
-                "approving \(amount.formatted) needs more than the \(budget.available.formatted) still available in budget \(label) "
-                    + "(allocated \(budget.allocated.formatted), reserved \(budget.reserved.formatted))"
+                Message(
+                    "approving {0} needs more than the {1} still available in budget {2} (allocated {3}, reserved {4})",
+                    .amount(amount), .amount(budget.available), .text(label), .amount(budget.allocated), .amount(budget.reserved)
+                )
             )
         }
         let approval = ApplicationApproved(approvedVND: amount, decisionReference: reference, decidedOn: decidedOn)
@@ -152,8 +165,10 @@ public enum ApplicationDecisions {
                     .benefitCommitted(BenefitCommitted(applicationID: application.id, program: submission.program, amountVND: amount)),
                 ]),
             ],
-            summary: "application \(application.id) approved for \(amount.formatted) (\(reference)); budget \(label) has "
-                + "\(try budget.available.subtracting(amount).formatted) left"
+            summary: Message(
+                "application {0} approved for {1} ({2}); budget {3} has {4} left",
+                .text(application.id), .amount(amount), .text(reference), .text(label), .amount(try budget.available.subtracting(amount))
+            )
         )
     }
 
@@ -164,11 +179,11 @@ public enum ApplicationDecisions {
         try requireStatus(application, [.submitted], toBe: "rejected")
         try requireFourEyes(application, decider: approver, action: "reject")
         let reason = try DomainText.validated(reason, field: "reason", maximumCharacters: DomainLimits.maximumReasonCharacters)
-        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: "application \(application.id) was submitted")
+        try requireNotBefore(decidedOn, submission.submittedOn, field: "decided_on", when: Message("application {0} was submitted", .text(application.id)))
         let rejection = ApplicationRejected(reason: reason, decidedOn: decidedOn)
         return Decision(
             streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationRejected(rejection)])],
-            summary: "application \(application.id) rejected: \(reason)"
+            summary: Message("application {0} rejected: {1}", .text(application.id), .text(reason))
         )
     }
 
@@ -183,7 +198,7 @@ public enum ApplicationDecisions {
         let reason = try DomainText.validated(reason, field: "reason", maximumCharacters: DomainLimits.maximumReasonCharacters)
         switch application.status {
         case .submitted:
-            try requireNotBefore(withdrawnOn, submission.submittedOn, field: "withdrawn_on", when: "application \(application.id) was submitted")
+            try requireNotBefore(withdrawnOn, submission.submittedOn, field: "withdrawn_on", when: Message("application {0} was submitted", .text(application.id)))
             let withdrawal = ApplicationWithdrawn(reason: reason, withdrawnOn: withdrawnOn, releasedVND: .zero)
             return Decision(
                 streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationWithdrawn(withdrawal)])],
@@ -193,7 +208,7 @@ public enum ApplicationDecisions {
             guard let budget, let beneficiary else {
                 preconditionFailure("withdrawing an approved application needs its budget and beneficiary")
             }
-            try requireNotBefore(withdrawnOn, application.approval?.decidedOn ?? submission.submittedOn, field: "withdrawn_on", when: "application \(application.id) was approved")
+            try requireNotBefore(withdrawnOn, application.approval?.decidedOn ?? submission.submittedOn, field: "withdrawn_on", when: Message("application {0} was approved", .text(application.id)))
             let released = application.approved
             let withdrawal = ApplicationWithdrawn(reason: reason, withdrawnOn: withdrawnOn, releasedVND: released)
             var streams = [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationWithdrawn(withdrawal)])]
@@ -226,7 +241,7 @@ public enum ApplicationDecisions {
     ) throws -> Decision {
         let submission = try submitted(application)
         try requireStatus(application, [.approved], toBe: "closed")
-        try requireNotBefore(closedOn, application.approval?.decidedOn ?? submission.submittedOn, field: "closed_on", when: "application \(application.id) was approved")
+        try requireNotBefore(closedOn, application.approval?.decidedOn ?? submission.submittedOn, field: "closed_on", when: Message("application {0} was approved", .text(application.id)))
         let paidOut = application.disbursed
         let released = application.remainingPayable
         let closure = ApplicationClosed(closedOn: closedOn, paidVND: paidOut, releasedVND: released)
@@ -263,7 +278,7 @@ public enum ApplicationDecisions {
     /// The submitted facts, or `unknownApplication`.
     static func submitted(_ application: ApplicationState) throws -> ApplicationSubmitted {
         guard let submission = application.submission else {
-            throw DomainError(.unknownApplication, "no application \(application.id) has been submitted")
+            throw DomainError(.unknownApplication, Message("no application {0} has been submitted", .text(application.id)))
         }
         return submission
     }
@@ -273,20 +288,29 @@ public enum ApplicationDecisions {
             let wanted = allowed.map(\.rawValue).joined(separator: " or ")
             let article = wanted.first.map { "aeiou".contains($0) } == true ? "an" : "a"
             throw DomainError(
-                .wrongStatus, "application \(application.id) is \(statusText(application)); only \(article) \(wanted) application can be \(action)"
+                .wrongStatus,
+                Message(
+                    "application {0} is {1}; only \(article) \(wanted) application can be {2}",
+                    .text(application.id), .message(statusMessage(application)), .term(action)
+                )
             )
         }
     }
 
     /// `approved`, `closed on 2024-06-30`, … for messages.
-    static func statusText(_ application: ApplicationState) -> String {
-        switch application.status {
-        case .submitted: "submitted"
-        case .approved: "approved"
-        case .rejected: "rejected" + (application.rejection.map { " on \($0.decidedOn)" } ?? "")
-        case .withdrawn: "withdrawn" + (application.withdrawal.map { " on \($0.withdrawnOn)" } ?? "")
-        case .closed: "closed" + (application.closure.map { " on \($0.closedOn)" } ?? "")
-        case nil: "not submitted"
+    static func statusText(_ application: ApplicationState) -> String { statusMessage(application).description }
+
+    static func statusMessage(_ application: ApplicationState) -> Message {
+        func on(_ status: String, _ date: LocalDate?) -> Message {
+            date.map { Message(status + " on {0}", .date($0)) } ?? Message(status)
+        }
+        return switch application.status {
+        case .submitted: Message("submitted")
+        case .approved: Message("approved")
+        case .rejected: on("rejected", application.rejection?.decidedOn)
+        case .withdrawn: on("withdrawn", application.withdrawal?.withdrawnOn)
+        case .closed: on("closed", application.closure?.closedOn)
+        case nil: Message("not submitted")
         }
     }
 
@@ -295,17 +319,19 @@ public enum ApplicationDecisions {
         guard let submitter = application.submittedBy, submitter != decider else {
             throw DomainError(
                 .fourEyes,
-                "application \(application.id) was submitted by \(application.submittedBy ?? "an unknown role"); \(decider) cannot \(action) "
-                    + "it — another approver must decide (four eyes)"
+                Message(
+                    "application {0} was submitted by {1}; {2} cannot {3} it — another approver must decide (four eyes)",
+                    .text(application.id), .text(application.submittedBy ?? "an unknown role"), .text(decider), .term(action)
+                )
             )
         }
     }
 
     /// Business dates keep their order: a decision, withdrawal or closure is not dated before the
     /// step it follows.
-    static func requireNotBefore(_ date: LocalDate, _ earliest: LocalDate, field: String, when what: String) throws {
+    static func requireNotBefore(_ date: LocalDate, _ earliest: LocalDate, field: String, when what: Message) throws {
         guard date >= earliest else {
-            throw DomainError(.outOfOrder, "\(date) is before \(earliest), when \(what)", field: field)
+            throw DomainError(.outOfOrder, Message("{0} is before {1}, when {2}", .date(date), .date(earliest), .message(what)), field: field)
         }
     }
 }

@@ -52,7 +52,7 @@ public enum DomainText {
     public static func validated(_ text: String, field: String, maximumCharacters: Int) throws -> String {
         let trimmed = text.trimmingSpaces().precomposedStringWithCanonicalMapping
         guard !trimmed.isEmpty else {
-            throw DomainError.invalidInput(field: field, problem: "must not be empty")
+            throw DomainError.invalidInput(field: field, problem: Message("must not be empty"))
         }
         try checkCharacters(trimmed, field: field)
         let bytes = trimmed.utf8.count

@@ -19,15 +19,29 @@ public struct Decision: Sendable, Equatable {
     public var summary: String
     /// True when the command had already been carried out with the same content (nothing to append).
     public var alreadyDone: Bool
+    /// The summary as a template, when it was given as one (written in Vietnamese with `--locale vi`).
+    public var summaryMessage: Message?
 
     public init(streams: [StreamEvents], summary: String, alreadyDone: Bool = false) {
         self.streams = streams
         self.summary = summary
         self.alreadyDone = alreadyDone
+        self.summaryMessage = nil
+    }
+
+    public init(streams: [StreamEvents], summary: Message, alreadyDone: Bool = false) {
+        self.streams = streams
+        self.summary = summary.rendered(.en)
+        self.alreadyDone = alreadyDone
+        self.summaryMessage = summary
     }
 
     /// Nothing to append: the same command was recorded before.
     public static func alreadyDone(_ summary: String) -> Decision {
+        Decision(streams: [], summary: summary, alreadyDone: true)
+    }
+
+    public static func alreadyDone(_ summary: Message) -> Decision {
         Decision(streams: [], summary: summary, alreadyDone: true)
     }
 }

@@ -41,10 +41,38 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The input field at fault (`--amount`, `amount_vnd`, …), when there is one.
     public let field: String?
 
+    /// The message as a template, when it was given as one: written in Vietnamese with
+    /// `--locale vi` (`rendered(_:)`); `message` is its English form.
+    public let template: Message?
+
     public init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
         self.field = field
+        self.template = nil
+    }
+
+    public init(_ code: Code, _ message: Message, field: String? = nil) {
+        self.code = code
+        self.message = message.rendered(.en)
+        self.field = field
+        self.template = message
+    }
+
+    /// The same refusal with another field name (the option the user typed).
+    public func naming(field: String?) -> DomainError {
+        if let template { return DomainError(code, template, field: field) }
+        return DomainError(code, message, field: field)
+    }
+
+    /// The message in `language` (English when it has no template), without the field.
+    public func message(in language: Language) -> String {
+        template?.rendered(language) ?? message
+    }
+
+    /// Equal when code, message and field are: the template is how the message is written.
+    public static func == (lhs: DomainError, rhs: DomainError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.field == rhs.field
     }
 
     public var description: String {
@@ -53,6 +81,10 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func invalidInput(field: String, problem: String) -> DomainError {
+        DomainError(.invalidInput, problem, field: field)
+    }
+
+    public static func invalidInput(field: String, problem: Message) -> DomainError {
         DomainError(.invalidInput, problem, field: field)
     }
 

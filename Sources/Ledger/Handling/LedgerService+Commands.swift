@@ -38,8 +38,10 @@ extension LedgerService {
             let codes = try await connection.query(
                 "SELECT stream_id FROM ledger.streams WHERE stream_id LIKE 'program-%' ORDER BY stream_id"
             ) { String(try $0.string(0).dropFirst(prefix.count)) }
-            let guess = Suggestion.closest(to: code, among: codes).map { "; did you mean \($0)?" } ?? ""
-            throw DomainError(.unknownProgram, "there is no programme \(code)\(guess); `ledger program list` shows them", field: "--program")
+            let message = Suggestion.closest(to: code, among: codes).map {
+                Message("there is no programme {0}; did you mean {1}?; `ledger program list` shows them", .text(code), .text($0))
+            } ?? Message("there is no programme {0}; `ledger program list` shows them", .text(code))
+            throw DomainError(.unknownProgram, message, field: "--program")
         }
         return program
     }
@@ -126,7 +128,7 @@ extension LedgerService {
     func requireBeneficiary(_ id: String, field: String) async throws -> BeneficiaryState {
         let state = try await load(BeneficiaryState.self, stream: Streams.beneficiary(try Identifier.validated(id, field: field)))
         guard state.version > 0 else {
-            throw DomainError(.unknownBeneficiary, "there is no beneficiary \(id)", field: field)
+            throw DomainError(.unknownBeneficiary, Message("there is no beneficiary {0}", .text(id)), field: field)
         }
         return state
     }
@@ -163,7 +165,7 @@ extension LedgerService {
     func requireApplication(_ id: String, field: String = "--id") async throws -> ApplicationState {
         let state = try await load(ApplicationState.self, stream: Streams.application(try Identifier.validated(id, field: field)))
         guard state.exists else {
-            throw DomainError(.unknownApplication, "there is no application \(id)", field: field)
+            throw DomainError(.unknownApplication, Message("there is no application {0}", .text(id)), field: field)
         }
         return state
     }
@@ -248,7 +250,7 @@ extension LedgerService {
         try await run("payment", order, commandID: commandID) {
             let application = try await requireApplication(order.applicationID, field: "--application")
             guard let submission = application.submission else {
-                throw DomainError(.unknownApplication, "there is no application \(order.applicationID)", field: "--application")
+                throw DomainError(.unknownApplication, Message("there is no application {0}", .text(order.applicationID)), field: "--application")
             }
             let (program, beneficiary) = try await load(
                 ProgramState.self, stream: Streams.program(submission.program),
@@ -270,7 +272,7 @@ extension LedgerService {
                 "SELECT application_stream FROM ledger.payment_ids WHERE payment_id = $1", [paymentID]
             ) { try $0.string(0) }
             guard let stream = streams.first else {
-                throw DomainError(.unknownPayment, "there is no payment \(paymentID)", field: "--payment-id")
+                throw DomainError(.unknownPayment, Message("there is no payment {0}", .text(paymentID)), field: "--payment-id")
             }
             let application = try await load(ApplicationState.self, stream: stream)
             return try ApplicationDecisions.reversePayment(application: application, paymentID: paymentID, reason: reason, reversedOn: reversedOn)
@@ -290,7 +292,7 @@ extension LedgerService {
         return try await run("disburse", command, commandID: commandID) {
             let application = try await requireApplication(applicationID, field: "--application")
             guard let submission = application.submission else {
-                throw DomainError(.unknownApplication, "there is no application \(applicationID)", field: "--application")
+                throw DomainError(.unknownApplication, Message("there is no application {0}", .text(applicationID)), field: "--application")
             }
             let program = try await load(ProgramState.self, stream: Streams.program(submission.program))
             guard let definition = program.definition(on: disbursedOn) ?? program.current else {
@@ -319,7 +321,7 @@ extension LedgerService {
         let loanID = try Identifier.validated(loanID, field: "--loan-id")
         let loan = try await load(LoanState.self, stream: Streams.loan(loanID))
         guard let disbursement = loan.disbursement else {
-            throw DomainError(.unknownLoan, "there is no loan \(loanID)", field: "--loan-id")
+            throw DomainError(.unknownLoan, Message("there is no loan {0}", .text(loanID)), field: "--loan-id")
         }
         let program = try await load(ProgramState.self, stream: Streams.program(disbursement.program))
         guard let terms = Self.loanTermsAcrossAmendments(program) else {

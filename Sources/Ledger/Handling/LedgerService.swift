@@ -140,7 +140,8 @@ public struct LedgerService: Sendable {
             }
             if decision.alreadyDone || decision.streams.isEmpty {
                 return CommandOutcome(commandID: id, summary: decision.summary, firstPosition: nil, lastPosition: nil,
-                                      eventsAppended: 0, alreadyRecorded: decision.alreadyDone, attempts: attempt)
+                                      eventsAppended: 0, alreadyRecorded: decision.alreadyDone, attempts: attempt,
+                                      summaryMessage: decision.summaryMessage)
             }
             var firstMetadata = metadata
             firstMetadata[Self.summaryKey] = Self.recordedSummary(decision.summary)
@@ -170,7 +171,7 @@ public struct LedgerService: Sendable {
                     commandID: id, summary: decision.summary, firstPosition: result.firstPosition,
                     lastPosition: result.lastPosition,
                     eventsAppended: result.replayed ? 0 : Int(result.lastPosition - result.firstPosition + 1),
-                    alreadyRecorded: result.replayed, attempts: attempt
+                    alreadyRecorded: result.replayed, attempts: attempt, summaryMessage: result.replayed ? nil : decision.summaryMessage
                 )
             } catch let error as EventStoreError where error.code == .versionConflict {
                 guard attempt < Self.maximumAttempts else {
@@ -274,8 +275,10 @@ public struct LedgerService: Sendable {
         guard !row.1 else { return }
         throw DomainError(
             .permissionDenied,
-            "permission refused: role \(row.0.debugDescription) may not append \(eventType) "
-                + "(officers record; approvers decide; admins load programmes and budgets)"
+            Message(
+                "permission refused: role {0} may not append {1} (officers record; approvers decide; admins load programmes and budgets)",
+                .text(row.0.debugDescription), .text(eventType)
+            )
         )
     }
 
@@ -283,7 +286,7 @@ public struct LedgerService: Sendable {
     static func domainError(from error: EventStoreError, commandID: String) -> any Error {
         switch (error.code, error.underlying?.code.rawValue) {
         case (.permissionDenied, _):
-            return DomainError(.permissionDenied, "\(error.message) (officers record; approvers decide; admins load programmes and budgets)")
+            return DomainError(.permissionDenied, Message("{0} (officers record; approvers decide; admins load programmes and budgets)", .text(error.message)))
         case (.idempotencyMismatch, _):
             return DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
         case (_, "LD001"):
@@ -315,6 +318,13 @@ public struct CommandOutcome: Sendable, Equatable, Codable {
     /// The same command had been recorded before; nothing was appended this time.
     public let alreadyRecorded: Bool
     public let attempts: Int
+    /// The summary as a template, when the decision gave one (`--locale vi`); not in the JSON.
+    public var summaryMessage: Message? = nil
+
+    /// The summary in `language` (English when there is no template).
+    public func summary(in language: Language) -> String {
+        summaryMessage?.rendered(language) ?? summary
+    }
 
     enum CodingKeys: String, CodingKey {
         case commandID = "command_id", summary, firstPosition = "first_position", lastPosition = "last_position"

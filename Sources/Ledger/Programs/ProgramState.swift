@@ -45,6 +45,8 @@ extension ProgramDefinition {
 
     /// `2024-01-01 to 2025-12-31`, for messages.
     public var validityWindow: String { "\(validFrom) to \(validUntil)" }
+    /// The window as a sentence part, dates written for the language.
+    public var validityWindowMessage: Message { Message("{0} to {1}", .date(validFrom), .date(validUntil)) }
 }
 
 extension String {

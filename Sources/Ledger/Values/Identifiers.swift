@@ -11,7 +11,7 @@ public enum Identifier {
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 46 || byte == 95 || byte == 45
         }
         guard !bytes.isEmpty else {
-            throw DomainError.invalidInput(field: field, problem: "must not be empty")
+            throw DomainError.invalidInput(field: field, problem: Message("must not be empty"))
         }
         // Name an invisible or direction-changing character (e.g. a right-to-left override) by its code point.
         try DomainText.checkCharacters(text, field: field)

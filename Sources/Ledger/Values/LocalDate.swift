@@ -32,15 +32,15 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
                   parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
                   let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2])
             else {
-                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) \(Self.expectedForms)")
+                throw DomainError.invalidInput(field: field, problem: Message(Self.expectedForms, .text(text.debugDescription)))
             }
             if parts[2].count == 2 {
                 throw DomainError.invalidInput(
-                    field: field, problem: "\(text.debugDescription): a two-digit year is ambiguous: write \(2000 + y)"
+                    field: field, problem: Message("{0}: a two-digit year is ambiguous: write {1}", .text(text.debugDescription), .text(String(2000 + y)))
                 )
             }
             guard parts[2].count == 4 else {
-                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) \(Self.expectedForms)")
+                throw DomainError.invalidInput(field: field, problem: Message(Self.expectedForms, .text(text.debugDescription)))
             }
             (year, month, day) = (y, m, d)
         } else {
@@ -50,18 +50,18 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
                   let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
             else {
                 throw DomainError.invalidInput(
-                    field: field, problem: "\(text.debugDescription) \(isoOnly ? "is not a date in the form YYYY-MM-DD" : Self.expectedForms)"
+                    field: field, problem: Message(isoOnly ? "{0} is not a date in the form YYYY-MM-DD" : Self.expectedForms, .text(text.debugDescription))
                 )
             }
             (year, month, day) = (y, m, d)
         }
         guard let date = LocalDate(year: year, month: month, day: day) else {
-            throw DomainError.invalidInput(field: field, problem: "\(trimmed) is not a day of the calendar")
+            throw DomainError.invalidInput(field: field, problem: Message("{0} is not a day of the calendar", .text(trimmed)))
         }
         self = date
     }
 
-    static let expectedForms = "is not a date in the form YYYY-MM-DD or DD/MM/YYYY"
+    static let expectedForms = "{0} is not a date in the form YYYY-MM-DD or DD/MM/YYYY"
 
     /// Today in Vietnam (UTC+7), for business dates left to default.
     public static func today(now: Date = Date()) -> LocalDate {

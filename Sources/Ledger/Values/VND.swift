@@ -70,22 +70,22 @@ public struct VND: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         var negative = false
         if let first = body.first, first == "+" || first == "-" {
             guard signed else {
-                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) must be a whole number of đồng without a sign")
+                throw DomainError.invalidInput(field: field, problem: Message("{0} must be a whole number of đồng without a sign", .text(text.debugDescription)))
             }
             negative = first == "-"
             body = body.dropFirst()
         }
         guard !body.isEmpty else {
-            throw DomainError.invalidInput(field: field, problem: "an amount in đồng is required")
+            throw DomainError.invalidInput(field: field, problem: Message("an amount in đồng is required"))
         }
         guard let magnitudeText = Self.wholeDigits(body) else {
             if Self.hasDecimalPart(body) {
-                throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription): đồng are whole: no decimal part")
+                throw DomainError.invalidInput(field: field, problem: Message("{0}: đồng are whole: no decimal part", .text(text.debugDescription)))
             }
-            throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) is not a whole number of đồng (e.g. 5000000 or 5.000.000)")
+            throw DomainError.invalidInput(field: field, problem: Message("{0} is not a whole number of đồng (e.g. 5000000 or 5.000.000)", .text(text.debugDescription)))
         }
         guard let magnitude = Int64(magnitudeText), magnitude <= Self.maximumMagnitude else {
-            throw DomainError.invalidInput(field: field, problem: "\(text.debugDescription) is larger than the ledger accepts (\(Self.grouped(Self.maximumMagnitude)) đồng)")
+            throw DomainError.invalidInput(field: field, problem: Message("{0} is larger than the ledger accepts ({1} đồng)", .text(text.debugDescription), .number(Self.maximumMagnitude)))
         }
         amount = negative ? -magnitude : magnitude
     }

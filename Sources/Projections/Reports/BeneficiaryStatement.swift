@@ -108,7 +108,7 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             ofStreams: ([Streams.beneficiary(id)] + streams).map { StreamID($0) }
         )
         guard !events.isEmpty else {
-            throw DomainError(.unknownBeneficiary, "there is no beneficiary \(id)", field: "ID")
+            throw DomainError(.unknownBeneficiary, Message("there is no beneficiary {0}", .text(id)), field: "ID")
         }
         return try BeneficiaryStatement(beneficiaryID: id, events: events, places: places)
     }
@@ -284,13 +284,17 @@ public struct BeneficiaryStatement: Sendable, Equatable {
 
     // MARK: Forms
 
-    public var table: ReportTable {
-        ReportTable(
+    public var table: ReportTable { table(in: .english) }
+
+    /// The table for people reading `format`'s language (headers are the renderer's to write).
+    public func table(in format: LocaleFormatter) -> ReportTable {
+        let grouped: (VND) -> String = format.amountCell
+        return ReportTable(
             header: ["position", "recorded at", "date", "event", "application", "loan", "programme", "amount", "payable", "outstanding", "detail"],
             rows: lines.map { line in
-                [String(line.position), VietnamTime.display(microsecondsSinceEpoch: line.recordedAtMicroseconds, fractionalSeconds: false),
-                 line.businessDate?.description ?? "-", line.event, line.applicationID ?? "-", line.loanID ?? "-", line.program ?? "-",
-                 line.amount.map(Cell.grouped) ?? "-", Cell.grouped(line.payable), Cell.grouped(line.outstanding), line.detail ?? ""]
+                [String(line.position), format.time(VietnamTime.display(microsecondsSinceEpoch: line.recordedAtMicroseconds, fractionalSeconds: false)),
+                 line.businessDate.map(format.date) ?? "-", format.label(line.event), line.applicationID ?? "-", line.loanID ?? "-", line.program ?? "-",
+                 line.amount.map(grouped) ?? "-", grouped(line.payable), grouped(line.outstanding), line.detail ?? ""]
             }
         )
     }
@@ -305,15 +309,19 @@ public struct BeneficiaryStatement: Sendable, Equatable {
     }
 
     /// The heading and totals, as key/value pairs (amounts grouped).
-    public var summary: [(String, String)] {
-        [
+    public var summary: [(String, String)] { summary(in: .english) }
+
+    /// The heading and totals for people reading `format`'s language (keys are the renderer's to write).
+    public func summary(in format: LocaleFormatter) -> [(String, String)] {
+        let grouped: (VND) -> String = format.amountCell
+        return [
             ("beneficiary", beneficiaryID + (name.map { " — \($0)" } ?? "")),
             ("district", district.map(unitName) ?? "-"),
-            ("approved", Cell.grouped(totals.approved)), ("paid (net of reversals)", Cell.grouped(totals.paid)),
-            ("reversed", Cell.grouped(totals.reversed)), ("released", Cell.grouped(totals.released)),
-            ("still payable", Cell.grouped(totals.payable)), ("loan principal", Cell.grouped(totals.loanPrincipal)),
-            ("principal repaid", Cell.grouped(totals.principalRepaid)), ("interest repaid", Cell.grouped(totals.interestRepaid)),
-            ("outstanding principal", Cell.grouped(totals.outstanding)),
+            ("approved", grouped(totals.approved)), ("paid (net of reversals)", grouped(totals.paid)),
+            ("reversed", grouped(totals.reversed)), ("released", grouped(totals.released)),
+            ("still payable", grouped(totals.payable)), ("loan principal", grouped(totals.loanPrincipal)),
+            ("principal repaid", grouped(totals.principalRepaid)), ("interest repaid", grouped(totals.interestRepaid)),
+            ("outstanding principal", grouped(totals.outstanding)),
         ]
     }
 

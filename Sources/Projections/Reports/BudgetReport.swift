@@ -174,18 +174,23 @@ public struct BudgetReport: Sendable, Equatable {
 
     /// Two tables: the budgets with a total after each programme and a grand total; then the
     /// totals per district.
-    public var tables: [ReportTable] {
+    public var tables: [ReportTable] { tables(in: .english) }
+
+    /// The tables for people reading `format`'s language: amounts `1,234,567` or `1.234.567 ₫`,
+    /// the totals' words in that language (headers are the renderer's to write).
+    public func tables(in format: LocaleFormatter) -> [ReportTable] {
+        let grouped: (VND) -> String = format.amountCell
         var rows: [[String]] = []
         let byProgram = Dictionary(grouping: lines, by: \.program)
         for (program, total) in programTotals {
             for line in byProgram[program] ?? [] {
-                rows.append([line.program, String(line.fiscalYear), unitName(line.district)] + line.figures.amounts.map(Cell.grouped))
+                rows.append([line.program, String(line.fiscalYear), unitName(line.district)] + line.figures.amounts.map(grouped))
             }
-            rows.append([program, "", "total"] + total.amounts.map(Cell.grouped))
+            rows.append([program, "", format.label("total")] + total.amounts.map(grouped))
         }
-        rows.append(["all programmes", "", "total"] + total.amounts.map(Cell.grouped))
-        var districtRows = districtTotals.map { [unitName($0.district)] + $0.figures.amounts.map(Cell.grouped) }
-        districtRows.append([places.isEmpty ? "all districts" : "all units"] + total.amounts.map(Cell.grouped))
+        rows.append([format.label("all programmes"), "", format.label("total")] + total.amounts.map(grouped))
+        var districtRows = districtTotals.map { [unitName($0.district)] + $0.figures.amounts.map(grouped) }
+        districtRows.append([format.label(places.isEmpty ? "all districts" : "all units")] + total.amounts.map(grouped))
         var tables = [
             ReportTable(header: ["programme", "year", "district"] + BudgetFigures.columnNames, rows: rows),
             ReportTable(header: ["district"] + BudgetFigures.columnNames, rows: districtRows),
@@ -193,13 +198,13 @@ public struct BudgetReport: Sendable, Equatable {
         if withSuccessors {
             var successionRows: [[String]] = []
             for succession in successions {
-                successionRows.append([unitName(succession.unit), ""] + succession.figures.amounts.map(Cell.grouped))
+                successionRows.append([unitName(succession.unit), ""] + succession.figures.amounts.map(grouped))
                 for successor in succession.successors {
                     let others = (places.unit(successor.unit)?.predecessors ?? []).filter { $0 != succession.unit }
-                    let note = others.isEmpty ? "" : " (also from \(others.map(unitName).joined(separator: ", ")))"
-                    successionRows.append(["", "→ " + unitName(successor.unit) + note] + successor.figures.amounts.map(Cell.grouped))
+                    let note = others.isEmpty ? "" : " (" + format.label("also from") + " \(others.map(unitName).joined(separator: ", ")))"
+                    successionRows.append(["", "→ " + unitName(successor.unit) + note] + successor.figures.amounts.map(grouped))
                 }
-                successionRows.append(["", "successors total"] + succession.successorsTotal.amounts.map(Cell.grouped))
+                successionRows.append(["", format.label("successors total")] + succession.successorsTotal.amounts.map(grouped))
             }
             tables.append(ReportTable(header: ["old unit", "successor"] + BudgetFigures.columnNames, rows: successionRows))
         }

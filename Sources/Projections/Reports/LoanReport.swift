@@ -226,15 +226,21 @@ public struct LoanReport: Sendable, Equatable {
         return totals
     }
 
-    public var table: ReportTable {
+    public var table: ReportTable { table(in: .english) }
+
+    /// The table for people reading `format`'s language (headers are the renderer's to write).
+    public func table(in format: LocaleFormatter) -> ReportTable {
+        let grouped: (VND) -> String = format.amountCell
         var rows = lines.map { line in
-            [line.loanID, line.beneficiaryID, line.program, line.status.rawValue, Cell.grouped(line.principal),
-             Cell.grouped(line.outstandingPrincipal), Cell.grouped(line.accruedInterest), Cell.grouped(line.overduePrincipal),
-             line.daysPastDue.map(String.init) ?? "-", line.arrears]
+            [line.loanID, line.beneficiaryID, line.program, format.label(line.status.rawValue), grouped(line.principal),
+             grouped(line.outstandingPrincipal), grouped(line.accruedInterest), grouped(line.overduePrincipal),
+             line.daysPastDue.map { format.number(Int64($0)) } ?? "-", format.label(line.arrears)]
         }
         let totals = totals
-        rows.append(["total (\(totals.loans) loans)", "", "", "", Cell.grouped(totals.principal), Cell.grouped(totals.outstandingPrincipal),
-                     Cell.grouped(totals.accruedInterest), Cell.grouped(totals.overduePrincipal), "", "\(totals.pastDue) past due"])
+        rows.append([Message("total ({0} loans)", .number(Int64(totals.loans))).rendered(format.language), "", "", "",
+                     grouped(totals.principal), grouped(totals.outstandingPrincipal),
+                     grouped(totals.accruedInterest), grouped(totals.overduePrincipal), "",
+                     Message("{0} past due", .number(Int64(totals.pastDue))).rendered(format.language)])
         return ReportTable(
             header: ["loan", "beneficiary", "programme", "status", "principal", "outstanding", "interest", "overdue principal",
                      "days past due", "arrears"],
