@@ -66,7 +66,7 @@ struct Audit: AsyncParsableCommand {
             var pairs: [(String, String)]
             if let problem = verification.problem {
                 pairs = [
-                    ("result", "NOT INTACT"),
+                    ("result", Output.label("NOT INTACT")),
                     ("first bad position", String(problem.position)),
                     ("problem", problem.kind.rawValue),
                     ("detail", problem.message),
@@ -74,22 +74,24 @@ struct Audit: AsyncParsableCommand {
                 ]
             } else {
                 pairs = [
-                    ("result", (invariants?.violationCount ?? 0) > 0 ? "RULES BROKEN" : "intact"),
+                    ("result", Output.label((invariants?.violationCount ?? 0) > 0 ? "RULES BROKEN" : "intact")),
                     ("events checked", Output.grouped(verification.eventsChecked)),
                     ("head position", String(verification.head.position)),
                     ("head hash", verification.head.hash),
                 ]
-                if let expected { pairs.append(("digest", "position \(expected.position) matches")) }
+                if let expected { pairs.append(("digest", Output.text(Message("position {0} matches", .text(String(expected.position)))))) }
             }
             guard let invariants else {
-                pairs.append(("domain rules", "not replayed (--chain-only)"))
+                pairs.append(("domain rules", Output.label("not replayed (--chain-only)")))
                 return Output.keyValues(pairs)
             }
             if invariants.violationCount == 0 {
-                pairs.append(("domain rules", "all hold (\(Output.grouped(invariants.eventsChecked)) events replayed)"))
+                pairs.append(("domain rules", Output.text(Message("all hold ({0} events replayed)", .number(invariants.eventsChecked)))))
                 return Output.keyValues(pairs)
             }
-            pairs.append(("domain rules", "\(invariants.violationCount) broken (\(Output.grouped(invariants.eventsChecked)) events replayed)"))
+            pairs.append(("domain rules", Output.text(Message(
+                "{0} broken ({1} events replayed)", .number(Int64(invariants.violationCount)), .number(invariants.eventsChecked)
+            ))))
             var text = Output.keyValues(pairs) + "\n\n"
             text += Output.table(["position", "rule", "stream", "what"], invariants.violations.map {
                 [String($0.position), $0.rule.rawValue, $0.streamID, $0.message]

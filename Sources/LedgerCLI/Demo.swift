@@ -70,7 +70,7 @@ struct Demo: AsyncParsableCommand {
             Output.table(
                 amounts.map { [title, "count", $0] } ?? [title, "count"],
                 lines.map { line in
-                    [line.name, count(line.count)] + (amounts == nil ? [] : [line.amountVND.map { Output.grouped($0.amount) } ?? ""])
+                    [line.name, count(line.count)] + (amounts == nil ? [] : [line.amountVND.map { Output.amount($0.amount) } ?? ""])
                 }
             )
         }

@@ -34,14 +34,14 @@ enum FindOutput {
         switch format {
         case .table:
             Output.data(Output.table(header, found.rows.map(table)))
-            if found.rows.isEmpty { Output.message("\(command): no \(noun) match") }
+            if found.rows.isEmpty { Output.message("\(command): " + Output.text(Message("no \(noun) match"))) }
         case .json: Output.data(try Output.json(found))
         case .csv: Output.csv(ReportCSV.text(header: header, rows: found.rows.map(csv)), bom: bom)
         }
         if let note = found.moreRowsNote(noun) { Output.message("\(command): \(note)") }
     }
 
-    static func amount(_ value: Int64?) -> String { value.map(Output.grouped) ?? "-" }
+    static func amount(_ value: Int64?) -> String { value.map(Output.amount) ?? "-" }
     static func exact(_ value: Int64?) -> String { value.map(String.init) ?? "" }
     static func text(_ value: String?) -> String { value ?? "-" }
 
@@ -97,7 +97,10 @@ extension Application {
                     guard let parsed = ApplicationStatus(rawValue: status) else {
                         throw DomainError.invalidInput(
                             field: "--status",
-                            problem: "\(status.debugDescription) is not one of \(ApplicationStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                            problem: Message(
+                                "{0} is not one of {1}", .text(status.debugDescription),
+                                .text(ApplicationStatus.allCases.map(\.rawValue).joined(separator: ", "))
+                            )
                         )
                     }
                     filter.status = parsed
@@ -115,9 +118,10 @@ extension Application {
                     header: ["application", "beneficiary", "program", "unit", "year", "status", "requested", "approved", "paid",
                              "submitted by", "submitted on", "budget available", "you may decide"],
                     table: { row in
-                        [row.applicationID, row.beneficiaryID, row.program, FindOutput.unitTitle(row.unit, places), String(row.fiscalYear), row.status,
-                         FindOutput.amount(row.requestedVND), FindOutput.amount(row.approvedVND), FindOutput.amount(row.paidVND),
-                         row.submittedBy, row.submittedOn, FindOutput.amount(row.budgetAvailableVND), Self.decide(row)]
+                        [row.applicationID, row.beneficiaryID, row.program, FindOutput.unitTitle(row.unit, places), String(row.fiscalYear),
+                         Output.label(row.status), FindOutput.amount(row.requestedVND), FindOutput.amount(row.approvedVND),
+                         FindOutput.amount(row.paidVND), row.submittedBy, Output.date(row.submittedOn), FindOutput.amount(row.budgetAvailableVND),
+                         Self.decide(row, for: .people)]
                     },
                     csv: { row in
                         [row.applicationID, row.beneficiaryID, row.program, row.unit, String(row.fiscalYear), row.status,
@@ -129,13 +133,17 @@ extension Application {
         }
 
         /// "yes", "no: you submitted it (four eyes: …)", or "-" when not submitted.
-        static func decide(_ row: ApplicationListRow) -> String {
+        static func decide(_ row: ApplicationListRow, for reader: Reader = .machines) -> String {
+            func label(_ key: String) -> String { reader == .people ? Output.label(key) : key }
             switch row.youMayDecide {
-            case true?: "yes"
-            case false?: "no: \(row.whyNot ?? "")"
-            case nil: "-"
+            case true?: return label("yes")
+            case false?: return label("no") + ": " + (row.whyNot ?? "")
+            case nil: return "-"
             }
         }
+
+        /// A cell for a table (the language chosen) or for CSV (always English).
+        enum Reader { case people, machines }
     }
 
     struct Show: AsyncParsableCommand {
@@ -157,7 +165,7 @@ extension Application {
             try await reportingErrors {
                 _ = try Identifier.validated(id, field: "ID")
                 guard let detail = try await Report.withDatabase(connection, { try await ApplicationDetail.load(id, $0) }) else {
-                    throw CommandError("no application \(id)")
+                    throw CommandError(Message("no application {0}", .text(id)))
                 }
                 FindOutput.notes(detail.behind, command: "application show")
                 let header = ["position", "step", "business date", "amount", "released", "reference", "detail", "recorded by", "recorded at"]
@@ -173,27 +181,30 @@ extension Application {
                     let places = try await FindOutput.places(connection)
                     var pairs: [(String, String)] = [
                         ("application", a.applicationID), ("beneficiary", a.beneficiaryID), ("program", a.program), ("unit", FindOutput.unitTitle(a.unit, places)),
-                        ("fiscal year", String(a.fiscalYear)), ("status", a.status), ("requested", FindOutput.amount(a.requestedVND)),
+                        ("fiscal year", String(a.fiscalYear)), ("status", Output.label(a.status)), ("requested", FindOutput.amount(a.requestedVND)),
                         ("approved", FindOutput.amount(a.approvedVND)), ("paid (net)", FindOutput.amount(a.paidVND)),
                         ("reversed", FindOutput.amount(detail.reversedVND)), ("loan principal", FindOutput.amount(detail.loanPrincipalVND)),
                         ("released", FindOutput.amount(detail.releasedVND)), ("still payable", FindOutput.amount(a.remainingPayableVND)),
-                        ("submitted", "\(a.submittedOn) by \(a.submittedBy) (recorded \(Output.timestamp(rfc3339: a.submittedAt)))"),
+                        ("submitted", Output.text(Message(
+                            "{0} by {1} (recorded {2})", .text(Output.date(a.submittedOn)), .text(a.submittedBy), .text(Output.timestamp(rfc3339: a.submittedAt))
+                        ))),
                     ]
-                    if let by = a.decidedBy { pairs.append(("decided", "\(a.decidedOn ?? "-") by \(by)")) }
+                    if let by = a.decidedBy { pairs.append(("decided", Output.text(Message("{0} by {1}", .text(Output.date(a.decidedOn ?? "-")), .text(by))))) }
                     if let reference = detail.decisionReference { pairs.append(("decision", reference)) }
                     if let reason = detail.rejectionReason { pairs.append(("rejected because", reason)) }
                     pairs.append(("budget available", FindOutput.amount(a.budgetAvailableVND)))
-                    if a.status == ApplicationStatus.submitted.rawValue { pairs.append(("you may decide", List.decide(a))) }
+                    if a.status == ApplicationStatus.submitted.rawValue { pairs.append(("you may decide", List.decide(a, for: .people))) }
                     var text = Output.keyValues(pairs) + "\n\n" + Output.table(header, detail.steps.map { step in
-                        [String(step.position), step.step, step.businessDate, FindOutput.amount(step.amountVND), FindOutput.amount(step.releasedVND),
-                         FindOutput.text(step.reference), FindOutput.text(step.detail), step.recordedBy, Output.timestamp(rfc3339: step.recordedAt)]
+                        [String(step.position), Output.label(step.step), Output.date(step.businessDate), FindOutput.amount(step.amountVND),
+                         FindOutput.amount(step.releasedVND), FindOutput.text(step.reference), FindOutput.text(step.detail), step.recordedBy, Output.timestamp(rfc3339: step.recordedAt)]
                     })
                     if !detail.loans.isEmpty {
                         text += "\n\n" + Output.table(
                             ["loan", "status", "principal", "disbursed on", "term (months)", "matures on", "principal repaid", "outstanding"],
                             detail.loans.map { loan in
-                                [loan.loanID, loan.status, FindOutput.amount(loan.principalVND), loan.disbursedOn, String(loan.termMonths),
-                                 FindOutput.text(loan.maturesOn), FindOutput.amount(loan.principalRepaidVND), FindOutput.amount(loan.outstandingPrincipalVND)]
+                                [loan.loanID, Output.label(loan.status), FindOutput.amount(loan.principalVND), Output.date(loan.disbursedOn),
+                                 String(loan.termMonths), Output.date(FindOutput.text(loan.maturesOn)), FindOutput.amount(loan.principalRepaidVND),
+                                 FindOutput.amount(loan.outstandingPrincipalVND)]
                             }
                         )
                     }
@@ -220,7 +231,7 @@ extension Beneficiary {
             try await reportingErrors {
                 _ = try Identifier.validated(id, field: "ID")
                 guard let detail = try await Report.withDatabase(connection, { try await BeneficiaryFind.show(id, $0) }) else {
-                    throw CommandError("no beneficiary \(id)")
+                    throw CommandError(Message("no beneficiary {0}", .text(id)))
                 }
                 FindOutput.notes(detail.behind, command: "beneficiary show")
                 let header = ["application", "program", "year", "status", "requested", "approved", "paid", "submitted on"]
@@ -235,17 +246,18 @@ extension Beneficiary {
                     let b = detail.beneficiary
                     let places = try await FindOutput.places(connection)
                     var pairs: [(String, String)] = [
-                        ("beneficiary", b.beneficiaryID), ("kind", b.kind), ("name", b.name), ("unit", FindOutput.unitTitle(b.unit, places)),
+                        ("beneficiary", b.beneficiaryID), ("kind", Output.label(b.kind)), ("name", b.name), ("unit", FindOutput.unitTitle(b.unit, places)),
                         ("categories", b.categories.isEmpty ? "-" : b.categories.joined(separator: ", ")),
-                        ("bank account", b.bankAccount ?? "-"), ("national id", b.hasNationalID ? "on record" : "-"),
-                        ("registered", "\(b.registeredOn.map { "\($0) " } ?? "")by \(b.registeredBy) (recorded \(Output.timestamp(rfc3339: b.registeredAt)))"),
+                        ("bank account", b.bankAccount ?? "-"), ("national id", b.hasNationalID ? Output.label("on record") : "-"),
+                        ("registered", (b.registeredOn.map { Output.date($0) + " " } ?? "")
+                            + Output.text(Message("by {0} (recorded {1})", .text(b.registeredBy), .text(Output.timestamp(rfc3339: b.registeredAt))))),
                     ]
                     if b.amendments > 0 {
                         pairs.append(("amendments", "\(b.amendments), the last on \(b.lastAmendedOn ?? "-") by \(b.lastAmendedBy ?? "-") (`ledger audit history --beneficiary \(b.beneficiaryID)`)"))
                     }
                     Output.data(Output.keyValues(pairs) + "\n\n" + Output.table(header, detail.applications.map { a in
-                        [a.applicationID, a.program, String(a.fiscalYear), a.status, FindOutput.amount(a.requestedVND),
-                         FindOutput.amount(a.approvedVND), FindOutput.amount(a.paidVND), a.submittedOn]
+                        [a.applicationID, a.program, String(a.fiscalYear), Output.label(a.status), FindOutput.amount(a.requestedVND),
+                         FindOutput.amount(a.approvedVND), FindOutput.amount(a.paidVND), Output.date(a.submittedOn)]
                     }))
                 }
             }
@@ -286,8 +298,8 @@ extension Beneficiary {
                 try FindOutput.list(
                     found, noun: "beneficiaries", command: "beneficiary search", format: find.format, bom: find.csvStyle.bom, header: header,
                     table: { b in
-                        [b.beneficiaryID, b.kind, b.name, FindOutput.unitTitle(b.unit, places), b.categories.joined(separator: " "), b.bankAccount == nil ? "-" : "yes",
-                         b.hasNationalID ? "on record" : "-", String(b.amendments)]
+                        [b.beneficiaryID, Output.label(b.kind), b.name, FindOutput.unitTitle(b.unit, places), b.categories.joined(separator: " "),
+                         b.bankAccount == nil ? "-" : Output.label("yes"), b.hasNationalID ? Output.label("on record") : "-", Output.grouped(Int64(b.amendments))]
                     },
                     csv: { b in
                         [b.beneficiaryID, b.kind, b.name, b.unit, b.categories.joined(separator: " "), b.bankAccount ?? "",
@@ -326,12 +338,12 @@ extension Payment {
                 )
                 if let method {
                     guard let parsed = PaymentMethod(rawValue: method) else {
-                        throw DomainError.invalidInput(field: "--method", problem: "\(method.debugDescription) must be bank or cash")
+                        throw DomainError.invalidInput(field: "--method", problem: Message("{0} must be bank or cash", .text(method.debugDescription)))
                     }
                     filter.method = parsed
                 }
                 if let from = filter.paidFrom, let to = filter.paidTo, to < from {
-                    throw DomainError.invalidInput(field: "--paid-to", problem: "\(to) is before --paid-from \(from)")
+                    throw DomainError.invalidInput(field: "--paid-to", problem: Message("{0} is before --paid-from {1}", .date(to), .date(from)))
                 }
                 let limit = try Find.checkedLimit(find.limit)
                 let found = try await Report.withDatabase(connection) { try await PaymentFind.list(filter, limit: limit, $0) }
@@ -341,8 +353,8 @@ extension Payment {
                 try FindOutput.list(
                     found, noun: "payments", command: "payment list", format: find.format, bom: find.csvStyle.bom, header: header,
                     table: { p in
-                        [p.paymentID, p.applicationID, p.beneficiaryID, p.program, FindOutput.unitTitle(p.unit, places), Output.grouped(p.amountVND), p.paidOn, p.method,
-                         p.voucher, p.recordedBy, Output.timestamp(rfc3339: p.recordedAt), FindOutput.text(p.reversedOn), FindOutput.text(p.reversalReason)]
+                        [p.paymentID, p.applicationID, p.beneficiaryID, p.program, FindOutput.unitTitle(p.unit, places), Output.amount(p.amountVND), Output.date(p.paidOn), Output.label(p.method),
+                         p.voucher, p.recordedBy, Output.timestamp(rfc3339: p.recordedAt), Output.date(FindOutput.text(p.reversedOn)), FindOutput.text(p.reversalReason)]
                     },
                     csv: { p in
                         [p.paymentID, p.applicationID, p.beneficiaryID, p.program, p.unit, String(p.amountVND), p.paidOn, p.method,
@@ -375,7 +387,8 @@ extension User {
                 let cells: (UserRow) -> [String] = { u in
                     [u.name, u.roles.joined(separator: " "), u.mayLogIn ? "yes" : "no", u.validUntil ?? ""]
                 }
-                try FindOutput.list(found, noun: "users", command: "user list", format: find.format, bom: find.csvStyle.bom, header: header, table: cells, csv: cells)
+                try FindOutput.list(found, noun: "users", command: "user list", format: find.format, bom: find.csvStyle.bom, header: header,
+                                    table: { u in cells(u).enumerated().map { $0 == 2 ? Output.label($1) : $1 } }, csv: cells)
             }
         }
     }

@@ -5,7 +5,8 @@ import Ledger
 /// an unknown subcommand named with "did you mean": `LeadingArguments` over this CLI's commands.
 enum LeadingOptions {
     /// Connection options that take a value (`ConnectionOptions`).
-    static let connectionOptions: Set<String> = ["-h", "--host", "-p", "--port", "-U", "--username", "--user", "-d", "--dbname", "--database-url"]
+    static let connectionOptions: Set<String> = ["-h", "--host", "-p", "--port", "-U", "--username", "--user", "-d", "--dbname", "--database-url",
+                                                 "--locale"]
     /// Options ArgumentParser answers itself at the root: left to it.
     static let rootOptions: Set<String> = ["--help", "-?", "--version", "--generate-completion-script", "--experimental-dump-help"]
 

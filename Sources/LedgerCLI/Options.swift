@@ -22,6 +22,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("d"), .customLong("dbname")], help: "The database to connect to (default: PGDATABASE or the URL's database).")
     var database: String?
 
+    /// `--locale`: on every command that connects (`LocaleOptions`).
+    @OptionGroup var language: LocaleOptions
+
     func validate() throws {
         if let port, !(1...65535).contains(port) {
             throw ValidationError("--port: \(port) is not a port number (1 to 65535)")

@@ -14,8 +14,10 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// Aligned columns with a header rule; numbers right-aligned.
+    /// Aligned columns with a header rule; numbers right-aligned (`1,234,567`, `1.234.567 ₫`). The
+    /// header is written in the language chosen (`--locale`).
     static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let header = header.map(label)
         var widths = header.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
@@ -23,7 +25,8 @@ enum Output {
             }
         }
         func isNumeric(_ text: String) -> Bool {
-            !text.isEmpty && text.allSatisfy { $0.isNumber || $0 == "," || $0 == "-" }
+            let body = text.hasSuffix(" ₫") ? text.dropLast(2) : Substring(text)
+            return !body.isEmpty && body.allSatisfy { $0.isNumber || $0 == "," || $0 == "." || $0 == "-" }
         }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
@@ -36,8 +39,9 @@ enum Output {
         return lines.joined(separator: "\n")
     }
 
-    /// Key/value pairs, one per line, keys aligned.
+    /// Key/value pairs, one per line, keys aligned; keys in the language chosen.
     static func keyValues(_ pairs: [(String, String)]) -> String {
+        let pairs = pairs.map { (label($0.0), $0.1) }
         let width = pairs.map(\.0.count).max() ?? 0
         return pairs.map { key, value in
             key + ":" + String(repeating: " ", count: width - key.count + 1) + value
@@ -55,12 +59,12 @@ enum Output {
     /// the offset; `VietnamTime`).
     static func timestamp(_ micros: Int64?) -> String {
         guard let micros else { return "-" }
-        return VietnamTime.display(microsecondsSinceEpoch: micros)
+        return format.time(VietnamTime.display(microsecondsSinceEpoch: micros))
     }
 
     /// A finder's recording time (RFC 3339, as in its JSON) as `timestamp` shows it to people.
     static func timestamp(rfc3339 text: String) -> String {
-        VietnamTime.display(rfc3339: text)
+        format.time(VietnamTime.display(rfc3339: text))
     }
 
     /// A recording time for JSON and CSV: RFC 3339, `2024-03-01T16:30:00.123456+07:00`.
@@ -68,9 +72,9 @@ enum Output {
         VietnamTime.rfc3339(microsecondsSinceEpoch: micros)
     }
 
-    /// Thousands separators for tables: 1234567 → 1,234,567.
+    /// Thousands separators for counts: 1234567 → 1,234,567 (en) or 1.234.567 (vi); amounts are `amount`.
     static func grouped(_ value: Int64) -> String {
-        VND.grouped(value)
+        format.number(value)
     }
 }
 
@@ -90,7 +94,17 @@ struct CommandFailure: Error {
 /// Bad input found while running (a file that exists, a malformed value): one line on stderr, exit 1.
 struct CommandError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// The description as a sentence to write in the language chosen.
+    let message: Message?
+    init(_ description: String) {
+        self.description = description
+        self.message = nil
+    }
+
+    init(_ message: Message) {
+        self.description = message.description
+        self.message = message
+    }
 }
 
 /// Exit codes beyond ArgumentParser's own (64 for usage).
@@ -113,10 +127,11 @@ extension AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch let error as DomainError {
-            Output.message("ledger: error: \(Self.labelled(error).description)")
+            let error = Self.labelled(error)
+            Output.message("\(Output.errorPrefix) \(error.field.map { "\($0): " } ?? "")\(error.message(in: Output.language))")
             throw ExitCode(error.code == .invalidInput ? ExitStatus.usage : ExitStatus.failure)
         } catch {
-            Output.message("ledger: error: \(Self.describe(error))")
+            Output.message("\(Output.errorPrefix) \(Self.describe(error))")
             throw ExitCode(ExitStatus.failure)
         }
     }
@@ -126,7 +141,7 @@ extension AsyncParsableCommand {
     /// file's column names; a catalog's or places file's paths stay as they are).
     static func labelled(_ error: DomainError) -> DomainError {
         guard let field = error.field, Self.self != Payment.Import.self, let option = Self.option(forField: field) else { return error }
-        return DomainError(error.code, error.message, field: option)
+        return error.naming(field: option)
     }
 
     static func option(forField field: String) -> String? {
@@ -142,7 +157,7 @@ extension AsyncParsableCommand {
         switch error {
         case let error as EventStoreError: error.message
         case let error as PostgresError: error.description
-        case let error as CommandError: error.description
+        case let error as CommandError: error.message.map { Output.text($0) } ?? error.description
         default: String(describing: error)
         }
     }

@@ -44,13 +44,13 @@ extension Payment {
                         ? try PaymentImportFile(reading: .standardInput, strictColumns: strictColumns)
                         : try PaymentImportFile(contentsOf: URL(fileURLWithPath: file), strictColumns: strictColumns)
                 } catch let error as PaymentImportFileError {
-                    Output.message("ledger: error: \(fileName): \(error); nothing was recorded")
+                    Output.message("\(Output.errorPrefix) \(fileName): \(error); " + Output.label("nothing was recorded"))
                     throw CommandFailure(exitCode: error.code == .unreadable ? ExitStatus.failure : ExitStatus.usage)
                 }
                 if paymentFile.separator != "," {
                     Output.message("ledger: \(fileName): the file uses \(paymentFile.separatorName) as separator")
                 }
-                for warning in paymentFile.warnings { Output.message("ledger: warning: \(fileName): \(warning)") }
+                for warning in paymentFile.warnings { Output.message("ledger: \(Output.label("warning")): \(fileName): \(warning)") }
                 let service = try await Recording.service(connection)
                 let progress = ImportProgress()
                 let result = try await PaymentImport(service: service, skipInvalid: skipInvalid).run(paymentFile) { progress.show($0) }
@@ -92,27 +92,36 @@ extension Payment {
             ]
             if result.notRecorded > 0 { pairs.append(("not recorded", count(result.notRecorded))) }
             if let first = result.firstPosition, let last = result.lastPosition {
-                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last) (\(count(result.appends)) append\(result.appends == 1 ? "" : "s"))"))
+                pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last) ("
+                    + Output.text(Message(result.appends == 1 ? "{0} append" : "{0} appends", .number(Int64(result.appends)))) + ")"))
             }
             return Output.keyValues(pairs)
         }
 
         /// The one line on stderr that says what happened, when something did not simply succeed.
         static func verdict(_ result: PaymentImportResult) -> String? {
-            func rows(_ count: Int) -> String { "\(Output.grouped(Int64(count))) row\(count == 1 ? "" : "s")" }
+            func rows(_ count: Int) -> Message.Argument { .message(Message(count == 1 ? "{0} row" : "{0} rows", .number(Int64(count)))) }
+            let warning = "ledger: \(Output.label("warning")): ", error = Output.errorPrefix + " "
             switch result.outcome {
             case .recorded:
                 return nil
             case .recordedSkippingInvalid:
-                return "ledger: warning: invalid rows skipped: \(rows(result.invalid)) (listed in the report); the valid rows were recorded. "
-                    + "Fix the invalid ones and import the file again: rows already recorded are skipped."
+                return warning + Output.text(Message(
+                    "invalid rows skipped: {0} (listed in the report); the valid rows were recorded. "
+                        + "Fix the invalid ones and import the file again: rows already recorded are skipped.", rows(result.invalid)
+                ))
             case .refused:
-                return "ledger: error: invalid rows: \(rows(result.invalid)) of \(Output.grouped(Int64(result.rowsRead))) (listed in the report); "
-                    + "nothing was recorded. Fix them and import the file again, or pass --skip-invalid to record the valid ones "
-                    + "(\(rows(result.notRecorded)))."
+                return error + Output.text(Message(
+                    "invalid rows: {0} of {1} (listed in the report); nothing was recorded. Fix them and import the file again, "
+                        + "or pass --skip-invalid to record the valid ones ({2}).",
+                    rows(result.invalid), .number(Int64(result.rowsRead)), rows(result.notRecorded)
+                ))
             case .stopped:
-                return "ledger: error: the import stopped: \(result.stopReason ?? "no reason given"). Recorded: \(rows(result.recorded)); "
-                    + "not recorded: \(rows(result.notRecorded)). Import the same file again to record the rest (rows already recorded are skipped)."
+                return error + Output.text(Message(
+                    "the import stopped: {0}. Recorded: {1}; not recorded: {2}. Import the same file again to record the rest "
+                        + "(rows already recorded are skipped).",
+                    .text(result.stopReason ?? "no reason given"), rows(result.recorded), rows(result.notRecorded)
+                ))
             }
         }
     }

@@ -25,7 +25,7 @@ struct Payment: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let method = PaymentMethod(rawValue: method) else {
-                    throw DomainError.invalidInput(field: "--method", problem: "\(method.debugDescription) must be bank or cash")
+                    throw DomainError.invalidInput(field: "--method", problem: Message("{0} must be bank or cash", .text(method.debugDescription)))
                 }
                 let order = LedgerService.PaymentOrder(
                     applicationID: application, paymentID: paymentId, amount: try Recording.amount(amount, field: "--amount"),

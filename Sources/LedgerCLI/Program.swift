@@ -45,8 +45,9 @@ struct Program: AsyncParsableCommand {
                     Output.data(Output.table(
                         ["code", "kind", "cap per beneficiary", "valid", "once only", "name"],
                         programs.map {
-                            [$0.code, $0.kind.rawValue, VND.grouped($0.capPerBeneficiaryVND.amount), "\($0.validFrom) to \($0.validUntil)",
-                             $0.onceOnly ? "yes" : "no", $0.nameVi + ($0.illustrative ? " (illustrative figures)" : "")]
+                            [$0.code, Output.label($0.kind.rawValue), Output.amount($0.capPerBeneficiaryVND.amount),
+                             Output.text(Message("{0} to {1}", .date($0.validFrom), .date($0.validUntil))),
+                             Output.label($0.onceOnly ? "yes" : "no"), $0.nameVi + ($0.illustrative ? " (illustrative figures)" : "")]
                         }
                     ))
                 }

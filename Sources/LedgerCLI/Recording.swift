@@ -20,8 +20,9 @@ enum Recording {
         case .json:
             Output.data(try Output.json(outcome))
         case .table:
-            var pairs = [("recorded", outcome.alreadyRecorded ? "nothing new (already recorded)" : outcome.summary)]
-            if outcome.alreadyRecorded { pairs.append(("earlier", outcome.summary)) }
+            let summary = outcome.summary(in: Output.language)
+            var pairs = [("recorded", outcome.alreadyRecorded ? Output.label("nothing new (already recorded)") : summary)]
+            if outcome.alreadyRecorded { pairs.append(("earlier", summary)) }
             if let first = outcome.firstPosition, let last = outcome.lastPosition {
                 pairs.append(("positions", first == last ? "\(first)" : "\(first)–\(last)"))
             }
@@ -44,13 +45,13 @@ enum Recording {
     /// Today in Vietnam, for an option left out, said on stderr.
     static func today(for field: String, context: String? = nil) -> LocalDate {
         let today = LocalDate.today()
-        Output.message("\(context.map { $0 + ": " } ?? "")\(field) not given: \(today) (today)")
+        Output.message("\(context.map { $0 + ": " } ?? "")" + Output.text(Message("{0} not given: {1} (today)", .text(field), .date(today))))
         return today
     }
 
     static func year(_ value: Int, field: String = "--year") throws -> Int {
         guard (2000...2100).contains(value) else {
-            throw DomainError.invalidInput(field: field, problem: "\(value) is not a fiscal year (2000–2100)")
+            throw DomainError.invalidInput(field: field, problem: Message("{0} is not a fiscal year (2000–2100)", .text(String(value))))
         }
         return value
     }

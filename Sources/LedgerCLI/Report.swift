@@ -46,7 +46,7 @@ struct Report: AsyncParsableCommand {
 
     static func print(_ report: BudgetReport, format: ReportFormatOption, bom: Bool = false) throws {
         switch format {
-        case .table: Output.data(report.tables.map { Output.table($0.header, $0.rows) }.joined(separator: "\n\n"))
+        case .table: Output.data(report.tables(in: Output.format).map { Output.table($0.header, $0.rows) }.joined(separator: "\n\n"))
         case .json: Output.data(try Output.json(report.document))
         case .csv: Output.csv(report.csv, bom: bom)
         }
@@ -105,7 +105,9 @@ struct BudgetReportCommand: AsyncParsableCommand {
                 var report: BudgetReport
                 if let date {
                     report = try await BudgetReport.asOfBusinessDate(date, EventStore(connection: database), filter: filter)
-                    Output.message("report budget: business dates up to \(date), log folded to position \(report.position)")
+                    Output.message("report budget: " + Output.text(Message(
+                        "business dates up to {0}, log folded to position {1}", .date(date), .text(String(report.position))
+                    )))
                     for event in report.skipped { Output.message("report budget: warning: left out \(event.description)") }
                 } else {
                     let (fromTable, lag) = try await BudgetReport.fromReadModel(database, filter: filter)
@@ -142,7 +144,8 @@ struct BeneficiaryReportCommand: AsyncParsableCommand {
                 for event in statement.skipped { Output.message("report beneficiary: warning: left out \(event.description)") }
                 switch output.format {
                 case .table:
-                    Output.data(Output.keyValues(statement.summary) + "\n\n" + Output.table(statement.table.header, statement.table.rows))
+                    let table = statement.table(in: Output.format)
+                    Output.data(Output.keyValues(statement.summary(in: Output.format)) + "\n\n" + Output.table(table.header, table.rows))
                 case .json: Output.data(try Output.json(statement.document))
                 case .csv: Output.csv(statement.csv, bom: output.csvStyle.bom)
                 }
@@ -172,14 +175,16 @@ struct LoansReportCommand: AsyncParsableCommand {
         try await reportingErrors {
             let given = try Report.businessDate(asOf, field: "--as-of")
             let date = given ?? Recording.today(for: "--as-of", context: "report loans")
-            let dateText = given == nil ? "\(date) (today)" : date.description
+            let dateText = given == nil ? Output.text(Message("{0} (today)", .date(date))) : Output.format.date(date)
             try await Report.withDatabase(connection) { database in
                 var (report, lag) = try await LoanReport.load(asOf: date, overdueOnly: overdue, database)
                 report.asOfIsToday = given == nil
                 if let warning = lag.warning { Output.message("report loans: \(warning)") }
                 for loan in report.skipped { Output.message("report loans: warning: left out \(loan)") }
                 switch output.format {
-                case .table: Output.data("loans as of \(dateText)\n\n" + Output.table(report.table.header, report.table.rows))
+                case .table:
+                    let table = report.table(in: Output.format)
+                    Output.data(Output.text(Message("loans as of {0}", .text(dateText))) + "\n\n" + Output.table(table.header, table.rows))
                 case .json: Output.data(try Output.json(report.document))
                 case .csv: Output.csv(report.csv, bom: output.csvStyle.bom)
                 }

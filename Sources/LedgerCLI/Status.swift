@@ -20,7 +20,7 @@ struct Status: AsyncParsableCommand {
                 )))
             case .table:
                 Output.data(Output.keyValues([
-                    ("head position", Output.grouped(status.headPosition)),
+                    ("head position", String(status.headPosition)),
                     ("head hash", status.headHash),
                     ("events", Output.grouped(status.events)),
                     ("streams", Output.grouped(status.streams)),
