@@ -135,15 +135,18 @@ extension ApplicationDecisions {
             guard reversal.reason == reason else {
                 throw DomainError(
                     .conflictingDuplicate,
-                    "payment \(paymentID) was already reversed on \(reversal.reversedOn) (\(reversal.reason)); it cannot be reversed twice"
+                    Message(
+                        "payment {0} was already reversed on {1} ({2}); it cannot be reversed twice",
+                        .text(paymentID), .date(reversal.reversedOn), .text(reversal.reason)
+                    )
                 )
             }
-            return .alreadyDone("payment \(paymentID) was already reversed")
+            return .alreadyDone(Message("payment {0} was already reversed", .text(paymentID)))
         }
         guard application.status == .approved else {
             throw DomainError(
                 .wrongStatus,
-                "application \(application.id) is \(statusText(application)); its payments can no longer be reversed"
+                Message("application {0} is {1}; its payments can no longer be reversed", .text(application.id), .message(statusMessage(application)))
             )
         }
         guard reversedOn >= payment.paidOn else {

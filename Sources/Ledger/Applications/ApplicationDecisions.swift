@@ -202,7 +202,7 @@ public enum ApplicationDecisions {
             let withdrawal = ApplicationWithdrawn(reason: reason, withdrawnOn: withdrawnOn, releasedVND: .zero)
             return Decision(
                 streams: [StreamEvents(stream: application.streamID, expectedVersion: application.version, events: [.applicationWithdrawn(withdrawal)])],
-                summary: "application \(application.id) withdrawn: \(reason)"
+                summary: Message("application {0} withdrawn: {1}", .text(application.id), .text(reason))
             )
         case .approved where application.disbursed == .zero && application.loans.isEmpty:
             guard let budget, let beneficiary else {
@@ -215,20 +215,26 @@ public enum ApplicationDecisions {
             streams += releasing(released, of: application, submission: submission, budget: budget, beneficiary: beneficiary, why: "withdrawn: \(reason)")
             return Decision(
                 streams: streams,
-                summary: "application \(application.id) withdrawn: \(reason); \(released.formatted) released to budget "
-                    + BudgetState.label(program: submission.program, fiscalYear: submission.fiscalYear, district: submission.district)
+                summary: Message(
+                    "application {0} withdrawn: {1}; {2} released to budget {3}", .text(application.id), .text(reason), .amount(released),
+                    .text(BudgetState.label(program: submission.program, fiscalYear: submission.fiscalYear, district: submission.district))
+                )
             )
         case .approved:
             throw DomainError(
                 .wrongStatus,
-                "application \(application.id) has \(application.disbursed.formatted) paid out; it cannot be withdrawn — close it to "
-                    + "release the unpaid remainder"
+                Message(
+                    "application {0} has {1} paid out; it cannot be withdrawn — close it to release the unpaid remainder",
+                    .text(application.id), .amount(application.disbursed)
+                )
             )
         case .rejected, .withdrawn, .closed, nil:
             throw DomainError(
                 .wrongStatus,
-                "application \(application.id) is \(statusText(application)); only a submitted application, or an approved one with "
-                    + "nothing paid, can be withdrawn"
+                Message(
+                    "application {0} is {1}; only a submitted application, or an approved one with nothing paid, can be withdrawn",
+                    .text(application.id), .message(statusMessage(application))
+                )
             )
         }
     }
@@ -251,8 +257,10 @@ public enum ApplicationDecisions {
         }
         return Decision(
             streams: streams,
-            summary: "application \(application.id) closed: \(paidOut.formatted) paid of \(application.approved.formatted) approved; "
-                + "\(released.formatted) released"
+            summary: Message(
+                "application {0} closed: {1} paid of {2} approved; {3} released",
+                .text(application.id), .amount(paidOut), .amount(application.approved), .amount(released)
+            )
         )
     }
 

@@ -55,12 +55,14 @@ public enum BeneficiaryDecisions {
                         + "with different details; choose another id"
                 )
             }
-            return .alreadyDone("beneficiary \(id) was already registered with these details")
+            return .alreadyDone(Message("beneficiary {0} was already registered with these details", .text(id)))
         }
-        let categoryText = categories.isEmpty ? "no categories" : categories.joined(separator: ", ")
+        let categoryText: Message.Argument = categories.isEmpty ? .term("no categories") : .text(categories.joined(separator: ", "))
         return Decision(
             streams: [StreamEvents(stream: existing.streamID, expectedVersion: existing.version, events: [.beneficiaryRegistered(registered)])],
-            summary: "registered \(command.kind.rawValue) \(id) \(name) in \(command.district.name) (\(categoryText))"
+            summary: Message(
+                "registered {0} {1} {2} in {3} ({4})", .term(command.kind.rawValue), .text(id), .text(name), .text(command.district.name), categoryText
+            )
         )
     }
 

@@ -10,7 +10,7 @@ public enum BudgetDecisions {
     ) throws -> Decision {
         let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
         guard amount.isPositive else {
-            throw DomainError.invalidInput(field: "amount", problem: "an allocation must be a positive amount, not \(amount.formatted)")
+            throw DomainError.invalidInput(field: "amount", problem: Message("an allocation must be a positive amount, not {0}", .amount(amount)))
         }
         let allocatedAfter = try budget.allocated.adding(amount)
         let label = BudgetState.label(program: program.code, fiscalYear: year, district: district, places: places)
@@ -19,8 +19,10 @@ public enum BudgetDecisions {
         ))
         return Decision(
             streams: [StreamEvents(stream: budget.streamID, expectedVersion: budget.version, events: [event])],
-            summary: "allocated \(amount.formatted) to budget \(label) (\(reference)); allocated \(allocatedAfter.formatted), "
-                + "available \(try allocatedAfter.subtracting(budget.reserved).formatted)"
+            summary: Message(
+                "allocated {0} to budget {1} ({2}); allocated {3}, available {4}", .amount(amount), .text(label), .text(reference),
+                .amount(allocatedAfter), .amount(try allocatedAfter.subtracting(budget.reserved))
+            )
         )
     }
 
@@ -32,28 +34,34 @@ public enum BudgetDecisions {
     ) throws -> Decision {
         let reference = try checkedCommon(program: program, year: year, district: district, reference: reference, budget: budget, places: places)
         guard delta != .zero else {
-            throw DomainError.invalidInput(field: "amount", problem: "an adjustment must add or remove something, not 0 ₫")
+            throw DomainError.invalidInput(field: "amount", problem: Message("an adjustment must add or remove something, not 0 ₫"))
         }
         let label = BudgetState.label(program: program.code, fiscalYear: year, district: district, places: places)
         guard budget.isAllocated else {
-            throw DomainError(.unknownBudget, "no budget has been allocated for \(label); allocate it before adjusting it")
+            throw DomainError(.unknownBudget, Message("no budget has been allocated for {0}; allocate it before adjusting it", .text(label)))
         }
         let allocatedAfter = try budget.allocated.adding(delta)
         guard allocatedAfter >= budget.reserved else {
             throw DomainError(
                 .belowCommitted,
-                "removing \((-delta).formatted) from budget \(label) would leave \(allocatedAfter.formatted) allocated, below the "
-                    + "\(budget.reserved.formatted) already committed to approved applications; at most \(budget.available.formatted) can be removed"
+                Message(
+                    "removing {0} from budget {1} would leave {2} allocated, below the {3} already committed to approved applications; "
+                        + "at most {4} can be removed",
+                    .amount(-delta), .text(label), .amount(allocatedAfter), .amount(budget.reserved), .amount(budget.available)
+                )
             )
         }
         let event = LedgerEvent.budgetAdjusted(BudgetAdjusted(
             program: program.code, fiscalYear: year, district: district, deltaVND: delta, reference: reference
         ))
-        let verb = delta.isPositive ? "added \(delta.formatted) to" : "removed \((-delta).formatted) from"
+        let key = delta.isPositive
+            ? "added {0} to budget {1} ({2}); allocated {3}, available {4}" : "removed {0} from budget {1} ({2}); allocated {3}, available {4}"
         return Decision(
             streams: [StreamEvents(stream: budget.streamID, expectedVersion: budget.version, events: [event])],
-            summary: "\(verb) budget \(label) (\(reference)); allocated \(allocatedAfter.formatted), "
-                + "available \(try allocatedAfter.subtracting(budget.reserved).formatted)"
+            summary: Message(
+                key, .amount(delta.isPositive ? delta : -delta), .text(label), .text(reference), .amount(allocatedAfter),
+                .amount(try allocatedAfter.subtracting(budget.reserved))
+            )
         )
     }
 

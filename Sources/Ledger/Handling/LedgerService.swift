@@ -196,7 +196,7 @@ public struct LedgerService: Sendable {
         guard let earlier = try await store.recordedCommand(commandID) else { return nil }
         let metadata = try? JSONDecoder().decode([String: String].self, from: Data(earlier.firstEventMetadataJSON.utf8))
         guard metadata?["command_digest"] == digest else {
-            throw DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
+            throw DomainError(.conflictingDuplicate, Message("command id {0} was already used for a different command", .text(commandID)))
         }
         let result = earlier.result
         let positions = result.firstPosition == result.lastPosition
@@ -288,7 +288,7 @@ public struct LedgerService: Sendable {
         case (.permissionDenied, _):
             return DomainError(.permissionDenied, Message("{0} (officers record; approvers decide; admins load programmes and budgets)", .text(error.message)))
         case (.idempotencyMismatch, _):
-            return DomainError(.conflictingDuplicate, "command id \(commandID) was already used for a different command")
+            return DomainError(.conflictingDuplicate, Message("command id {0} was already used for a different command", .text(commandID)))
         case (_, "LD001"):
             return DomainError(.conflictingDuplicate, error.message)
         case (_, "LD002"):

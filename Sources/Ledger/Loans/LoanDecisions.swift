@@ -79,8 +79,11 @@ public enum LoanDecisions {
         guard principalVND <= available else {
             throw DomainError(
                 .overCap,
-                "a principal of \(principalVND.formatted) exceeds the \(available.formatted) still available on application \(application.applicationID) "
-                    + "(approved \(application.approvedVND.formatted), already disbursed \(application.alreadyDisbursedVND.formatted))",
+                Message(
+                    "a principal of {0} exceeds the {1} still available on application {2} (approved {3}, already disbursed {4})",
+                    .amount(principalVND), .amount(available), .text(application.applicationID), .amount(application.approvedVND),
+                    .amount(application.alreadyDisbursedVND)
+                ),
                 field: "--principal"
             )
         }
@@ -134,7 +137,7 @@ public enum LoanDecisions {
     ) throws -> Decision {
         _ = try Identifier.validated(repaymentID, field: "--repayment-id")
         guard loan.disbursement != nil, let lastAccrualDate = loan.lastAccrualDate else {
-            throw DomainError(.unknownLoan, "loan \(loan.loanID) has not been disbursed", field: "--loan-id")
+            throw DomainError(.unknownLoan, Message("loan {0} has not been disbursed", .text(loan.loanID)), field: "--loan-id")
         }
         if let recorded = loan.repayments[repaymentID] {
             if recorded.amountVND == amountVND, recorded.paidOn == paidOn {
@@ -150,7 +153,11 @@ public enum LoanDecisions {
         try requireActive(loan, toDo: "repaid")
         guard paidOn >= lastAccrualDate else {
             let what = loan.repayments.isEmpty ? "disbursed" : "last repaid"
-            throw DomainError(.outOfOrder, "\(paidOn) is before \(lastAccrualDate), when loan \(loan.loanID) was \(what)", field: "--paid-on")
+            throw DomainError(
+                .outOfOrder,
+                Message("{0} is before {1}, when loan {2} was \(what)", .date(paidOn), .date(lastAccrualDate), .text(loan.loanID)),
+                field: "--paid-on"
+            )
         }
         let position = try LoanPosition(loan: loan, ratePeriods: terms.ratePeriods, asOf: paidOn)
         let allocation = try RepaymentAllocation(amountVND: amountVND, position: position)
@@ -177,7 +184,7 @@ public enum LoanDecisions {
     public static func writeOff(loan: LoanState, terms: LoanTerms, reason: String, on: LocalDate) throws -> Decision {
         let reason = try DomainText.validated(reason, field: "--reason", maximumCharacters: LoanLimits.maximumReasonCharacters)
         guard loan.disbursement != nil, let lastAccrualDate = loan.lastAccrualDate else {
-            throw DomainError(.unknownLoan, "loan \(loan.loanID) has not been disbursed", field: "--loan-id")
+            throw DomainError(.unknownLoan, Message("loan {0} has not been disbursed", .text(loan.loanID)), field: "--loan-id")
         }
         if let recorded = loan.writeOff, recorded.reason == reason, recorded.writtenOffOn == on {
             return .alreadyDone("loan \(loan.loanID) was already written off on \(on)")
@@ -239,7 +246,7 @@ public enum LoanDecisions {
                 .wrongStatus, "loan \(loan.loanID) was written off on \(loan.writeOff.map { String(describing: $0.writtenOffOn) } ?? "?"); it cannot be \(action)"
             )
         case .notDisbursed:
-            throw DomainError(.unknownLoan, "loan \(loan.loanID) has not been disbursed", field: "--loan-id")
+            throw DomainError(.unknownLoan, Message("loan {0} has not been disbursed", .text(loan.loanID)), field: "--loan-id")
         }
     }
 }

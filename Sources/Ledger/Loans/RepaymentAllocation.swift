@@ -25,9 +25,11 @@ public struct RepaymentAllocation: Sendable, Equatable {
         guard amountVND <= owed else {
             throw DomainError(
                 .repaymentExceedsOwed,
-                "a repayment of \(amountVND.formatted) exceeds the \(owed.formatted) owed on loan \(position.loanID) on \(position.asOf) "
-                    + "(overdue interest \(position.overdueInterestVND.formatted), interest \(position.interestVND.formatted), "
-                    + "principal \(position.outstandingPrincipalVND.formatted))",
+                Message(
+                    "a repayment of {0} exceeds the {1} owed on loan {2} on {3} (overdue interest {4}, interest {5}, principal {6})",
+                    .amount(amountVND), .amount(owed), .text(position.loanID), .date(position.asOf), .amount(position.overdueInterestVND),
+                    .amount(position.interestVND), .amount(position.outstandingPrincipalVND)
+                ),
                 field: "--amount"
             )
         }

@@ -85,6 +85,26 @@ public enum Catalog {
         "approving {0} needs more than the {1} still available in budget {2} (allocated {3}, reserved {4})":
             "phê duyệt {0} cần nhiều hơn {1} còn lại của ngân sách {2} (đã phân bổ {3}, đã giữ {4})",
         "rejected on {0}": "đã bị từ chối ngày {0}",
+        "application {0} has {1} paid out; it cannot be withdrawn — close it to release the unpaid remainder":
+            "hồ sơ {0} đã chi {1}; không thể rút — hãy đóng hồ sơ để hoàn lại phần chưa chi",
+        "application {0} is {1}; only a submitted application, or an approved one with nothing paid, can be withdrawn":
+            "hồ sơ {0} {1}; chỉ có thể rút hồ sơ đã nộp, hoặc hồ sơ đã phê duyệt mà chưa chi",
+        "application {0} is {1}; its payments can no longer be reversed": "hồ sơ {0} {1}; không thể hoàn trả các khoản chi của hồ sơ này nữa",
+        "payment {0} was already reversed on {1} ({2}); it cannot be reversed twice":
+            "khoản chi {0} đã được hoàn trả ngày {1} ({2}); không thể hoàn trả hai lần",
+        "loan {0} has not been disbursed": "khoản vay {0} chưa được giải ngân",
+        "{0} is before {1}, when loan {2} was disbursed": "{0} trước {1}, ngày khoản vay {2} được giải ngân",
+        "{0} is before {1}, when loan {2} was last repaid": "{0} trước {1}, ngày khoản vay {2} được trả nợ lần cuối",
+        "a principal of {0} exceeds the {1} still available on application {2} (approved {3}, already disbursed {4})":
+            "số tiền gốc {0} vượt quá {1} còn lại của hồ sơ {2} (đã phê duyệt {3}, đã giải ngân {4})",
+        "a repayment of {0} exceeds the {1} owed on loan {2} on {3} (overdue interest {4}, interest {5}, principal {6})":
+            "khoản trả nợ {0} vượt quá {1} phải trả của khoản vay {2} ngày {3} (lãi quá hạn {4}, lãi {5}, nợ gốc {6})",
+        "command id {0} was already used for a different command": "mã lệnh {0} đã được dùng cho một lệnh khác",
+        "an allocation must be a positive amount, not {0}": "số phân bổ phải là số tiền dương, không phải {0}",
+        "an adjustment must add or remove something, not 0 ₫": "điều chỉnh phải tăng hoặc giảm một khoản, không phải 0 ₫",
+        "no budget has been allocated for {0}; allocate it before adjusting it": "chưa phân bổ ngân sách cho {0}; hãy phân bổ trước khi điều chỉnh",
+        "removing {0} from budget {1} would leave {2} allocated, below the {3} already committed to approved applications; at most {4} can be removed":
+            "cắt giảm {0} khỏi ngân sách {1} sẽ chỉ còn {2} được phân bổ, thấp hơn {3} đã cam kết cho các hồ sơ đã phê duyệt; chỉ có thể cắt giảm tối đa {4}",
         "withdrawn on {0}": "đã rút ngày {0}",
         "closed on {0}": "đã đóng ngày {0}",
         "not submitted": "chưa nộp",
@@ -123,6 +143,16 @@ public enum Catalog {
         "application {0} approved for {1} ({2}); budget {3} has {4} left":
             "đã phê duyệt hồ sơ {0} số tiền {1} ({2}); ngân sách {3} còn {4}",
         "application {0} rejected: {1}": "đã từ chối hồ sơ {0}: {1}",
+        "application {0} withdrawn: {1}": "đã rút hồ sơ {0}: {1}",
+        "application {0} withdrawn: {1}; {2} released to budget {3}": "đã rút hồ sơ {0}: {1}; hoàn lại {2} cho ngân sách {3}",
+        "application {0} closed: {1} paid of {2} approved; {3} released": "đã đóng hồ sơ {0}: đã chi {1} trên {2} được phê duyệt; hoàn lại {3}",
+        "payment {0} was already reversed": "khoản chi {0} đã được hoàn trả trước đó",
+        "allocated {0} to budget {1} ({2}); allocated {3}, available {4}": "đã phân bổ {0} cho ngân sách {1} ({2}); tổng phân bổ {3}, còn lại {4}",
+        "added {0} to budget {1} ({2}); allocated {3}, available {4}": "đã bổ sung {0} vào ngân sách {1} ({2}); tổng phân bổ {3}, còn lại {4}",
+        "removed {0} from budget {1} ({2}); allocated {3}, available {4}": "đã cắt giảm {0} khỏi ngân sách {1} ({2}); tổng phân bổ {3}, còn lại {4}",
+        "registered {0} {1} {2} in {3} ({4})": "đã đăng ký {0} {1} {2} tại {3} ({4})",
+        "beneficiary {0} was already registered with these details": "đối tượng thụ hưởng {0} đã được đăng ký trước đó với cùng thông tin",
+        "no categories": "không thuộc diện nào",
     ]
 
     /// Labels, headers and the ledger's own words.
