@@ -20,7 +20,7 @@ extension Beneficiary {
         @OptionGroup var write: WriteOptions
         @Option(help: "Beneficiary id.") var id: String
         @Option(help: "Why (shown in `report beneficiary` and `audit history`).") var reason: String
-        @Option(help: "Business date of the correction, YYYY-MM-DD (default: today).") var amendedOn: String?
+        @Option(help: "Business date of the correction, YYYY-MM-DD or DD/MM/YYYY (default: today).") var amendedOn: String?
         @Option(help: "The corrected full name.") var name: String?
         @Option(help: "A category to add (repeatable).") var addCategory: [String] = []
         @Option(help: "A category to remove (repeatable).") var removeCategory: [String] = []

@@ -325,8 +325,8 @@ extension Payment {
         @OptionGroup var find: FindOptions
         @Option(help: "Application id.") var application: String?
         @Option(help: "Beneficiary id.") var beneficiary: String?
-        @Option(help: "Paid on or after this business date (YYYY-MM-DD).") var paidFrom: String?
-        @Option(help: "Paid on or before this business date (YYYY-MM-DD).") var paidTo: String?
+        @Option(help: "Paid on or after this business date (YYYY-MM-DD or DD/MM/YYYY).") var paidFrom: String?
+        @Option(help: "Paid on or before this business date (YYYY-MM-DD or DD/MM/YYYY).") var paidTo: String?
         @Option(help: "bank or cash.", completion: Completions.method) var method: String?
 
         func run() async throws {

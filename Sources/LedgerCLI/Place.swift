@@ -36,7 +36,7 @@ struct Place: AsyncParsableCommand {
             abstract: "List the units (all, or those in force on a date). With no places loaded, the nine districts of Cần Thơ."
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Only the units in force on this date (YYYY-MM-DD).") var on: String?
+        @Option(help: "Only the units in force on this date (YYYY-MM-DD or DD/MM/YYYY).") var on: String?
         @Option(help: "Output format: table, json or csv.") var format: ReportFormatOption = .table
         @OptionGroup var csvStyle: CSVStyleOptions
         func validate() throws { try csvStyle.check(format: format.rawValue) }

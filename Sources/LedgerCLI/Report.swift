@@ -86,7 +86,7 @@ struct BudgetReportCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: ReportOutputOptions
     @OptionGroup var filters: Report.BudgetFilterOptions
-    @Option(name: .customLong("as-of"), help: "Business date YYYY-MM-DD: count only what happened by then.")
+    @Option(name: .customLong("as-of"), help: "Business date, YYYY-MM-DD or DD/MM/YYYY: count only what happened by then.")
     var asOf: String?
     @Flag(help: "Add a table of each old district's figures beside those of the wards and communes made from it.")
     var withSuccessors = false
@@ -167,7 +167,7 @@ struct LoansReportCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: ReportOutputOptions
-    @Option(name: .customLong("as-of"), help: "Business date YYYY-MM-DD (default: today in Vietnam).")
+    @Option(name: .customLong("as-of"), help: "Business date, YYYY-MM-DD or DD/MM/YYYY (default: today in Vietnam).")
     var asOf: String?
     @Flag(help: "Only loans past due on that date.") var overdue = false
 
