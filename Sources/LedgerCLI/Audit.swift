@@ -238,7 +238,7 @@ extension Audit {
                         ["position", "recorded at", "actor", "command", "stream", "event", "business date", "payload"],
                         entries.map { entry in
                             [String(entry.position), Output.timestamp(entry.recordedAtMicroseconds), entry.actor, entry.command ?? entry.commandID,
-                             entry.streamID, entry.type, entry.businessDate.map { "\($0) (\(entry.businessDateField ?? ""))" } ?? "-",
+                             entry.streamID, entry.type, entry.businessDate.map { "\(Output.date($0)) (\(entry.businessDateField ?? ""))" } ?? "-",
                              Self.abbreviated(entry.payloadJSON)]
                         }
                     ))

@@ -76,7 +76,7 @@ extension Payment {
                 if !result.problems.isEmpty {
                     text += "\n\n" + Output.table(
                         ["line", "column", "problem"],
-                        result.problems.map { [String($0.line), $0.column?.rawValue ?? "(row)", $0.message] }
+                        result.problems.map { [String($0.line), $0.column?.rawValue ?? Output.label("(row)"), $0.message(in: Output.language)] }
                     )
                 }
                 Output.data(text)

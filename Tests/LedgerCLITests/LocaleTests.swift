@@ -140,6 +140,15 @@ struct LocaleTests {
             let auditor = try await TestDatabase.loginRole("cli", memberOf: ["ledger_auditor"])
             let denied = try await Self.run(pay + ["--amount", "1000000", "--paid-on", "20/03/2024"], db, user: auditor)
             #expect(denied.status == 1 && denied.stderr.contains("ledger: lỗi: không được phép: vai trò"), "\(denied)")
+            // A payment list's bad row: the problem and the verdict in Vietnamese, the column as in the file.
+            let imported = try await LedgerBinary.run(
+                ["payment", "import", "-", "--locale", "vi"], environment: childEnvironment(db),
+                standardInput: "payment_id,application_id,amount_vnd,paid_on,method,voucher\nP-3,A-1,1000000,17/3/24,cash,PC-3\n"
+            )
+            #expect(imported.status == 1, "\(imported)")
+            #expect(imported.stdout.contains("paid_on") && imported.stdout.contains("\"17/3/24\": năm hai chữ số không rõ nghĩa: hãy viết 2024"), "\(imported)")
+            #expect(imported.stdout.contains("số dòng đã đọc:") && imported.stdout.contains("không hợp lệ:"), "\(imported)")
+            #expect(imported.stderr.contains("ledger: lỗi: dòng không hợp lệ: 1 dòng trên 1 (liệt kê trong báo cáo); không có gì được ghi nhận."), "\(imported)")
             #expect(try await DisbursementCommandTests.head(db) == head, "nothing written")
 
             // The same refusal in English by default.

@@ -155,6 +155,8 @@ import Testing
         "rows read", "already recorded", "duplicates in file", "invalid", "not recorded", "line", "column", "problem",
         // audit verify
         "result", "first bad position", "events checked", "digest", "domain rules", "rule", "stream", "what",
+        // events list, audit history
+        "version", "type", "actor", "command", "payload",
         // program list
         "code", "cap per beneficiary", "valid", "once only", "grant",
         // prefixes

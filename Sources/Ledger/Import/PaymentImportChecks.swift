@@ -83,7 +83,7 @@ public enum PaymentImportChecks {
             do {
                 return try read(row[column].trimmingSpaces())
             } catch let error as DomainError {
-                problems.append(PaymentImportProblem(line: row.line, column: column, code: PaymentImportProblem.Code(error.code), message: error.message))
+                problems.append(PaymentImportProblem(line: row.line, column: column, error: error))
             } catch {
                 problems.append(PaymentImportProblem(line: row.line, column: column, code: PaymentImportProblem.Code(.invalidInput), message: "\(error)"))
             }

@@ -24,12 +24,32 @@ public struct PaymentImportProblem: Sendable, Equatable, Codable {
     public let column: PaymentImportFile.Column?
     public let code: Code
     public let message: String
+    /// The message as a template, when the refusal gave one (`--locale vi`); not in JSON or CSV.
+    public var template: Message? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case line, column, code, message
+    }
 
     public init(line: Int, column: PaymentImportFile.Column?, code: Code, message: String) {
         self.line = line
         self.column = column
         self.code = code
         self.message = message
+    }
+
+    /// A refusal of a column's value, with its template.
+    public init(line: Int, column: PaymentImportFile.Column?, error: DomainError) {
+        self.init(line: line, column: column, code: Code(error.code), message: error.message)
+        template = error.template
+    }
+
+    /// The message in `language` (English without a template).
+    public func message(in language: Language) -> String { template?.rendered(language) ?? message }
+
+    /// Equal when line, column, code and message are.
+    public static func == (lhs: PaymentImportProblem, rhs: PaymentImportProblem) -> Bool {
+        lhs.line == rhs.line && lhs.column == rhs.column && lhs.code == rhs.code && lhs.message == rhs.message
     }
 
     /// A domain refusal, attributed to the column its field names, else to the column the kind of
@@ -45,7 +65,7 @@ public struct PaymentImportProblem: Sendable, Equatable, Codable {
             default: column = nil
             }
         }
-        self.init(line: line, column: column, code: Code(refusal.code), message: refusal.message)
+        self.init(line: line, column: column, error: refusal)
     }
 }
 

@@ -18,7 +18,7 @@ public enum Catalog {
     /// Sentences: refusals, summaries, notes.
     static let messages: [String: String] = [
         // Input
-        "{0} must be a whole number of đồng without a sign": "{0} phải là số đồng nguyên, không có dấu",
+        "{0} must be a whole number of đồng without a sign": "{0} phải là số đồng nguyên, không có dấu + hoặc -",
         "an amount in đồng is required": "cần một số tiền bằng đồng",
         "{0}: đồng are whole: no decimal part": "{0}: tiền đồng là số nguyên, không có phần thập phân",
         "{0} is not a whole number of đồng (e.g. 5000000 or 5.000.000)": "{0} không phải là số đồng nguyên (ví dụ 5000000 hoặc 5.000.000)",
@@ -68,7 +68,7 @@ public enum Catalog {
         "beneficiary {0} has no bank account on record; pay in cash, or record the account with `ledger beneficiary amend --id {0} --bank-account TEXT --reason TEXT`":
             "đối tượng thụ hưởng {0} chưa có tài khoản ngân hàng; hãy chi bằng tiền mặt, hoặc ghi tài khoản bằng `ledger beneficiary amend --id {0} --bank-account TEXT --reason TEXT`",
         "{0} is before {1}, when payment {2} was made": "{0} trước {1}, ngày chi khoản {2}",
-        "{0} is before {1}, when {2}": "{0} trước {1}, khi {2}",
+        "{0} is before {1}, when {2}": "{0} trước {1}, ngày {2}",
         "application {0} was submitted": "hồ sơ {0} được nộp",
         "application {0} was approved": "hồ sơ {0} được phê duyệt",
         "application {0} is {1}; only a submitted application can be {2}": "hồ sơ {0} {1}; thao tác này chỉ dành cho hồ sơ đã nộp",
@@ -319,5 +319,14 @@ public enum Catalog {
         "rule": "quy tắc",
         "stream": "luồng",
         "what": "nội dung",
+        "version": "phiên bản",
+        "type": "loại sự kiện",
+        "actor": "người thực hiện",
+        "command": "lệnh",
+        "payload": "dữ liệu",
+        "(row)": "(cả dòng)",
+        "in force": "hiệu lực",
+        "came from": "hình thành từ",
+        "group": "nhóm",
     ]
 }
