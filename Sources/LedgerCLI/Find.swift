@@ -137,7 +137,7 @@ extension Application {
             func label(_ key: String) -> String { reader == .people ? Output.label(key) : key }
             switch row.youMayDecide {
             case true?: return label("yes")
-            case false?: return label("no") + ": " + (row.whyNot ?? "")
+            case false?: return label("no") + ": " + ((reader == .people ? row.whyNotMessage.map(Output.text) : nil) ?? row.whyNot ?? "")
             case nil: return "-"
             }
         }

@@ -129,6 +129,8 @@ public enum Catalog {
         "the import stopped: {0}. Recorded: {1}; not recorded: {2}. Import the same file again to record the rest (rows already recorded are skipped).":
             "việc nhập đã dừng: {0}. Đã ghi nhận: {1}; chưa ghi nhận: {2}. Hãy nhập lại cùng tệp để ghi nhận phần còn lại (các dòng đã ghi nhận sẽ được bỏ qua).",
         "{0} appends": "{0} lần ghi",
+        "you submitted it (four eyes: another approver decides)": "bạn đã nộp hồ sơ này (nguyên tắc bốn mắt: người phê duyệt khác quyết định)",
+        "{0} is not an approver": "{0} không phải là người phê duyệt",
         "position {0} matches": "khớp đến vị trí {0}",
         "all hold ({0} events replayed)": "đều được tuân thủ (đã chạy lại {0} sự kiện)",
         "{0} broken ({1} events replayed)": "{0} vi phạm (đã chạy lại {1} sự kiện)",

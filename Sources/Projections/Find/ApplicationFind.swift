@@ -50,6 +50,8 @@ public struct ApplicationListRow: Sendable, Codable, Equatable {
     public let youMayDecide: Bool?
     /// Why not, when `youMayDecide` is false.
     public let whyNot: String?
+    /// `whyNot` as a template, for `--locale vi` (not encoded).
+    public var whyNotMessage: Message? = nil
 
     enum CodingKeys: String, CodingKey {
         case applicationID = "application_id", beneficiaryID = "beneficiary_id", program, unit, fiscalYear = "fiscal_year", status
@@ -61,10 +63,10 @@ public struct ApplicationListRow: Sendable, Codable, Equatable {
 
     /// Four eyes as the domain defines it (`ApplicationDecisions.requireFourEyes`): the role
     /// deciding is not the role that submitted; and only approvers decide.
-    static func mayDecide(status: String, submittedBy: String, caller: Find.Caller) -> (Bool?, String?) {
+    static func mayDecide(status: String, submittedBy: String, caller: Find.Caller) -> (Bool?, Message?) {
         guard status == ApplicationStatus.submitted.rawValue else { return (nil, nil) }
-        if submittedBy == caller.role { return (false, "you submitted it (four eyes: another approver decides)") }
-        if !caller.isApprover { return (false, "\(caller.role) is not an approver") }
+        if submittedBy == caller.role { return (false, Message("you submitted it (four eyes: another approver decides)")) }
+        if !caller.isApprover { return (false, Message("{0} is not an approver", .text(caller.role))) }
         return (true, nil)
     }
 }
@@ -82,13 +84,15 @@ public enum ApplicationFind {
     static func listRow(_ row: PostgresRow, caller: Find.Caller) throws -> ApplicationListRow {
         let status = try row.string(5), submittedBy = try row.string(10)
         let (may, why) = ApplicationListRow.mayDecide(status: status, submittedBy: submittedBy, caller: caller)
-        return ApplicationListRow(
+        var listRow = ApplicationListRow(
             applicationID: try row.string(0), beneficiaryID: try row.string(1), program: try row.string(2), unit: try row.string(3),
             fiscalYear: try row.int(4), status: status, requestedVND: try row.int64(6), approvedVND: try row.int64(7),
             paidVND: try row.int64(8), remainingPayableVND: try row.int64(9), submittedBy: submittedBy, submittedOn: try row.string(11),
             submittedAt: try row.timestampText(12), decidedBy: try row.optionalString(13), decidedOn: try row.optionalDateText(14),
-            budgetAvailableVND: try row.optionalInt64(15), youMayDecide: may, whyNot: why
+            budgetAvailableVND: try row.optionalInt64(15), youMayDecide: may, whyNot: why?.description
         )
+        listRow.whyNotMessage = why
+        return listRow
     }
 
     /// Applications matching `filter`, oldest submission first (business date submitted, then
