@@ -71,6 +71,11 @@ struct LocaleTests {
             let beneficiary = try await Self.run(["beneficiary", "show", "HH-1", "--locale", "vi"], db)
             #expect(beneficiary.stdout.contains("loại:") && beneficiary.stdout.contains("hộ gia đình")
                 && beneficiary.stdout.contains("01/03/2024"), "\(beneficiary)")
+            let statement = try await Self.run(["report", "beneficiary", "HH-1", "--locale", "vi"], db)
+            for text in ["đối tượng thụ hưởng:", "còn phải chi:", "6.000.000 ₫", "sự kiện", "khoản chi", "P-1, chuyển khoản, PC-001",
+                         "đề nghị, năm ngân sách 2024", "15/03/2024"] {
+                #expect(statement.stdout.contains(text), "\(text): \(statement)")
+            }
             let loans = try await Self.run(["report", "loans", "--as-of", "31/12/2024", "--locale", "vi"], db)
             #expect(loans.status == 0 && loans.stdout.contains("các khoản vay tính đến 31/12/2024")
                 && loans.stdout.contains("dư nợ") && loans.stdout.contains("tổng (0 khoản vay)"), "\(loans)")

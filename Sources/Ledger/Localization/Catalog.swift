@@ -129,6 +129,14 @@ public enum Catalog {
         "the import stopped: {0}. Recorded: {1}; not recorded: {2}. Import the same file again to record the rest (rows already recorded are skipped).":
             "việc nhập đã dừng: {0}. Đã ghi nhận: {1}; chưa ghi nhận: {2}. Hãy nhập lại cùng tệp để ghi nhận phần còn lại (các dòng đã ghi nhận sẽ được bỏ qua).",
         "{0} appends": "{0} lần ghi",
+        "{0}, {1}": "{0}, {1}",
+        "{0}, {1}, {2}": "{0}, {1}, {2}",
+        "requested, fiscal year {0}": "đề nghị, năm ngân sách {0}",
+        "released; {0}": "hoàn lại; {0}",
+        "released; {0} paid out in all (net of reversals, loan principal included)":
+            "hoàn lại; tổng đã chi {0} (trừ hoàn trả, gồm cả nợ gốc đã cho vay)",
+        "application {0}, {1} months": "hồ sơ {0}, {1} tháng",
+        "principal {0}, interest {1}": "gốc {0}, lãi {1}",
         "you submitted it (four eyes: another approver decides)": "bạn đã nộp hồ sơ này (nguyên tắc bốn mắt: người phê duyệt khác quyết định)",
         "{0} is not an approver": "{0} không phải là người phê duyệt",
         "position {0} matches": "khớp đến vị trí {0}",

@@ -36,6 +36,15 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         /// Running balances after the command that recorded this event.
         public let payable: VND
         public let outstanding: VND
+        /// `detail` for people: a template with amounts grouped (tables); nil where `detail` is
+        /// free text. Not in JSON or CSV, which keep `detail` with exact integers.
+        public var detailMessage: Message? = nil
+
+        public static func == (lhs: Line, rhs: Line) -> Bool {
+            lhs.position == rhs.position && lhs.recordedAtMicroseconds == rhs.recordedAtMicroseconds && lhs.businessDate == rhs.businessDate
+                && lhs.event == rhs.event && lhs.applicationID == rhs.applicationID && lhs.loanID == rhs.loanID && lhs.program == rhs.program
+                && lhs.amount == rhs.amount && lhs.detail == rhs.detail && lhs.payable == rhs.payable && lhs.outstanding == rhs.outstanding
+        }
 
         enum CodingKeys: String, CodingKey {
             case position, recordedAt = "recorded_at", businessDate = "business_date", event, applicationID = "application_id"
@@ -238,34 +247,42 @@ public struct BeneficiaryStatement: Sendable, Equatable {
         let loan = loanID.flatMap { loans[$0] }
         var program = application?.submission?.program ?? loan?.disbursement?.program
         let what: (String, LocalDate?, VND?, String?)
+        var message: Message?
         switch event.event {
         case .beneficiaryRegistered(let registration):
             program = nil
             what = ("registered", nil, nil, "\(registration.kind.rawValue), \(unitName(registration.district))")
+            message = Message("{0}, {1}", .term(registration.kind.rawValue), .text(unitName(registration.district)))
         case .beneficiaryAmended(let amendment):
             program = nil
             what = ("amended", amendment.amendedOn, nil, "\(BeneficiaryDecisions.describe(amendment)); reason: \(amendment.reason)")
         case .applicationSubmitted(let submission):
             what = ("submitted", submission.submittedOn, submission.requestedVND, "requested, fiscal year \(submission.fiscalYear)")
+            message = Message("requested, fiscal year {0}", .text(String(submission.fiscalYear)))
         case .applicationApproved(let approval):
             what = ("approved", approval.decidedOn, approval.approvedVND, approval.decisionReference)
         case .applicationRejected(let rejection):
             what = ("rejected", rejection.decidedOn, nil, rejection.reason)
         case .applicationWithdrawn(let withdrawal):
             what = ("withdrawn", withdrawal.withdrawnOn, withdrawal.releasedVND, "released; \(withdrawal.reason)")
+            message = Message("released; {0}", .text(withdrawal.reason))
         case .paymentRecorded(let payment):
             what = ("payment", payment.paidOn, payment.amountVND, "\(payment.paymentID), \(payment.method.rawValue), \(payment.voucher)")
+            message = Message("{0}, {1}, {2}", .text(payment.paymentID), .term(payment.method.rawValue), .text(payment.voucher))
         case .paymentReversed(let reversal):
             what = ("payment reversed", reversal.reversedOn, reversal.amountVND, "\(reversal.paymentID); \(reversal.reason)")
         case .applicationClosed(let closure):
             what = ("closed", closure.closedOn, closure.releasedVND, "released; \(closure.paidVND.amount) paid out in all (net of reversals, loan principal included)")
+            message = Message("released; {0} paid out in all (net of reversals, loan principal included)", .amount(closure.paidVND))
         case .loanDisbursed(let disbursement):
             what = ("loan disbursed", disbursement.disbursedOn, disbursement.principalVND,
                     "application \(disbursement.applicationID), \(disbursement.termMonths) months")
+            message = Message("application {0}, {1} months", .text(disbursement.applicationID), .number(Int64(disbursement.termMonths)))
         case .loanRepaid(let repayment):
             let principal = repayment.overduePrincipalVND + repayment.principalDueVND + repayment.prepaidPrincipalVND
             what = ("loan repayment", repayment.paidOn, repayment.amountVND,
                     "principal \(principal.amount), interest \((repayment.interestVND + repayment.overdueInterestVND).amount)")
+            message = Message("principal {0}, interest {1}", .amount(principal), .amount(repayment.interestVND + repayment.overdueInterestVND))
         case .loanSettled(let settlement):
             what = ("loan settled", settlement.settledOn, nil, nil)
         case .loanWrittenOff(let writeOff):
@@ -275,11 +292,13 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             // BenefitReleased repeat the approval and the release on the beneficiary.
             return nil
         }
-        return Line(
+        var line = Line(
             position: event.position, recordedAtMicroseconds: event.context.recordedAtMicroseconds, businessDate: what.1,
             event: what.0, applicationID: applicationID ?? loan?.disbursement?.applicationID, loanID: loanID, program: program,
             amount: what.2, detail: what.3, payable: payable, outstanding: outstanding
         )
+        line.detailMessage = message
+        return line
     }
 
     // MARK: Forms
@@ -294,7 +313,8 @@ public struct BeneficiaryStatement: Sendable, Equatable {
             rows: lines.map { line in
                 [String(line.position), format.time(VietnamTime.display(microsecondsSinceEpoch: line.recordedAtMicroseconds, fractionalSeconds: false)),
                  line.businessDate.map(format.date) ?? "-", format.label(line.event), line.applicationID ?? "-", line.loanID ?? "-", line.program ?? "-",
-                 line.amount.map(grouped) ?? "-", grouped(line.payable), grouped(line.outstanding), line.detail ?? ""]
+                 line.amount.map(grouped) ?? "-", grouped(line.payable), grouped(line.outstanding),
+                 line.detailMessage?.rendered(format.language) ?? line.detail ?? ""]
             }
         )
     }
