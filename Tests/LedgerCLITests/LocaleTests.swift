@@ -141,6 +141,8 @@ struct LocaleTests {
             #expect(malformed.status == 64 && malformed.stderr.contains("--amount: \"12abc\" không phải là số đồng nguyên"), "\(malformed)")
             let decimal = try await Self.run(pay + ["--amount", "1.000.000,50"], db)
             #expect(decimal.status == 64 && decimal.stderr.contains("không có phần thập phân"), "\(decimal)")
+            let unit = try await Self.run(["application", "list", "--unit", "cai rangg", "--locale", "vi"], db)
+            #expect(unit.status == 64 && unit.stderr.contains("ledger: lỗi: --unit: \"cai rangg\" không phải là quận/huyện của Cần Thơ (một trong: Ninh Kiều,"), "\(unit)")
             // Not allowed: an auditor is told in Vietnamese.
             let auditor = try await TestDatabase.loginRole("cli", memberOf: ["ledger_auditor"])
             let denied = try await Self.run(pay + ["--amount", "1000000", "--paid-on", "20/03/2024"], db, user: auditor)

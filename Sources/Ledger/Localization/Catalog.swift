@@ -28,6 +28,13 @@ public enum Catalog {
         "{0}: a two-digit year is ambiguous: write {1}": "{0}: năm hai chữ số không rõ nghĩa: hãy viết {1}",
         "{0} is not a day of the calendar": "{0} không phải là một ngày có trong lịch",
         "must not be empty": "không được để trống",
+        "{0} may use only letters, digits, '.', '_' and '-', starting with a letter or digit":
+            "{0} chỉ được dùng chữ cái, chữ số, '.', '_' và '-', bắt đầu bằng chữ cái hoặc chữ số",
+        "{0} is not a unit of the places loaded; did you mean {1}? (`ledger place list` shows them)":
+            "{0} không phải là đơn vị hành chính đã nạp; có phải ý bạn là {1}? (`ledger place list` liệt kê các đơn vị)",
+        "{0} is not a district of Cần Thơ (one of: {1})": "{0} không phải là quận/huyện của Cần Thơ (một trong: {1})",
+        "{0} is not a unit of the places loaded (`ledger place list` shows them)":
+            "{0} không phải là đơn vị hành chính đã nạp (`ledger place list` liệt kê các đơn vị)",
         "{0} must be bank or cash": "{0} phải là bank (chuyển khoản) hoặc cash (tiền mặt)",
         "{0} is not a fiscal year (2000–2100)": "{0} không phải là năm ngân sách (2000–2100)",
         "{0} is not one of {1}": "{0} không thuộc các giá trị {1}",

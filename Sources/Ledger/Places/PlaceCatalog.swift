@@ -100,7 +100,9 @@ public struct PlaceCatalog: Sendable, Equatable {
         guard !named.isEmpty else {
             throw DomainError.invalidInput(
                 field: field,
-                problem: "\(text.debugDescription) is not a unit of the places loaded\(suggestion(for: text)) (`ledger place list` shows them)"
+                problem: suggestedName(for: text).map {
+                    Message("{0} is not a unit of the places loaded; did you mean {1}? (`ledger place list` shows them)", .text(text.debugDescription), .text($0))
+                } ?? Message("{0} is not a unit of the places loaded (`ledger place list` shows them)", .text(text.debugDescription))
             )
         }
         let inForce = named.filter(when.admits)
@@ -135,10 +137,15 @@ public struct PlaceCatalog: Sendable, Equatable {
 
     /// `; did you mean Ninh Kiều?`: the unit name nearest to `text` (diacritics and case aside), or "".
     func suggestion(for text: String) -> String {
+        suggestedName(for: text).map { "; did you mean \($0)?" } ?? ""
+    }
+
+    /// The name of the unit nearest to `text`, if one is near.
+    func suggestedName(for text: String) -> String? {
         var names: [String: String] = [:]
         for unit in units.values { names[UnitCode.foldedKey(unit.name)] = unit.name }
-        guard let key = Suggestion.closest(to: UnitCode.foldedKey(text), among: Array(names.keys)), let name = names[key] else { return "" }
-        return "; did you mean \(name)?"
+        guard let key = Suggestion.closest(to: UnitCode.foldedKey(text), among: Array(names.keys)) else { return nil }
+        return names[key]
     }
 
     static func list(_ units: [UnitDefined]) -> String {

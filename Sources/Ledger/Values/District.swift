@@ -82,7 +82,10 @@ public struct UnitCode: RawRepresentable, Hashable, Comparable, Sendable, Codabl
         guard Self.legacyNames[key] != nil, let district = UnitCode(rawValue: key) else {
             throw DomainError.invalidInput(
                 field: field,
-                problem: "\(text.debugDescription) is not a district of Cần Thơ (one of: \(Self.allCases.map(\.name).joined(separator: ", ")))"
+                problem: Message(
+                    "{0} is not a district of Cần Thơ (one of: {1})", .text(text.debugDescription),
+                    .text(Self.allCases.map(\.name).joined(separator: ", "))
+                )
             )
         }
         self = district

@@ -20,7 +20,9 @@ public enum Identifier {
         }
         guard bytes.allSatisfy(allowed), bytes[0] != 46, bytes[0] != 95, bytes[0] != 45 else {
             throw DomainError.invalidInput(
-                field: field, problem: "\(text.debugDescription) may use only letters, digits, '.', '_' and '-', starting with a letter or digit"
+                field: field, problem: Message(
+                    "{0} may use only letters, digits, '.', '_' and '-', starting with a letter or digit", .text(text.debugDescription)
+                )
             )
         }
         return text
