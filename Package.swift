@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The web pages' templates (server-rendered HTML).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libpq through pkg-config (Debian: libpq-dev).
@@ -79,7 +81,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The pages' templates and stylesheet are embedded by the EmbedWeb plugin, not bundled.
+            exclude: ["Web/Templates", "Web/Static"],
+            plugins: ["EmbedWeb"]
         ),
         .executableTarget(
             name: "LedgerCLI",
@@ -96,10 +102,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Build-time tool: turns sql/*.sql into a Swift source for the Migrations target.
+        // Build-time tool: turns files (sql/*.sql; the pages' templates and stylesheet) into a
+        // Swift source, so the binary carries them wherever it is installed.
         .executableTarget(name: "EmbedSQLTool"),
         .plugin(
             name: "EmbedSQL",
+            capability: .buildTool(),
+            dependencies: ["EmbedSQLTool"]
+        ),
+        .plugin(
+            name: "EmbedWeb",
             capability: .buildTool(),
             dependencies: ["EmbedSQLTool"]
         ),
@@ -116,7 +128,10 @@ let package = Package(
         .testTarget(name: "LedgerDemoTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport"]),
         .testTarget(name: "LedgerLoanTests", dependencies: ["Ledger"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LedgerServerTests", dependencies: ["LedgerServer", "Ledger", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "LedgerServerTests",
+            dependencies: ["LedgerServer", "Ledger", "Postgres", "TestSupport", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -84,6 +84,7 @@ public final class LedgerServer: Sendable {
         addWriteRoutes(to: router)
         addReadRoutes(to: router)
         addOpenAPIRoutes(to: router)
+        addWebRoutes(to: router)
         return router
     }
 

@@ -69,10 +69,30 @@ extension LedgerServer {
     func signIn(_ request: Request, _ context: LedgerRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, allowed: ["user", "password"])
         let user = try body.string("user")
+        guard case .string(let password)? = body.fields["password"] else {
+            throw Problem.badRequest(field: "password", "password: required")
+        }
+        let (id, session) = try await openSession(user: user, password: password, request: request, context: context)
+        let roles = (try? await roles(of: session)) ?? []
+        var response = try JSONResponse.make(.created, SessionDocument(
+            session: id, user: user, roles: roles, csrfToken: session.csrfToken,
+            idleTimeoutSeconds: configuration.sessionIdle.components.seconds
+        ), user: user)
+        response.headers[.setCookie] = cookie(value: id, request: request, context: context)
+        return response
+    }
+
+    /// Signs `user` in with `password` (the API's JSON and the sign-in page's form alike): checks
+    /// both, the sign-in limits and a connection slot, then has PostgreSQL check the password.
+    /// Returns the new session and its id (for the cookie or `Authorization: Bearer`); refusals
+    /// are problems (`wrong_password`, `sign_in_locked`, …).
+    func openSession(
+        user: String, password: String, request: Request, context: LedgerRequestContext
+    ) async throws -> (id: String, session: Session) {
         guard Self.isRoleName(user) else {
             throw Problem.badRequest(field: "user", "user: a login name of letters, digits, _ . - (at most 63 bytes)")
         }
-        guard case .string(let password)? = body.fields["password"], !password.isEmpty else {
+        guard !password.isEmpty else {
             throw Problem.badRequest(field: "password", "password: required")
         }
         guard password.utf8.count <= 1024, !password.contains("\0") else {
@@ -131,13 +151,7 @@ extension LedgerServer {
         reserved = false
         await signIns.succeeded(user: user)
         metrics.signIn(outcome: "ok")
-        let roles = (try? await roles(of: session)) ?? []
-        var response = try JSONResponse.make(.created, SessionDocument(
-            session: id, user: user, roles: roles, csrfToken: session.csrfToken,
-            idleTimeoutSeconds: configuration.sessionIdle.components.seconds
-        ), user: user)
-        response.headers[.setCookie] = cookie(value: id, request: request, context: context)
-        return response
+        return (id, session)
     }
 
     /// The answer to a sign-in the database refused; a wrong password counts against the user

@@ -1,0 +1,166 @@
+/// The words of the web pages (`ledger serve`'s HTML), in English and Vietnamese. A case's raw
+/// value is its English text (with `{0}`, `{1}`, … for values); `WebCatalog` holds the Vietnamese.
+/// Every case has a Vietnamese entry (LedgerServerTests checks), so a page is never half English.
+public enum WebString: String, Sendable, CaseIterable {
+    // The layout
+    case department = "Department of Labour, Invalids and Social Affairs of Cần Thơ City"
+    case applicationName = "Social policy disbursement ledger"
+    case skipToContent = "Skip to the main content"
+    case mainNavigation = "Main navigation"
+    case languageSwitch = "Language"
+    case signedInAs = "Signed in as {0}"
+    case footer = "Ledger of support under Resolutions 11/2023 and 12/2023 of the City People's Council. Times are Vietnam time (UTC+07:00)."
+    case home = "Find a beneficiary"
+    // Roles
+    case roleOfficer = "officer"
+    case roleApprover = "approver"
+    case roleAuditor = "auditor"
+    case roleAdmin = "admin"
+    // Sign in / out
+    case signIn = "Sign in"
+    case signOut = "Sign out"
+    case userName = "User name"
+    case password = "Password"
+    case signInIntro = "Sign in with the user name and password the department's administrator gave you."
+    case signedOut = "You have signed out."
+    case sessionEnded = "Your session has ended. Sign in again to continue."
+    case wrongPassword = "Wrong user name or password. Check them (is Caps Lock on?) and try again."
+    case lockedUser = "Too many failed sign-ins for this user name. Try again in {0} minutes, or ask the administrator to check the account."
+    case lockedAddress = "Too many failed sign-ins from this computer. Try again in {0} minutes."
+    case accountDisabled = "This account may not sign in (disabled or expired). Ask the department's administrator."
+    case userNameInvalid = "Enter your user name: letters, digits, _ . - (at most 63)."
+    case passwordMissing = "Enter your password."
+    case passwordTooLong = "The password is too long (at most 1024 bytes)."
+    case tooManySessions = "You already have too many sessions open. Sign out in another browser, or wait {0} minutes."
+    case serviceBusy = "The service is busy. Try again in a moment."
+    case databaseUnavailable = "The database cannot be reached. Try again in a moment; if it goes on, tell the administrator."
+    case superuser = "A database superuser cannot sign in here. Sign in with your own account."
+    case passwordNotChecked = "The database did not check the password, so the service refuses the sign-in. Tell the administrator (docs/operations.md)."
+    case errorTitle = "Something went wrong"
+    case formExpired = "The form had expired (the session changed). Go back, reload the page and try again."
+    case goHome = "Back to the start page"
+    // Search
+    case searchIntro = "Type a name with or without diacritics (nguyen van finds Nguyễn Văn …), a national id number, or a district or ward, or several."
+    case name = "Name"
+    case nationalID = "National id number"
+    case unit = "District or ward"
+    case search = "Search"
+    case searchNothingGiven = "Type a name, a national id number or a unit to search for."
+    case resultsHeading = "Results"
+    case noResults = "No beneficiary matches. Check the spelling, or search by national id number."
+    case resultsCount = "{0} found"
+    case resultsMore = "{0} match; the first {1} are shown. Narrow the search to see the others."
+    case beneficiaryID = "Id"
+    case kind = "Kind"
+    case categories = "Categories"
+    case kindPerson = "person"
+    case kindHousehold = "household"
+    // A beneficiary
+    case beneficiaryHeading = "Beneficiary {0}"
+    case registeredOn = "Registered on"
+    case registeredBy = "Registered by"
+    case registeredAt = "Recorded at"
+    case bankAccount = "Bank account"
+    case nationalIDOnRecord = "National id on record"
+    case yes = "yes"
+    case no = "no"
+    case none = "none"
+    case amendments = "Amendments"
+    case applicationsHeading = "Applications"
+    case noApplications = "No applications yet."
+    case application = "Application"
+    case programme = "Programme"
+    case fiscalYear = "Year"
+    case status = "Status"
+    case requested = "Requested"
+    case approved = "Approved"
+    case paid = "Paid"
+    case notFound = "There is no beneficiary {0}."
+    case readModelsBehind = "The lists are catching up with the latest records; what was recorded in the last moments may not show yet."
+}
+
+/// The Vietnamese of `WebString` (Unicode NFC), and the text of a case in a language.
+public enum WebCatalog {
+    /// The text of `string` in `language`, with `{0}`, `{1}`, … replaced by `values` in order.
+    public static func text(_ string: WebString, in language: Language, _ values: String...) -> String {
+        let template = language == .vi ? (vietnamese[string] ?? string.rawValue) : string.rawValue
+        var output = template
+        for (index, value) in values.enumerated() {
+            output = output.replacingOccurrences(of: "{\(index)}", with: value)
+        }
+        return output
+    }
+
+    public static let vietnamese: [WebString: String] = [
+        .department: "Sở Lao động – Thương binh và Xã hội thành phố Cần Thơ",
+        .applicationName: "Sổ cái chi trả chính sách xã hội",
+        .skipToContent: "Chuyển đến nội dung chính",
+        .mainNavigation: "Điều hướng chính",
+        .languageSwitch: "Ngôn ngữ",
+        .signedInAs: "Đăng nhập với tên {0}",
+        .footer: "Sổ cái hỗ trợ theo Nghị quyết 11/2023 và 12/2023 của Hội đồng nhân dân thành phố. Thời gian theo giờ Việt Nam (UTC+07:00).",
+        .home: "Tìm đối tượng thụ hưởng",
+        .roleOfficer: "cán bộ",
+        .roleApprover: "người phê duyệt",
+        .roleAuditor: "kiểm toán viên",
+        .roleAdmin: "quản trị viên",
+        .signIn: "Đăng nhập",
+        .signOut: "Đăng xuất",
+        .userName: "Tên đăng nhập",
+        .password: "Mật khẩu",
+        .signInIntro: "Đăng nhập bằng tên đăng nhập và mật khẩu do quản trị viên của Sở cấp cho bạn.",
+        .signedOut: "Bạn đã đăng xuất.",
+        .sessionEnded: "Phiên làm việc đã kết thúc. Hãy đăng nhập lại để tiếp tục.",
+        .wrongPassword: "Sai tên đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (phím Caps Lock có đang bật không?) rồi thử lại.",
+        .lockedUser: "Đăng nhập sai quá nhiều lần với tên đăng nhập này. Hãy thử lại sau {0} phút, hoặc nhờ quản trị viên kiểm tra tài khoản.",
+        .lockedAddress: "Đăng nhập sai quá nhiều lần từ máy tính này. Hãy thử lại sau {0} phút.",
+        .accountDisabled: "Tài khoản này không được phép đăng nhập (đã bị khóa hoặc hết hạn). Hãy liên hệ quản trị viên của Sở.",
+        .userNameInvalid: "Hãy nhập tên đăng nhập: chữ cái, chữ số, _ . - (tối đa 63 ký tự).",
+        .passwordMissing: "Hãy nhập mật khẩu.",
+        .passwordTooLong: "Mật khẩu quá dài (tối đa 1024 byte).",
+        .tooManySessions: "Bạn đang mở quá nhiều phiên làm việc. Hãy đăng xuất ở trình duyệt khác, hoặc chờ {0} phút.",
+        .serviceBusy: "Hệ thống đang bận. Hãy thử lại sau giây lát.",
+        .databaseUnavailable: "Không kết nối được cơ sở dữ liệu. Hãy thử lại sau giây lát; nếu vẫn lỗi, hãy báo quản trị viên.",
+        .superuser: "Tài khoản siêu quản trị cơ sở dữ liệu không được đăng nhập ở đây. Hãy đăng nhập bằng tài khoản của bạn.",
+        .passwordNotChecked: "Cơ sở dữ liệu không kiểm tra mật khẩu nên hệ thống từ chối đăng nhập. Hãy báo quản trị viên (docs/operations.md).",
+        .errorTitle: "Đã xảy ra lỗi",
+        .formExpired: "Biểu mẫu đã hết hạn (phiên làm việc đã thay đổi). Hãy quay lại, tải lại trang rồi thử lại.",
+        .goHome: "Về trang đầu",
+        .searchIntro: "Nhập họ tên có dấu hoặc không dấu (nguyen van tìm được Nguyễn Văn …), số định danh cá nhân, hoặc quận/huyện, phường/xã, hoặc kết hợp.",
+        .name: "Họ tên",
+        .nationalID: "Số định danh cá nhân",
+        .unit: "Quận/huyện hoặc phường/xã",
+        .search: "Tìm",
+        .searchNothingGiven: "Hãy nhập họ tên, số định danh cá nhân hoặc đơn vị hành chính để tìm.",
+        .resultsHeading: "Kết quả",
+        .noResults: "Không có đối tượng nào phù hợp. Hãy kiểm tra chính tả, hoặc tìm theo số định danh cá nhân.",
+        .resultsCount: "Tìm thấy {0}",
+        .resultsMore: "Có {0} đối tượng phù hợp; đang hiện {1} đối tượng đầu. Hãy thu hẹp tìm kiếm để xem các đối tượng khác.",
+        .beneficiaryID: "Mã",
+        .kind: "Loại",
+        .categories: "Diện",
+        .kindPerson: "cá nhân",
+        .kindHousehold: "hộ gia đình",
+        .beneficiaryHeading: "Đối tượng thụ hưởng {0}",
+        .registeredOn: "Ngày đăng ký",
+        .registeredBy: "Người đăng ký",
+        .registeredAt: "Thời điểm ghi nhận",
+        .bankAccount: "Tài khoản ngân hàng",
+        .nationalIDOnRecord: "Đã có số định danh cá nhân",
+        .yes: "có",
+        .no: "không",
+        .none: "không có",
+        .amendments: "Số lần điều chỉnh",
+        .applicationsHeading: "Hồ sơ",
+        .noApplications: "Chưa có hồ sơ nào.",
+        .application: "Hồ sơ",
+        .programme: "Chương trình",
+        .fiscalYear: "Năm",
+        .status: "Trạng thái",
+        .requested: "Đề nghị",
+        .approved: "Phê duyệt",
+        .paid: "Đã chi",
+        .notFound: "Không có đối tượng thụ hưởng {0}.",
+        .readModelsBehind: "Danh sách đang cập nhật các ghi nhận mới nhất; những gì vừa ghi nhận có thể chưa hiện ra.",
+    ]
+}
