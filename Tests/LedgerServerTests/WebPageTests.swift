@@ -172,6 +172,7 @@ struct WebPageTests {
                 let missing = try await client.get("/beneficiaries/NOBODY", cookies: ["ledger_session": cookie])
                 #expect(missing.status == 404, "\(missing)")
                 #expect(missing.text.contains("Không có đối tượng thụ hưởng NOBODY."), "\(missing)")
+                #expect(missing.text.contains(#"<form method="post" action="/sign-out">"#), "still signed in, with the sign-out button: \(missing)")
             }
         }
     }

@@ -100,7 +100,10 @@ extension LedgerServer {
                 response = WebResponse.redirect(ended ? "/sign-in?ended=1" : "/sign-in")
                 if ended { response.headers.append(HTTPField(name: .setCookie, value: cookie(value: "", request: request, context: context, maxAge: 0))) }
             } else {
-                response = errorPage(web, problem, session: nil)
+                // Signed in (a GET, or a post whose token was right): the page keeps its navigation.
+                var signedIn: (user: String, roles: [String], csrfToken: String)?
+                if let session = try? await self.session(request, context) { signedIn = await layoutSession(session) }
+                response = errorPage(web, problem, session: signedIn)
             }
         }
         if let languageCookie = web.languageCookie { response.headers.append(HTTPField(name: .setCookie, value: languageCookie)) }
