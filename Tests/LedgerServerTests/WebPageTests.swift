@@ -159,6 +159,9 @@ struct WebPageTests {
                 #expect(badID.status == 400, "\(badID)")
                 #expect(badID.text.contains(#"<p class="field-error" id="national_id-error">"#), "the error is next to its field: \(badID)")
                 #expect(badID.text.contains(#"value="12x""#))
+                #expect(badID.text.contains(WebCatalog.text(.nationalIDMalformed, in: .vi)), "\(badID)")
+                let noLetters = try await client.post("/", form: ["csrf_token": csrf, "name": "--"], cookies: ["ledger_session": cookie])
+                #expect(noLetters.status == 400 && noLetters.text.contains(WebCatalog.text(.nameWithoutLetters, in: .vi)), "\(noLetters)")
 
                 let details = try await client.get("/beneficiaries/HH-1", cookies: ["ledger_session": cookie])
                 #expect(details.status == 200, "\(details)")

@@ -46,6 +46,8 @@ public enum WebString: String, Sendable, CaseIterable {
     case unit = "District or ward"
     case search = "Search"
     case searchNothingGiven = "Type a name, a national id number or a unit to search for."
+    case nameWithoutLetters = "Type at least one letter or digit of the name."
+    case nationalIDMalformed = "A national id number has 9 digits (old identity card) or 12 digits (citizen identity card), nothing else."
     case resultsHeading = "Results"
     case noResults = "No beneficiary matches. Check the spelling, or search by national id number."
     case resultsCount = "{0} found"
@@ -132,6 +134,8 @@ public enum WebCatalog {
         .unit: "Quận/huyện hoặc phường/xã",
         .search: "Tìm",
         .searchNothingGiven: "Hãy nhập họ tên, số định danh cá nhân hoặc đơn vị hành chính để tìm.",
+        .nameWithoutLetters: "Hãy nhập ít nhất một chữ cái hoặc chữ số của họ tên.",
+        .nationalIDMalformed: "Số định danh cá nhân gồm 9 chữ số (chứng minh nhân dân cũ) hoặc 12 chữ số (căn cước công dân), không có ký tự khác.",
         .resultsHeading: "Kết quả",
         .noResults: "Không có đối tượng nào phù hợp. Hãy kiểm tra chính tả, hoặc tìm theo số định danh cá nhân.",
         .resultsCount: "Tìm thấy {0}",

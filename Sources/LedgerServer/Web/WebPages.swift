@@ -248,7 +248,12 @@ extension LedgerServer {
                 } catch {
                     let problem = Problem.from(error)
                     guard problem.status == .badRequest, let field = problem.field, ["name", "national_id", "unit"].contains(field) else { throw error }
-                    errors[field] = problem.detail
+                    // The finder's refusals of a name or an id have one cause each; a unit's names the units it could mean.
+                    switch field {
+                    case "name": errors[field] = web.text(.nameWithoutLetters)
+                    case "national_id": errors[field] = web.text(.nationalIDMalformed)
+                    default: errors[field] = problem.detail
+                    }
                 }
             }
         }
