@@ -79,6 +79,80 @@ public enum WebString: String, Sendable, CaseIterable {
     case paid = "Paid"
     case notFound = "There is no beneficiary {0}."
     case readModelsBehind = "The lists are catching up with the latest records; what was recorded in the last moments may not show yet."
+    // MARK: beneficiary
+    case beneAmendmentsCaption = "Amendments of {0}"
+    case beneAmendmentsHeading = "Amendment history"
+    case beneAmount = "Amount"
+    case beneAmountPositive = "The amount must be more than 0 ₫."
+    case beneApplicationLeft = "{0} (still to pay {1})"
+    case beneApplicationsCaption = "Applications of {0}"
+    case beneBackToBeneficiary = "Back to the beneficiary"
+    case beneChoose = "— choose —"
+    case beneDate = "Date"
+    case beneDetail = "Detail"
+    case beneDoneAmend = "The amendment was recorded."
+    case beneDoneApplication = "The application was submitted."
+    case beneDonePayment = "The payment was recorded."
+    case beneEvent = "Step"
+    case beneFormHasErrors = "Nothing was recorded: correct the field marked below."
+    case beneFormsOnlyOfficers = "Only an officer records amendments, applications and payments."
+    case beneMethodBank = "Bank transfer"
+    case beneMethodCash = "Cash"
+    case beneMethodRequired = "Choose bank transfer or cash."
+    case beneMotto = "Independence – Freedom – Happiness"
+    case beneNation = "SOCIALIST REPUBLIC OF VIET NAM"
+    case beneNoAmendments = "No amendment so far."
+    case beneNoApprovedApplications = "No approved application is waiting for a payment."
+    case beneNoStatementLines = "Nothing recorded yet."
+    case beneNotAllowed = "Your role does not allow this; nothing was recorded."
+    case beneNotAllowedTitle = "Not allowed"
+    case beneOutstanding = "Loan outstanding"
+    case benePayable = "Still to pay"
+    case benePlaceDateLine = "Cần Thơ, date … month … year …"
+    case benePrintHint = "Use the browser's Print command (Ctrl+P) to print on A4 paper."
+    case benePrintStatement = "Printable statement"
+    case beneReleased = "Released"
+    case beneRequired = "Required."
+    case beneReversed = "Reversed"
+    case beneSignBeneficiary = "The beneficiary"
+    case beneSignFinanceOfficer = "Finance officer"
+    case beneSignHead = "Head of department"
+    case beneSignHint = "(signature and full name)"
+    case beneStatementCaption = "Every recorded step for {0}, with the balances after it"
+    case beneStatementHeading = "Statement"
+    case beneStatementTitle = "Statement of support for {0}"
+    case beneTotals = "Totals"
+    case beneYearInvalid = "Write a fiscal year such as 2024."
+    case beneReasonLabel = "Reason"
+    case beneAmendedOnLabel = "Date of the amendment"
+    case beneDateHint = "dd/mm/yyyy; today when left empty"
+    case beneNewNameLabel = "New name"
+    case beneNewBankAccountLabel = "New bank account"
+    case beneAddCategoryLabel = "Add a category"
+    case beneRemoveCategoryLabel = "Remove a category"
+    case beneNewUnitLabel = "Move to the unit"
+    case beneAmendHeading = "Amend the details"
+    case beneAmendSubmit = "Record the amendment"
+    case beneSubmitHeading = "Submit an application"
+    case beneSubmitSubmit = "Submit the application"
+    case beneApplicationIDLabel = "Application number"
+    case beneAmountRequestedLabel = "Amount requested"
+    case beneAmountHint = "In đồng, e.g. 5.000.000"
+    case beneSubmittedOnLabel = "Submitted on"
+    case beneYearLabel = "Fiscal year (if not the submission's)"
+    case benePaymentHeading = "Record a payment"
+    case benePaymentSubmit = "Record the payment"
+    case benePaymentApplicationLabel = "Approved application"
+    case benePaymentIDLabel = "Payment number"
+    case beneAmountPaidLabel = "Amount paid"
+    case benePaidOnLabel = "Paid on"
+    case beneMethodLabel = "Method"
+    case beneVoucherLabel = "Voucher"
+    case beneShortcuts = "Shortcuts"
+    case beneShortcutRegister = "Register a beneficiary"
+    case beneShortcutSubmit = "Submit an application: find the beneficiary first"
+    case beneShortcutPayment = "Record a payment: find the beneficiary first"
+    case beneShortcutImport = "Import a payment list"
 }
 
 /// The Vietnamese of `WebString` (Unicode NFC), and the text of a case in a language.
@@ -166,5 +240,79 @@ public enum WebCatalog {
         .paid: "Đã chi",
         .notFound: "Không có đối tượng thụ hưởng {0}.",
         .readModelsBehind: "Danh sách đang cập nhật các ghi nhận mới nhất; những gì vừa ghi nhận có thể chưa hiện ra.",
+        // MARK: beneficiary
+        .beneAmendmentsCaption: "Các lần điều chỉnh của {0}",
+        .beneAmendmentsHeading: "Lịch sử điều chỉnh",
+        .beneAmount: "Số tiền",
+        .beneAmountPositive: "Số tiền phải lớn hơn 0 ₫.",
+        .beneApplicationLeft: "{0} (còn phải chi {1})",
+        .beneApplicationsCaption: "Các hồ sơ của {0}",
+        .beneBackToBeneficiary: "Quay lại đối tượng thụ hưởng",
+        .beneChoose: "— chọn —",
+        .beneDate: "Ngày",
+        .beneDetail: "Chi tiết",
+        .beneDoneAmend: "Đã ghi nhận điều chỉnh.",
+        .beneDoneApplication: "Đã nộp hồ sơ.",
+        .beneDonePayment: "Đã ghi nhận khoản chi.",
+        .beneEvent: "Nội dung",
+        .beneFormHasErrors: "Chưa ghi nhận gì: hãy sửa ô được đánh dấu bên dưới.",
+        .beneFormsOnlyOfficers: "Chỉ cán bộ nghiệp vụ mới ghi nhận điều chỉnh, hồ sơ và khoản chi.",
+        .beneMethodBank: "Chuyển khoản",
+        .beneMethodCash: "Tiền mặt",
+        .beneMethodRequired: "Hãy chọn chuyển khoản hoặc tiền mặt.",
+        .beneMotto: "Độc lập – Tự do – Hạnh phúc",
+        .beneNation: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        .beneNoAmendments: "Chưa có điều chỉnh nào.",
+        .beneNoApprovedApplications: "Không có hồ sơ đã phê duyệt nào chờ chi trả.",
+        .beneNoStatementLines: "Chưa có ghi nhận nào.",
+        .beneNotAllowed: "Vai trò của bạn không được phép làm việc này; chưa ghi nhận gì.",
+        .beneNotAllowedTitle: "Không được phép",
+        .beneOutstanding: "Dư nợ vay",
+        .benePayable: "Còn phải chi",
+        .benePlaceDateLine: "Cần Thơ, ngày … tháng … năm …",
+        .benePrintHint: "Dùng lệnh In của trình duyệt (Ctrl+P) để in trên khổ giấy A4.",
+        .benePrintStatement: "Bản in sao kê",
+        .beneReleased: "Đã hoàn trả dự toán",
+        .beneRequired: "Bắt buộc nhập.",
+        .beneReversed: "Đã hoàn chi",
+        .beneSignBeneficiary: "Người thụ hưởng",
+        .beneSignFinanceOfficer: "Cán bộ tài chính",
+        .beneSignHead: "Thủ trưởng đơn vị",
+        .beneSignHint: "(Ký, ghi rõ họ tên)",
+        .beneStatementCaption: "Các bước đã ghi nhận của {0}, kèm số dư sau mỗi bước",
+        .beneStatementHeading: "Sao kê",
+        .beneStatementTitle: "Sao kê hỗ trợ của {0}",
+        .beneTotals: "Tổng cộng",
+        .beneYearInvalid: "Nhập năm ngân sách, ví dụ 2024.",
+        .beneReasonLabel: "Lý do",
+        .beneAmendedOnLabel: "Ngày điều chỉnh",
+        .beneDateHint: "dd/mm/yyyy; để trống là hôm nay",
+        .beneNewNameLabel: "Tên mới",
+        .beneNewBankAccountLabel: "Tài khoản ngân hàng mới",
+        .beneAddCategoryLabel: "Thêm diện đối tượng",
+        .beneRemoveCategoryLabel: "Bỏ diện đối tượng",
+        .beneNewUnitLabel: "Chuyển đến đơn vị",
+        .beneAmendHeading: "Điều chỉnh thông tin",
+        .beneAmendSubmit: "Ghi nhận điều chỉnh",
+        .beneSubmitHeading: "Nộp hồ sơ đề nghị",
+        .beneSubmitSubmit: "Nộp hồ sơ",
+        .beneApplicationIDLabel: "Số hồ sơ",
+        .beneAmountRequestedLabel: "Số tiền đề nghị",
+        .beneAmountHint: "Tính bằng đồng, ví dụ 5.000.000",
+        .beneSubmittedOnLabel: "Ngày nộp",
+        .beneYearLabel: "Năm ngân sách (nếu khác năm nộp)",
+        .benePaymentHeading: "Ghi nhận chi trả",
+        .benePaymentSubmit: "Ghi nhận khoản chi",
+        .benePaymentApplicationLabel: "Hồ sơ đã phê duyệt",
+        .benePaymentIDLabel: "Mã khoản chi",
+        .beneAmountPaidLabel: "Số tiền chi",
+        .benePaidOnLabel: "Ngày chi",
+        .beneMethodLabel: "Hình thức chi",
+        .beneVoucherLabel: "Số chứng từ",
+        .beneShortcuts: "Lối tắt",
+        .beneShortcutRegister: "Đăng ký đối tượng thụ hưởng",
+        .beneShortcutSubmit: "Nộp hồ sơ: tìm đối tượng thụ hưởng trước",
+        .beneShortcutPayment: "Ghi nhận chi trả: tìm đối tượng thụ hưởng trước",
+        .beneShortcutImport: "Nhập danh sách chi trả",
     ]
 }

@@ -13,6 +13,7 @@ import Projections
 /// authenticates by cookie carries the session's CSRF token in its `csrf_token` field.
 extension LedgerServer {
     func addWebRoutes(to router: Router<LedgerRequestContext>) {
+        addBeneficiaryWebRoutes(to: router)
         router.get("/static/ledger.css") { request, _ in
             Self.stylesheet(request)
         }
@@ -65,14 +66,6 @@ extension LedgerServer {
                 let form = try await WebRequest.form(request, allowed: ["csrf_token", "name", "national_id", "unit"])
                 return try await self.withSession(request, context, csrfToken: form.values["csrf_token"] ?? "") { session in
                     try await self.homePage(web, session, form: form)
-                }
-            }
-        }
-        router.get("/beneficiaries/{id}") { request, context in
-            let id = try Self.pathID(context, "id")
-            return try await self.page(request, context) { web in
-                try await self.withSession(request, context) { session in
-                    try await self.beneficiaryPage(web, session, id: id)
                 }
             }
         }
@@ -287,77 +280,5 @@ extension LedgerServer {
             rows: rows, hasRows: !rows.isEmpty, noResults: web.text(.noResults),
             behind: found.behind.contains { $0.events > 0 } ? web.text(.readModelsBehind) : nil
         )
-    }
-
-    struct BeneficiaryView {
-        let heading: String
-        let facts: [Fact]
-        let applicationsHeading: String
-        let columns: [String]
-        let applications: [Application]
-        let hasApplications: Bool
-        let noApplications: String
-        let behind: String?
-
-        struct Fact {
-            let label: String
-            let value: String
-        }
-
-        struct Application {
-            let id: String
-            let programme: String
-            let year: String
-            let status: String
-            let requested: String
-            let approved: String
-            let paid: String
-        }
-    }
-
-    func beneficiaryPage(_ web: WebRequest, _ session: Session, id: String) async throws -> Response {
-        _ = try QueryParameters.checked("id") { try Identifier.validated(id, field: "id") }
-        let found: BeneficiaryDetail?
-        do {
-            found = try await Self.readProblems { try await BeneficiaryFind.show(id, session.connection) }
-        } catch let problem as Problem where problem.status == .notFound {
-            // Not in the read models, which may be behind the log (the detail then says so).
-            let behind = problem.detail.contains("behind") ? " " + web.text(.readModelsBehind) : ""
-            throw Problem.notFound(web.text(.notFound, id) + behind, field: "id")
-        }
-        guard let detail = found else {
-            throw Problem.notFound(web.text(.notFound, id), field: "id")
-        }
-        let formatter = web.formatter
-        let places = try await session.service.places()
-        let row = detail.beneficiary
-        var facts: [BeneficiaryView.Fact] = [
-            .init(label: web.text(.beneficiaryID), value: row.beneficiaryID),
-            .init(label: web.text(.name), value: row.name),
-            .init(label: web.text(.kind), value: web.text(row.kind == "household" ? .kindHousehold : .kindPerson)),
-            .init(label: web.text(.unit), value: UnitCode(rawValue: row.unit).map { places.name(of: $0) } ?? row.unit),
-            .init(label: web.text(.categories), value: row.categories.isEmpty ? web.text(.none) : row.categories.map { formatter.label($0) }.joined(separator: ", ")),
-            .init(label: web.text(.bankAccount), value: row.bankAccount ?? web.text(.none)),
-            .init(label: web.text(.nationalIDOnRecord), value: web.text(row.hasNationalID ? .yes : .no)),
-        ]
-        if let registeredOn = row.registeredOn { facts.append(.init(label: web.text(.registeredOn), value: formatter.dateText(registeredOn))) }
-        facts.append(.init(label: web.text(.registeredBy), value: row.registeredBy))
-        facts.append(.init(label: web.text(.registeredAt), value: formatter.time(VietnamTime.display(rfc3339: row.registeredAt))))
-        facts.append(.init(label: web.text(.amendments), value: formatter.number(Int64(row.amendments))))
-        let applications = detail.applications.map { application in
-            BeneficiaryView.Application(
-                id: application.applicationID, programme: application.program, year: String(application.fiscalYear),
-                status: formatter.label(application.status), requested: formatter.amount(VND(application.requestedVND)),
-                approved: formatter.amount(VND(application.approvedVND)), paid: formatter.amount(VND(application.paidVND))
-            )
-        }
-        let view = BeneficiaryView(
-            heading: web.text(.beneficiaryHeading, row.name), facts: facts, applicationsHeading: web.text(.applicationsHeading),
-            columns: [web.text(.application), web.text(.programme), web.text(.fiscalYear), web.text(.status), web.text(.requested), web.text(.approved), web.text(.paid)],
-            applications: applications, hasApplications: !applications.isEmpty, noApplications: web.text(.noApplications),
-            behind: detail.behind.contains { $0.events > 0 } ? web.text(.readModelsBehind) : nil
-        )
-        let layout = WebLayout(web, title: row.name, content: WebFiles.render(view, "beneficiary"), session: await layoutSession(session))
-        return WebResponse.html(.ok, layout.html, user: session.user)
     }
 }
