@@ -153,6 +153,74 @@ public enum WebString: String, Sendable, CaseIterable {
     case beneShortcutSubmit = "Submit an application: find the beneficiary first"
     case beneShortcutPayment = "Record a payment: find the beneficiary first"
     case beneShortcutImport = "Import a payment list"
+    // MARK: queue, budget, loans (the approver's queue, the budget, the loans)
+    case queue = "Applications to decide"
+    case queueIntro = "Applications waiting for a decision, oldest first, with the programme's cap per beneficiary and the budget still available."
+    case queueNotAllowed = "Only an approver may open the queue of applications to decide. Ask the department's administrator if you should be one."
+    case queueCaption = "Applications waiting for a decision"
+    case queueCount = "{0} waiting"
+    case queueEmpty = "No application is waiting for a decision."
+    case queueSubmitted = "Submitted by, on"
+    case queueCap = "Cap per beneficiary"
+    case queueAvailable = "Budget available"
+    case queueNoBudget = "no budget allocated"
+    case queueApproveLegend = "Approve {0}"
+    case queueRejectLegend = "Reject {0}"
+    case queueAmount = "Amount approved"
+    case queueAmountHint = "In đồng, e.g. 5.000.000; the amount requested is filled in"
+    case queueDecisionReference = "Decision reference"
+    case queueDecidedOn = "Decided on"
+    case queueDateHint = "dd/mm/yyyy, e.g. 21/05/2024"
+    case queueReason = "Reason for rejecting"
+    case queueApprove = "Approve"
+    case queueReject = "Reject"
+    case queueAmountInvalid = "Type the amount in đồng, e.g. 5.000.000 or 5000000."
+    case queueDecisionMissing = "Type the decision's reference, e.g. QĐ 12/2024."
+    case queueDateInvalid = "Type a date as dd/mm/yyyy, e.g. 21/05/2024."
+    case queueReasonMissing = "Type why the application is rejected."
+    case queueApproved = "Application {0} was approved."
+    case queueRejected = "Application {0} was rejected."
+    case budget = "Budget"
+    case budgetIntro = "Each budget (programme × year × unit): allocated, reserved by approvals, paid, released by withdrawals and closures, and what approvals may still reserve."
+    case budgetFilters = "Which figures"
+    case budgetAllProgrammes = "All programmes"
+    case budgetAsOfDate = "As of the date"
+    case budgetAsOfHint = "dd/mm/yyyy; leave empty for everything recorded"
+    case budgetShow = "Show"
+    case budgetAsOf = "Figures as of {0}."
+    case budgetLatest = "Figures of everything recorded."
+    case budgetEmpty = "No budget matches."
+    case budgetFix = "Correct the filter marked below."
+    case budgetUnknownProgramme = "There is no such programme."
+    case budgetYearInvalid = "Type a year, e.g. 2024."
+    case budgetCaption = "Budgets by programme, year and unit"
+    case budgetAllocated = "Allocated"
+    case budgetReserved = "Reserved"
+    case budgetReleased = "Released back"
+    case budgetAvailable = "Available"
+    case budgetReservedNotPaid = "Reserved, not yet paid"
+    case budgetTotal = "Total"
+    case budgetChartTitle = "Budgets: paid, reserved and available against the allocation"
+    case budgetChartLine = "{0}: allocated {1}, paid {2}, reserved {3}, available {4}"
+    case loans = "Loans"
+    case loansIntro = "The loan book and the loans past due, with their arrears buckets, as they stood on a date."
+    case loansAsOf = "Loans as of {0}."
+    case loansBook = "Loan book"
+    case loansBookCaption = "Every loan as of {0}"
+    case loansNone = "No loan was disbursed by that date."
+    case loansOverdue = "Overdue"
+    case loansBucketCaption = "Overdue loans by arrears bucket"
+    case loansOverdueCaption = "Loans past due"
+    case loansNoneOverdue = "No loan is past due."
+    case loansCount = "Number of loans"
+    case loansLoan = "Loan"
+    case loansPrincipal = "Principal"
+    case loansDisbursedOn = "Disbursed on"
+    case loansOutstanding = "Outstanding principal"
+    case loansInterest = "Interest owed"
+    case loansOverduePrincipal = "Overdue principal"
+    case loansDaysPastDue = "Days past due"
+    case loansArrears = "Arrears"
 }
 
 /// The Vietnamese of `WebString` (Unicode NFC), and the text of a case in a language.
@@ -314,5 +382,73 @@ public enum WebCatalog {
         .beneShortcutSubmit: "Nộp hồ sơ: tìm đối tượng thụ hưởng trước",
         .beneShortcutPayment: "Ghi nhận chi trả: tìm đối tượng thụ hưởng trước",
         .beneShortcutImport: "Nhập danh sách chi trả",
+        // MARK: queue, budget, loans
+        .queue: "Hồ sơ chờ phê duyệt",
+        .queueIntro: "Các hồ sơ đang chờ quyết định, hồ sơ cũ nhất trước, kèm mức hỗ trợ tối đa mỗi đối tượng của chương trình và ngân sách còn lại.",
+        .queueNotAllowed: "Chỉ người phê duyệt mới được mở danh sách hồ sơ chờ quyết định. Nếu bạn cần quyền này, hãy liên hệ quản trị viên của Sở.",
+        .queueCaption: "Hồ sơ đang chờ quyết định",
+        .queueCount: "{0} hồ sơ đang chờ",
+        .queueEmpty: "Không có hồ sơ nào đang chờ quyết định.",
+        .queueSubmitted: "Người nộp, ngày nộp",
+        .queueCap: "Mức tối đa mỗi đối tượng",
+        .queueAvailable: "Ngân sách còn lại",
+        .queueNoBudget: "chưa phân bổ ngân sách",
+        .queueApproveLegend: "Phê duyệt {0}",
+        .queueRejectLegend: "Từ chối {0}",
+        .queueAmount: "Số tiền phê duyệt",
+        .queueAmountHint: "Tính bằng đồng, ví dụ 5.000.000; đã điền sẵn số tiền đề nghị",
+        .queueDecisionReference: "Số quyết định",
+        .queueDecidedOn: "Ngày quyết định",
+        .queueDateHint: "dd/mm/yyyy, ví dụ 21/05/2024",
+        .queueReason: "Lý do từ chối",
+        .queueApprove: "Phê duyệt",
+        .queueReject: "Từ chối",
+        .queueAmountInvalid: "Hãy nhập số tiền bằng đồng, ví dụ 5.000.000 hoặc 5000000.",
+        .queueDecisionMissing: "Hãy nhập số quyết định, ví dụ QĐ 12/2024.",
+        .queueDateInvalid: "Hãy nhập ngày theo dạng dd/mm/yyyy, ví dụ 21/05/2024.",
+        .queueReasonMissing: "Hãy nhập lý do từ chối hồ sơ.",
+        .queueApproved: "Đã phê duyệt hồ sơ {0}.",
+        .queueRejected: "Đã từ chối hồ sơ {0}.",
+        .budget: "Ngân sách",
+        .budgetIntro: "Từng khoản ngân sách (chương trình × năm × đơn vị): đã phân bổ, đã giữ cho hồ sơ phê duyệt, đã chi, đã hoàn lại do rút hoặc đóng hồ sơ, và phần còn có thể phê duyệt.",
+        .budgetFilters: "Chọn số liệu",
+        .budgetAllProgrammes: "Tất cả chương trình",
+        .budgetAsOfDate: "Tính đến ngày",
+        .budgetAsOfHint: "dd/mm/yyyy; để trống để xem mọi ghi nhận",
+        .budgetShow: "Xem",
+        .budgetAsOf: "Số liệu tính đến ngày {0}.",
+        .budgetLatest: "Số liệu của mọi ghi nhận.",
+        .budgetEmpty: "Không có khoản ngân sách nào phù hợp.",
+        .budgetFix: "Hãy sửa điều kiện lọc được đánh dấu bên dưới.",
+        .budgetUnknownProgramme: "Không có chương trình này.",
+        .budgetYearInvalid: "Hãy nhập năm, ví dụ 2024.",
+        .budgetCaption: "Ngân sách theo chương trình, năm và đơn vị",
+        .budgetAllocated: "Đã phân bổ",
+        .budgetReserved: "Đã giữ",
+        .budgetReleased: "Đã hoàn lại",
+        .budgetAvailable: "Còn lại",
+        .budgetReservedNotPaid: "Đã giữ, chưa chi",
+        .budgetTotal: "Tổng cộng",
+        .budgetChartTitle: "Ngân sách: đã chi, đã giữ và còn lại so với phân bổ",
+        .budgetChartLine: "{0}: phân bổ {1}, đã chi {2}, đã giữ {3}, còn lại {4}",
+        .loans: "Khoản vay",
+        .loansIntro: "Sổ cho vay và các khoản vay quá hạn theo nhóm nợ, tại một ngày.",
+        .loansAsOf: "Khoản vay tính đến ngày {0}.",
+        .loansBook: "Sổ cho vay",
+        .loansBookCaption: "Mọi khoản vay tính đến ngày {0}",
+        .loansNone: "Chưa có khoản vay nào được giải ngân đến ngày đó.",
+        .loansOverdue: "Quá hạn",
+        .loansBucketCaption: "Khoản vay quá hạn theo nhóm nợ",
+        .loansOverdueCaption: "Các khoản vay quá hạn",
+        .loansNoneOverdue: "Không có khoản vay nào quá hạn.",
+        .loansCount: "Số khoản vay",
+        .loansLoan: "Khoản vay",
+        .loansPrincipal: "Gốc",
+        .loansDisbursedOn: "Ngày giải ngân",
+        .loansOutstanding: "Dư nợ gốc",
+        .loansInterest: "Lãi phải trả",
+        .loansOverduePrincipal: "Gốc quá hạn",
+        .loansDaysPastDue: "Số ngày quá hạn",
+        .loansArrears: "Nhóm nợ",
     ]
 }

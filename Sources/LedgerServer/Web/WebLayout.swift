@@ -39,6 +39,9 @@ struct WebLayout {
     /// Pages in the navigation, with the roles that see them (`nil`: everyone signed in).
     static let pages: [(path: String, label: WebString, roles: Set<String>?)] = [
         ("/", .home, nil),
+        ("/queue", .queue, ["approver"]),
+        ("/budget", .budget, nil),
+        ("/loans", .loans, nil),
     ]
 
     static func roleLabel(_ role: String) -> WebString? {
