@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventStore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "LedgerServerTests",
-            dependencies: ["LedgerServer", "Ledger", "Postgres", "TestSupport", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["LedgerServer", "Ledger", "EventStore", "Postgres", "TestSupport", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],

@@ -221,6 +221,68 @@ public enum WebString: String, Sendable, CaseIterable {
     case loansOverduePrincipal = "Overdue principal"
     case loansDaysPastDue = "Days past due"
     case loansArrears = "Arrears"
+    // MARK: import, audit
+    case importAuditNotAllowed = "Not allowed for your role"
+    case importNav = "Import payments"
+    case importHeading = "Payment list import"
+    case importIntro = "Upload the bank's payment list as a CSV file with the header {0}. Every row is checked first; while any row is invalid nothing is recorded. Uploading the same file again records only the rows not yet recorded."
+    case importFile = "Payment list (CSV file)"
+    case importFileHint = "UTF-8, separated by commas, semicolons or tabs; columns in any order."
+    case importSkipInvalid = "Record the valid rows"
+    case importSkipInvalidHint = "Record the valid rows now and leave out the invalid ones (listed in the report), instead of recording nothing."
+    case importSubmit = "Check and record"
+    case importChooseFile = "Choose the payment list's CSV file to upload."
+    case importNotAPaymentFile = "This is not a payment list: {0}. Nothing was recorded."
+    case importNotAllowed = "Only officers import payment lists. Sign in with an officer's account, or ask an officer."
+    case importReport = "Import report"
+    case importSummary = "What the import did"
+    case importProblems = "Invalid rows"
+    case importRecorded = "Recorded {0} payments."
+    case importNothingNew = "Nothing new was recorded: every row was recorded before ({0} already recorded)."
+    case importRecordedSkipping = "The valid rows were recorded ({0}); {1} invalid rows were left out (listed below). Fix them and upload the file again: rows already recorded are skipped."
+    case importRefused = "Invalid rows: {0} of {1} (listed below); nothing was recorded. Fix them and upload the file again, or tick “Record the valid rows” to record the {2} valid ones."
+    case importStopped = "The import stopped: {0}. Recorded: {1}; not recorded: {2}. Upload the same file again to record the rest (rows already recorded are skipped)."
+    case importIgnoredColumns = "Ignored the columns {0}: not columns of a payment list ({1})."
+    case auditNav = "Audit"
+    case auditHeading = "Audit of the ledger"
+    case auditIntro = "Check that the ledger's history is unchanged and its rules hold, keep a digest of it, export it, and read who did what and when."
+    case auditNotAllowed = "Only auditors open the audit pages. Sign in with an auditor's account."
+    case auditLastHeading = "Last verification"
+    case auditLastCaption = "The last verification"
+    case auditNoneYet = "No verification has been run through this service since it started."
+    case auditMemoryNote = "The ledger does not record verification runs: this page shows the last one run through this service since it started (ledger audit verify runs one at any time)."
+    case auditVerifyHeading = "Verify the ledger"
+    case auditChainOnly = "Hash chain only"
+    case auditChainOnlyHint = "Check only that no recorded event was changed, without replaying every rule (faster on a large ledger)."
+    case auditVerifySubmit = "Run verify"
+    case auditVerifyDone = "Verification finished."
+    case auditIntact = "Intact: the hash chain is unbroken and every rule holds."
+    case auditChainIntact = "Intact: the hash chain is unbroken (the rules were not replayed)."
+    case auditNotIntact = "Not intact: at position {0}: {1}"
+    case auditRulesBroken = "The hash chain is unbroken, but rules are broken: {0}. Run ledger audit verify to see each one."
+    case auditRanAt = "Ran at"
+    case auditRanBy = "Ran by"
+    case auditHeadPosition = "Head position"
+    case auditHeadHash = "Head hash"
+    case auditEventsReplayed = "Events replayed"
+    case auditProblemsFound = "Problems found"
+    case auditDuration = "Duration"
+    case auditMilliseconds = "{0} ms"
+    case auditDownloadsHeading = "Downloads"
+    case auditDigest = "Download a digest"
+    case auditDigestHint = "the head position and hash, the same file as ledger audit digest; keep it to prove later that history up to it is unchanged (ledger audit verify --digest FILE)."
+    case auditExport = "Download an export"
+    case auditExportHint = "every event as JSON lines (ledger-export-v1), the same as ledger audit export; check it offline with scripts/verify-export."
+    case auditHistoryHeading = "History"
+    case auditHistoryIntro = "Who did what and when: the events of a beneficiary (with their applications and loans) or of one stream."
+    case auditBeneficiary = "Beneficiary id"
+    case auditStream = "Stream id"
+    case auditHistorySubmit = "Show history"
+    case auditHistoryOneOf = "Give a beneficiary id or a stream id, not both."
+    case auditNoStream = "There are no events in stream {0}."
+    case auditNoBeneficiary = "There is no beneficiary {0} and nothing names them."
+    case auditHistoryCaption = "History of {0}"
+    case auditHistoryCount = "{0} events"
 }
 
 /// The Vietnamese of `WebString` (Unicode NFC), and the text of a case in a language.
@@ -450,5 +512,67 @@ public enum WebCatalog {
         .loansOverduePrincipal: "Gốc quá hạn",
         .loansDaysPastDue: "Số ngày quá hạn",
         .loansArrears: "Nhóm nợ",
+        // MARK: import, audit
+        .importAuditNotAllowed: "Vai trò của bạn không được phép",
+        .importNav: "Nhập danh sách chi trả",
+        .importHeading: "Nhập danh sách chi trả",
+        .importIntro: "Tải lên danh sách chi trả của ngân hàng dạng tệp CSV có dòng tiêu đề {0}. Mọi dòng được kiểm tra trước; khi còn dòng không hợp lệ thì không ghi nhận gì. Tải lại cùng tệp chỉ ghi nhận những dòng chưa được ghi nhận.",
+        .importFile: "Danh sách chi trả (tệp CSV)",
+        .importFileHint: "Mã hóa UTF-8, phân cách bằng dấu phẩy, dấu chấm phẩy hoặc tab; các cột theo thứ tự bất kỳ.",
+        .importSkipInvalid: "Ghi nhận các dòng hợp lệ",
+        .importSkipInvalidHint: "Ghi nhận ngay các dòng hợp lệ và bỏ qua các dòng không hợp lệ (liệt kê trong báo cáo), thay vì không ghi nhận gì.",
+        .importSubmit: "Kiểm tra và ghi nhận",
+        .importChooseFile: "Hãy chọn tệp CSV của danh sách chi trả để tải lên.",
+        .importNotAPaymentFile: "Đây không phải danh sách chi trả: {0}. Chưa ghi nhận gì.",
+        .importNotAllowed: "Chỉ cán bộ mới được nhập danh sách chi trả. Hãy đăng nhập bằng tài khoản cán bộ, hoặc nhờ cán bộ thực hiện.",
+        .importReport: "Báo cáo nhập",
+        .importSummary: "Kết quả nhập",
+        .importProblems: "Các dòng không hợp lệ",
+        .importRecorded: "Đã ghi nhận {0} khoản chi.",
+        .importNothingNew: "Không có gì mới được ghi nhận: mọi dòng đã được ghi nhận trước đó ({0} dòng).",
+        .importRecordedSkipping: "Đã ghi nhận các dòng hợp lệ ({0}); bỏ qua {1} dòng không hợp lệ (liệt kê dưới đây). Hãy sửa rồi tải lại tệp: các dòng đã ghi nhận sẽ được bỏ qua.",
+        .importRefused: "Dòng không hợp lệ: {0} trên {1} (liệt kê dưới đây); chưa ghi nhận gì. Hãy sửa rồi tải lại tệp, hoặc đánh dấu “Ghi nhận các dòng hợp lệ” để ghi nhận {2} dòng hợp lệ.",
+        .importStopped: "Việc nhập đã dừng: {0}. Đã ghi nhận: {1}; chưa ghi nhận: {2}. Hãy tải lại cùng tệp để ghi nhận phần còn lại (các dòng đã ghi nhận sẽ được bỏ qua).",
+        .importIgnoredColumns: "Đã bỏ qua các cột {0}: không phải cột của danh sách chi trả ({1}).",
+        .auditNav: "Kiểm toán",
+        .auditHeading: "Kiểm toán sổ cái",
+        .auditIntro: "Kiểm tra lịch sử của sổ cái không bị thay đổi và các quy tắc được tuân thủ, lưu bản tóm lược, xuất dữ liệu, và xem ai đã làm gì, khi nào.",
+        .auditNotAllowed: "Chỉ kiểm toán viên mới được mở các trang kiểm toán. Hãy đăng nhập bằng tài khoản kiểm toán viên.",
+        .auditLastHeading: "Lần kiểm tra gần nhất",
+        .auditLastCaption: "Lần kiểm tra gần nhất",
+        .auditNoneYet: "Chưa có lần kiểm tra nào được chạy qua dịch vụ này kể từ khi khởi động.",
+        .auditMemoryNote: "Sổ cái không lưu các lần kiểm tra: trang này hiện lần gần nhất được chạy qua dịch vụ này kể từ khi khởi động (lệnh ledger audit verify chạy được bất cứ lúc nào).",
+        .auditVerifyHeading: "Kiểm tra sổ cái",
+        .auditChainOnly: "Chỉ chuỗi băm",
+        .auditChainOnlyHint: "Chỉ kiểm tra không có sự kiện nào đã ghi bị thay đổi, không chạy lại mọi quy tắc (nhanh hơn với sổ cái lớn).",
+        .auditVerifySubmit: "Chạy kiểm tra",
+        .auditVerifyDone: "Đã kiểm tra xong.",
+        .auditIntact: "Nguyên vẹn: chuỗi băm không đứt và mọi quy tắc được tuân thủ.",
+        .auditChainIntact: "Nguyên vẹn: chuỗi băm không đứt (không chạy lại các quy tắc).",
+        .auditNotIntact: "Không nguyên vẹn: tại vị trí {0}: {1}",
+        .auditRulesBroken: "Chuỗi băm không đứt nhưng có quy tắc bị vi phạm: {0}. Hãy chạy ledger audit verify để xem từng trường hợp.",
+        .auditRanAt: "Thời điểm chạy",
+        .auditRanBy: "Người chạy",
+        .auditHeadPosition: "Vị trí cuối",
+        .auditHeadHash: "Mã băm cuối",
+        .auditEventsReplayed: "Số sự kiện đã chạy lại",
+        .auditProblemsFound: "Số vấn đề phát hiện",
+        .auditDuration: "Thời gian",
+        .auditMilliseconds: "{0} mili giây",
+        .auditDownloadsHeading: "Tải xuống",
+        .auditDigest: "Tải bản tóm lược",
+        .auditDigestHint: "vị trí và mã băm cuối, cùng tệp với ledger audit digest; hãy lưu lại để sau này chứng minh lịch sử đến đó không bị thay đổi (ledger audit verify --digest FILE).",
+        .auditExport: "Tải bản xuất dữ liệu",
+        .auditExportHint: "mọi sự kiện dạng dòng JSON (ledger-export-v1), giống ledger audit export; kiểm tra ngoại tuyến bằng scripts/verify-export.",
+        .auditHistoryHeading: "Lịch sử",
+        .auditHistoryIntro: "Ai đã làm gì, khi nào: các sự kiện của một đối tượng thụ hưởng (cùng hồ sơ và khoản vay của họ) hoặc của một luồng.",
+        .auditBeneficiary: "Mã đối tượng thụ hưởng",
+        .auditStream: "Mã luồng",
+        .auditHistorySubmit: "Xem lịch sử",
+        .auditHistoryOneOf: "Hãy nhập mã đối tượng thụ hưởng hoặc mã luồng, không nhập cả hai.",
+        .auditNoStream: "Không có sự kiện nào trong luồng {0}.",
+        .auditNoBeneficiary: "Không có đối tượng thụ hưởng {0} và không có gì nhắc đến họ.",
+        .auditHistoryCaption: "Lịch sử của {0}",
+        .auditHistoryCount: "{0} sự kiện",
     ]
 }

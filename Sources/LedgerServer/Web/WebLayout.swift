@@ -39,6 +39,8 @@ struct WebLayout {
     /// Pages in the navigation, with the roles that see them (`nil`: everyone signed in).
     static let pages: [(path: String, label: WebString, roles: Set<String>?)] = [
         ("/", .home, nil),
+        ("/imports", .importNav, ["officer"]),
+        ("/audit", .auditNav, ["auditor"]),
         ("/queue", .queue, ["approver"]),
         ("/budget", .budget, nil),
         ("/loans", .loans, nil),

@@ -13,6 +13,8 @@ import Projections
 /// authenticates by cookie carries the session's CSRF token in its `csrf_token` field.
 extension LedgerServer {
     func addWebRoutes(to router: Router<LedgerRequestContext>) {
+        addWebImportRoutes(to: router)
+        addWebAuditRoutes(to: router)
         addQueueRoutes(to: router)
         addBudgetRoutes(to: router)
         addBeneficiaryWebRoutes(to: router)
