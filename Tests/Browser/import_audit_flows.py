@@ -95,20 +95,20 @@ def run(base, officer, officer_password, auditor, auditor_password, folder, work
                 for row in driver.find_elements(By.CSS_SELECTOR, "table.import-problems tbody tr")]
         check(len(rows) == 1 and rows[0][0] == "3" and rows[0][1] == "amount_vnd" and rows[0][2],
               f"one bad row: expected line 3, amount_vnd and a problem, got {rows}")
-        check(summary(driver).get("đã ghi nhận") == "0", f"one bad row: something was recorded: {summary(driver)}")
+        check(summary(driver).get("Đã ghi nhận") == "0", f"one bad row: something was recorded: {summary(driver)}")
         check("chưa ghi nhận gì" in driver.find_element(By.ID, "import-verdict").text, "one bad row: the verdict does not say nothing was recorded")
         print(f"one bad row: listed {rows[0]}, nothing recorded")
         visit(driver, folder, "import-refused")
 
         upload(driver, csv_path, skip_invalid=True)
         counts = summary(driver)
-        check(counts.get("đã ghi nhận") == "2" and counts.get("không hợp lệ") == "1", f"record the valid rows: {counts}")
+        check(counts.get("Đã ghi nhận") == "2" and counts.get("Không hợp lệ") == "1", f"record the valid rows: {counts}")
         print(f"record the valid rows: {counts}")
         visit(driver, folder, "import-recorded")
 
         upload(driver, csv_path, skip_invalid=True)
         counts = summary(driver)
-        check(counts.get("đã ghi nhận") == "0" and counts.get("đã ghi nhận trước đó") == "2", f"the same file again: {counts}")
+        check(counts.get("Đã ghi nhận") == "0" and counts.get("Đã ghi nhận trước đó") == "2", f"the same file again: {counts}")
         print(f"the same file again: nothing new: {counts}")
 
         # The officer cannot open the auditor's actions.

@@ -248,7 +248,7 @@ public enum WebString: String, Sendable, CaseIterable {
     case auditIntro = "Check that the ledger's history is unchanged and its rules hold, keep a digest of it, export it, and read who did what and when."
     case auditNotAllowed = "Only auditors open the audit pages. Sign in with an auditor's account."
     case auditLastHeading = "Last verification"
-    case auditLastCaption = "The last verification"
+    case auditLastCaption = "What the last verification found"
     case auditNoneYet = "No verification has been run through this service since it started."
     case auditMemoryNote = "The ledger does not record verification runs: this page shows the last one run through this service since it started (ledger audit verify runs one at any time)."
     case auditVerifyHeading = "Verify the ledger"
@@ -539,7 +539,7 @@ public enum WebCatalog {
         .auditIntro: "Kiểm tra lịch sử của sổ cái không bị thay đổi và các quy tắc được tuân thủ, lưu bản tóm lược, xuất dữ liệu, và xem ai đã làm gì, khi nào.",
         .auditNotAllowed: "Chỉ kiểm toán viên mới được mở các trang kiểm toán. Hãy đăng nhập bằng tài khoản kiểm toán viên.",
         .auditLastHeading: "Lần kiểm tra gần nhất",
-        .auditLastCaption: "Lần kiểm tra gần nhất",
+        .auditLastCaption: "Chi tiết lần kiểm tra gần nhất",
         .auditNoneYet: "Chưa có lần kiểm tra nào được chạy qua dịch vụ này kể từ khi khởi động.",
         .auditMemoryNote: "Sổ cái không lưu các lần kiểm tra: trang này hiện lần gần nhất được chạy qua dịch vụ này kể từ khi khởi động (lệnh ledger audit verify chạy được bất cứ lúc nào).",
         .auditVerifyHeading: "Kiểm tra sổ cái",

@@ -190,7 +190,7 @@ extension LedgerServer {
                     history = AuditView.History(
                         caption: web.text(.auditHistoryCaption, beneficiary.isEmpty ? stream : beneficiary),
                         summary: web.text(.auditHistoryCount, formatter.number(Int64(entries.count))),
-                        columns: ["position", "recorded at", "actor", "command", "stream", "event", "business date", "payload"].map(formatter.label),
+                        columns: ["position", "recorded at", "actor", "command", "stream", "event", "business date", "payload"].map { Self.upperFirst(formatter.label($0)) },
                         rows: entries.map { entry in
                             AuditView.Row(
                                 position: String(entry.position),
@@ -243,7 +243,7 @@ extension LedgerServer {
         var facts: [AuditView.Fact] = [
             .init(label: web.text(.auditRanAt), value: formatter.time(VietnamTime.display(microsecondsSinceEpoch: last.atMicroseconds, fractionalSeconds: false))),
             .init(label: web.text(.auditRanBy), value: last.user),
-            .init(label: formatter.label("events checked"), value: formatter.number(report.eventsChecked)),
+            .init(label: upperFirst(formatter.label("events checked")), value: formatter.number(report.eventsChecked)),
             .init(label: web.text(.auditHeadPosition), value: String(report.head.position)),
             .init(label: web.text(.auditHeadHash), value: report.head.hash),
         ]

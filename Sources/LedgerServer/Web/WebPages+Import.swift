@@ -160,17 +160,19 @@ extension LedgerServer {
     static func importReport(_ web: WebRequest, _ result: PaymentImportResult, ignoredColumns: [String]) -> ImportView.Report {
         let formatter = web.formatter
         func count(_ value: Int) -> String { formatter.number(Int64(value)) }
+        // The CLI's lower-case labels start a row here.
+        func label(_ key: String) -> String { upperFirst(formatter.label(key)) }
         var summary: [ImportView.Fact] = [
-            .init(label: formatter.label("rows read"), value: count(result.rowsRead)),
-            .init(label: formatter.label("recorded"), value: count(result.recorded)),
-            .init(label: formatter.label("already recorded"), value: count(result.alreadyRecorded)),
-            .init(label: formatter.label("duplicates in file"), value: count(result.duplicatesInFile)),
-            .init(label: formatter.label("invalid"), value: count(result.invalid)),
+            .init(label: label("rows read"), value: count(result.rowsRead)),
+            .init(label: label("recorded"), value: count(result.recorded)),
+            .init(label: label("already recorded"), value: count(result.alreadyRecorded)),
+            .init(label: label("duplicates in file"), value: count(result.duplicatesInFile)),
+            .init(label: label("invalid"), value: count(result.invalid)),
         ]
-        if result.notRecorded > 0 { summary.append(.init(label: formatter.label("not recorded"), value: count(result.notRecorded))) }
+        if result.notRecorded > 0 { summary.append(.init(label: label("not recorded"), value: count(result.notRecorded))) }
         if let first = result.firstPosition, let last = result.lastPosition {
             let appends = Message(result.appends == 1 ? "{0} append" : "{0} appends", .number(Int64(result.appends))).rendered(web.language)
-            summary.append(.init(label: formatter.label("positions"), value: first == last ? "\(first)" : "\(first)–\(last) (\(appends))"))
+            summary.append(.init(label: label("positions"), value: first == last ? "\(first)" : "\(first)–\(last) (\(appends))"))
         }
         let verdict: (String, String)
         switch result.outcome {
@@ -193,8 +195,17 @@ extension LedgerServer {
             heading: web.text(.importReport), verdict: verdict.0, verdictClass: verdict.1,
             summaryCaption: web.text(.importSummary), summary: summary, warnings: warnings, hasWarnings: !warnings.isEmpty,
             problemsCaption: web.text(.importProblems),
-            columns: [formatter.label("line"), formatter.label("column"), formatter.label("problem")],
+            columns: ["line", "column", "problem"].map(label),
             problems: rows, hasProblems: !rows.isEmpty
         )
+    }
+}
+
+extension LedgerServer {
+    /// `text` with its first letter in upper case: a label of the CLI's (lower case, for its
+    /// tables) heading a row or a column of a page.
+    static func upperFirst(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst()
     }
 }
