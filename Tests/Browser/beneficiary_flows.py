@@ -4,7 +4,7 @@ running `ledger serve` (the helpers, axe and screenshots as in web_flows.py).
 
 Usage: beneficiary_flows.py BASE_URL OFFICER PASSWORD APPROVER APPROVER_PASSWORD SCREENSHOT_DIR
 
-An officer signs in, finds "nguyen van" (typed without diacritics), opens the household,
+An officer signs in, opens the register shortcut (the form only), finds "nguyen van" (typed without diacritics), opens the household,
 submits application A-2 for 5.000.000 ₫ (first with "5,5": the error is next to the amount, the
 values kept); the approver approves it through the API (the approver's queue page is tested on
 its own); the officer reloads the page, records a payment of 2.000.000 ₫ on A-2 and sees the
@@ -64,6 +64,10 @@ def run(base, user, password, approver, approver_password, folder):
     try:
         driver.get(base + "/sign-in")
         sign_in(driver, user, password)
+        follow(driver, driver.find_element(By.CSS_SELECTOR, ".shortcuts a[href='/register']"))
+        check(driver.current_url.endswith("/register"), f"the register shortcut did not open /register: {driver.current_url}")
+        visit(driver, folder, "register")
+        driver.get(base + "/")
         driver.find_element(By.ID, "name").send_keys("nguyen van")
         follow(driver, driver.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]"))
         links = driver.find_elements(By.CSS_SELECTOR, ".results tbody tr a")

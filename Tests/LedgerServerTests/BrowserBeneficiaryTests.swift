@@ -23,7 +23,7 @@ struct BrowserBeneficiaryTests {
                 )
                 #expect(run.status == 0, "Tests/Browser/beneficiary_flows.py failed:\n\(run.output)")
                 #expect(run.output.contains("all beneficiary browser checks passed"), "\(run.output)")
-                for page in ["beneficiary-page", "beneficiary-form-error", "beneficiary-paid", "statement", "statement-print"] {
+                for page in ["register", "beneficiary-page", "beneficiary-form-error", "beneficiary-paid", "statement", "statement-print"] {
                     for width in ["desktop", "phone"] {
                         let shot = BrowserTools.screenshots.appendingPathComponent("\(page)-\(width).png")
                         #expect(FileManager.default.fileExists(atPath: shot.path), "no screenshot \(shot.path)")

@@ -241,4 +241,43 @@ struct WebBeneficiaryTests {
             }
         }
     }
+
+    @Test func anOfficerRegistersABeneficiaryFromTheShortcut() async throws {
+        try await TestDatabase.withFresh { db in
+            try await People.prepare(db)
+            let officer = try await People.add(db, role: "officer")
+            let auditor = try await People.add(db, role: "auditor")
+            try await RunningService.with(db) { service in
+                let browser = try await Browser.signIn(service, officer)
+                let home = try await browser.get("/")
+                #expect(home.text.contains(#"<a href="/register">\#(WebCatalog.text(.beneShortcutRegister, in: .vi))</a>"#), "\(home)")
+                #expect(home.text.contains(#"<a href="/imports">"#), "\(home)")
+                let page = try await browser.get("/register")
+                #expect(page.status == 200, "\(page)")
+                var form = try browser.hidden(page, "/register")
+                form.merge(["beneficiary_id": "HH-2", "kind": "household", "name": "Trần Thị B", "unit": "ninh kieu",
+                            "registered_on": "32/13/2024", "bank_account": "Agribank 456"]) { $1 }
+                let badDate = try await browser.post("/register", form)
+                #expect(badDate.status == 422, "\(badDate)")
+                #expect(badDate.text.contains(#"<p class="field-error" id="register-registered_on-error">"#), "\(badDate)")
+                #expect(badDate.text.contains(#"value="Trần Thị B""#), "\(badDate)")
+                #expect(badDate.text.contains(#"<option value="household" selected>"#), "\(badDate)")
+
+                form["registered_on"] = "21/05/2024"
+                let registered = try await browser.post("/register", form)
+                #expect(registered.status == 303, "\(registered)")
+                #expect(registered.headers["location"] == "/register?done=HH-2#confirmation")
+                #expect(try await browser.post("/register", form).status == 303, "posted again")
+                #expect(try await Self.actors(db, "BeneficiaryRegistered").count == 2, "HH-1 from the setup and HH-2 once")
+                #expect(try await Self.actors(db, "BeneficiaryRegistered").last == officer.user)
+                let done = try await browser.get("/register?done=HH-2")
+                #expect(done.text.contains(WebCatalog.text(.beneDoneRegister, in: .vi, "HH-2")), "\(done)")
+                #expect(done.text.contains(#"<a href="/beneficiaries/HH-2">"#), "\(done)")
+
+                let auditorHome = try await Browser.signIn(service, auditor).get("/")
+                #expect(!auditorHome.text.contains(#"<a href="/register">"#), "no shortcuts for an auditor")
+            }
+        }
+    }
+
 }

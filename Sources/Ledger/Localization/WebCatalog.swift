@@ -153,6 +153,14 @@ public enum WebString: String, Sendable, CaseIterable {
     case beneShortcutSubmit = "Submit an application: find the beneficiary first"
     case beneShortcutPayment = "Record a payment: find the beneficiary first"
     case beneShortcutImport = "Import a payment list"
+    case beneKindRequired = "Choose household or person."
+    case beneRegisterHeading = "The new beneficiary's details"
+    case beneRegisterSubmit = "Register"
+    case beneUnitHint = "The district, ward or commune, e.g. Ninh Kiều"
+    case beneRegisteredOnLabel = "Date of registration"
+    case beneCategoryLabel = "Category (e.g. poor)"
+    case beneDoneRegister = "Beneficiary {0} was registered."
+    case beneOpenBeneficiary = "Open the beneficiary's page"
     // MARK: queue, budget, loans (the approver's queue, the budget, the loans)
     case queue = "Applications to decide"
     case queueIntro = "Applications waiting for a decision, oldest first, with the programme's cap per beneficiary and the budget still available."
@@ -444,6 +452,14 @@ public enum WebCatalog {
         .beneShortcutSubmit: "Nộp hồ sơ: tìm đối tượng thụ hưởng trước",
         .beneShortcutPayment: "Ghi nhận chi trả: tìm đối tượng thụ hưởng trước",
         .beneShortcutImport: "Nhập danh sách chi trả",
+        .beneKindRequired: "Hãy chọn hộ gia đình hoặc cá nhân.",
+        .beneRegisterHeading: "Thông tin đối tượng thụ hưởng mới",
+        .beneRegisterSubmit: "Đăng ký",
+        .beneUnitHint: "Quận/huyện hoặc phường/xã, ví dụ Ninh Kiều",
+        .beneRegisteredOnLabel: "Ngày đăng ký",
+        .beneCategoryLabel: "Diện đối tượng (ví dụ poor)",
+        .beneDoneRegister: "Đã đăng ký đối tượng thụ hưởng {0}.",
+        .beneOpenBeneficiary: "Mở trang của đối tượng thụ hưởng",
         // MARK: queue, budget, loans
         .queue: "Hồ sơ chờ phê duyệt",
         .queueIntro: "Các hồ sơ đang chờ quyết định, hồ sơ cũ nhất trước, kèm mức hỗ trợ tối đa mỗi đối tượng của chương trình và ngân sách còn lại.",

@@ -30,7 +30,22 @@ extension LedgerServer {
                 }
             }
         }
-        for kind in BeneficiaryForm.Kind.allCases {
+        router.get("/register") { request, context in
+            try await self.page(request, context, allowedQuery: ["done"]) { web in
+                try await self.withSession(request, context) { session in
+                    try await self.registerPage(web, session, posted: nil, status: .ok)
+                }
+            }
+        }
+        router.post("/register") { request, context in
+            try await self.page(request, context) { web in
+                let form = try await WebRequest.form(request, allowed: Set(BeneficiaryForm.Kind.register.fields + ["csrf_token", "command_id"]))
+                return try await self.withSession(request, context, csrfToken: form.values["csrf_token"] ?? "") { session in
+                    try await self.postBeneficiaryForm(web, session, id: nil, kind: .register, form: form)
+                }
+            }
+        }
+        for kind in BeneficiaryForm.Kind.onThePage {
             router.post("/beneficiaries/{id}/\(kind.rawValue)") { request, context in
                 let id = try Self.pathID(context, "id")
                 return try await self.page(request, context) { web in
@@ -49,7 +64,9 @@ extension LedgerServer {
     /// what is wrong with which field.
     struct BeneficiaryForm {
         enum Kind: String, CaseIterable {
-            case amend, applications, payments
+            case amend, applications, payments, register
+
+            static let onThePage: [Kind] = [.amend, .applications, .payments]
 
             /// The fields, named as the API's JSON body names them.
             var fields: [String] {
@@ -57,6 +74,7 @@ extension LedgerServer {
                 case .amend: ["reason", "amended_on", "name", "bank_account", "add_category", "remove_category", "unit"]
                 case .applications: ["application_id", "program", "amount_vnd", "submitted_on", "year"]
                 case .payments: ["application_id", "payment_id", "amount_vnd", "paid_on", "method", "voucher"]
+                case .register: ["beneficiary_id", "kind", "name", "unit", "registered_on", "category", "bank_account", "national_id"]
                 }
             }
         }
@@ -75,14 +93,33 @@ extension LedgerServer {
         let message: String
     }
 
-    func postBeneficiaryForm(_ web: WebRequest, _ session: Session, id: String, kind: BeneficiaryForm.Kind, form: QueryParameters) async throws -> Response {
-        _ = try QueryParameters.checked("id") { try Identifier.validated(id, field: "id") }
+    func postBeneficiaryForm(_ web: WebRequest, _ session: Session, id pathID: String?, kind: BeneficiaryForm.Kind, form: QueryParameters) async throws -> Response {
+        let id = try pathID.map { id in try QueryParameters.checked("id") { try Identifier.validated(id, field: "id") } } ?? ""
         var posted = BeneficiaryForm(kind: kind)
         for field in kind.fields { posted.values[field] = form.values[field]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
         if let commandID = form.values["command_id"], Self.validCommandID(commandID) { posted.commandID = commandID }
         let value = { (name: String) in posted.values[name].flatMap { $0.isEmpty ? nil : $0 } }
         do {
             switch kind {
+            case .register:
+                let beneficiaryID = try Self.required(value("beneficiary_id"), "beneficiary_id", web)
+                guard let kind = value("kind").flatMap(BeneficiaryKind.init(rawValue:)) else {
+                    throw FieldRefusal(field: "kind", message: web.text(.beneKindRequired))
+                }
+                let name = try Self.required(value("name"), "name", web)
+                let unit = try Self.required(value("unit"), "unit", web)
+                let registeredOn = try Self.formDate(value("registered_on"), "registered_on", web) ?? LocalDate.today()
+                try await Self.fieldErrors(web) {
+                    let nationalID = try value("national_id").map { try NationalID(parsing: $0, field: "national_id") }
+                    var command = RegisterBeneficiary(
+                        id: beneficiaryID, kind: kind, name: name,
+                        district: try await session.service.resolveUnit(unit, when: .on(registeredOn), field: "unit"),
+                        categories: value("category").map { [$0] } ?? [], bankAccount: value("bank_account")
+                    )
+                    command.registeredOn = registeredOn
+                    _ = try await session.service.registerBeneficiary(command, nationalID: nationalID, commandID: posted.commandID)
+                }
+                return WebResponse.redirect("/register?done=\(Self.escaped(beneficiaryID))#confirmation")
             case .amend:
                 let reason = try Self.required(value("reason"), "reason", web)
                 let amendedOn = try Self.formDate(value("amended_on"), "amended_on", web) ?? LocalDate.today()
@@ -134,6 +171,7 @@ extension LedgerServer {
             } else {
                 posted.formError = refusal.message
             }
+            if kind == .register { return try await registerPage(web, session, posted: posted, status: .unprocessableContent) }
             return try await beneficiaryPage(web, session, id: id, posted: posted, status: .unprocessableContent)
         }
         return WebResponse.redirect("/beneficiaries/\(Self.escaped(id))?done=\(kind.rawValue)#confirmation")
@@ -190,6 +228,7 @@ extension LedgerServer {
     static let formFieldNames = [
         "id": "application_id", "amount": "amount_vnd", "application": "application_id", "payment": "payment_id",
         "add_categories": "add_category", "remove_categories": "remove_category", "district": "unit", "programme": "program",
+        "categories": "category",
     ]
 
     static func notAllowed(_ web: WebRequest) -> Problem {
@@ -410,7 +449,7 @@ extension LedgerServer {
         var forms: [Form] = []
         if mayRecord {
             let programmes = ((try? await session.service.programs()) ?? []).map(\.code).sorted()
-            for kind in BeneficiaryForm.Kind.allCases {
+            for kind in BeneficiaryForm.Kind.onThePage {
                 let form = posted?.kind == kind ? posted! : BeneficiaryForm(kind: kind)
                 forms.append(self.form(web, form, id: row.beneficiaryID, csrfToken: signedIn.csrfToken, programmes: programmes,
                                        payable: Self.payable(statement)))
@@ -491,12 +530,46 @@ extension LedgerServer {
                 unavailable = web.text(.beneNoApprovedApplications)
                 fields = []
             }
+        case .register:
+            (heading, submit) = (.beneRegisterHeading, .beneRegisterSubmit)
+            fields = [
+                field("beneficiary_id", .beneficiaryID, required: true),
+                field("kind", .kind, required: true, options: [("", web.text(.beneChoose)), ("household", web.text(.kindHousehold)), ("person", web.text(.kindPerson))]),
+                field("name", .name, required: true), field("unit", .unit, hint: .beneUnitHint, required: true),
+                field("registered_on", .beneRegisteredOnLabel, hint: .beneDateHint, inputMode: "numeric"),
+                field("category", .beneCategoryLabel), field("bank_account", .bankAccount),
+                field("national_id", .nationalID, inputMode: "numeric"),
+            ]
         }
         return Form(
-            id: "\(prefix)-form", heading: web.text(heading), action: "/beneficiaries/\(Self.escaped(id))/\(prefix)", csrfToken: csrfToken,
+            id: "\(prefix)-form", heading: web.text(heading), action: form.kind == .register ? "/register" : "/beneficiaries/\(Self.escaped(id))/\(prefix)", csrfToken: csrfToken,
             commandID: form.commandID, formError: form.formError ?? (form.errors.isEmpty ? nil : web.text(.beneFormHasErrors)), fields: fields,
             submit: web.text(submit), unavailable: unavailable, hasFields: !fields.isEmpty
         )
+    }
+
+    // MARK: Registering
+
+    struct RegisterView {
+        let heading: String
+        let confirmation: String?
+        let openHref: String?
+        let openLabel: String
+        let form: Form
+    }
+
+    func registerPage(_ web: WebRequest, _ session: Session, posted: BeneficiaryForm?, status: HTTPResponse.Status) async throws -> Response {
+        let signedIn = await layoutSession(session)
+        let form = self.form(web, posted ?? BeneficiaryForm(kind: .register), id: "", csrfToken: signedIn.csrfToken, programmes: [], payable: [])
+        var confirmation: String?, openHref: String?
+        if posted == nil, let done = web.query.values["done"], (try? Identifier.validated(done, field: "done")) != nil {
+            confirmation = web.text(.beneDoneRegister, done)
+            openHref = "/beneficiaries/\(Self.escaped(done))"
+        }
+        let view = RegisterView(heading: web.text(.beneShortcutRegister), confirmation: confirmation, openHref: openHref,
+                                openLabel: web.text(.beneOpenBeneficiary), form: form)
+        let layout = WebLayout(web, title: view.heading, content: WebFiles.render(view, "register"), session: signedIn)
+        return WebResponse.html(status, layout.html, user: session.user)
     }
 
     // MARK: The printable statement
@@ -540,5 +613,31 @@ extension LedgerServer {
         let layout = WebLayout(web, title: web.text(.beneStatementTitle, row.name), content: WebFiles.render(view, "beneficiary-statement"),
                                session: await layoutSession(session))
         return WebResponse.html(.ok, layout.html, user: session.user)
+    }
+}
+
+// MARK: The officer's shortcuts on the start page
+
+struct BeneficiaryShortcuts {
+    let label: String
+    let links: [Link]
+
+    struct Link {
+        let href: String
+        let text: String
+    }
+}
+
+extension LedgerServer {
+    /// Register, submit, record a payment, import: for an officer (submitting and paying start
+    /// from the beneficiary, so those two lead to the search).
+    func beneficiaryShortcuts(_ web: WebRequest, _ session: Session) async -> BeneficiaryShortcuts? {
+        guard await layoutSession(session).roles.contains("officer") else { return nil }
+        return BeneficiaryShortcuts(label: web.text(.beneShortcuts), links: [
+            .init(href: "/register", text: web.text(.beneShortcutRegister)),
+            .init(href: "#name", text: web.text(.beneShortcutSubmit)),
+            .init(href: "#name", text: web.text(.beneShortcutPayment)),
+            .init(href: "/imports", text: web.text(.beneShortcutImport)),
+        ])
     }
 }

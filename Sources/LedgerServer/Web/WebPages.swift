@@ -204,6 +204,8 @@ extension LedgerServer {
         let unitError: String?
         let notice: String?
         let results: Results?
+        /// The officer's shortcuts (WebPages+Beneficiary.swift).
+        let shortcuts: BeneficiaryShortcuts?
 
         struct Results {
             let heading: String
@@ -258,7 +260,8 @@ extension LedgerServer {
             heading: web.text(.home), intro: web.text(.searchIntro), csrfToken: session.csrfToken,
             nameLabel: web.text(.name), nationalIDLabel: web.text(.nationalID), unitLabel: web.text(.unit), submit: web.text(.search),
             name: name, nationalID: nationalID, unit: unit,
-            nameError: errors["name"], nationalIDError: errors["national_id"], unitError: errors["unit"], notice: notice, results: results
+            nameError: errors["name"], nationalIDError: errors["national_id"], unitError: errors["unit"], notice: notice, results: results,
+            shortcuts: await beneficiaryShortcuts(web, session)
         )
         let layout = WebLayout(web, title: web.text(.home), content: WebFiles.render(view, "home"), session: await layoutSession(session))
         return WebResponse.html(errors.isEmpty ? .ok : .badRequest, layout.html, user: session.user)
