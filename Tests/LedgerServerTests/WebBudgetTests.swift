@@ -56,20 +56,7 @@ struct WebBudgetTests {
     @Test func theLoansPageShowsTheBookAndTheOverdueBucket() async throws {
         try await TestDatabase.withFresh { db in
             try await People.prepare(db)
-            let approver = try await TestDatabase.loginRole("webloans", memberOf: ["ledger_approver"])
-            for (arguments, user) in [
-                (["budget", "allocate", "--program", "NQ11-OVERSEAS-LOAN", "--year", "2024", "--district", "ninh-kieu", "--amount", "500000000",
-                  "--reference", "QĐ 2"], nil),
-                (["beneficiary", "register", "--id", "P-1", "--kind", "person", "--name", "Trần Thị B", "--district", "ninh-kieu",
-                  "--category", "rural-worker"], nil),
-                (["application", "submit", "--id", "A-L", "--beneficiary", "P-1", "--program", "NQ11-OVERSEAS-LOAN", "--amount", "100000000",
-                  "--submitted-on", "2024-03-01"], nil),
-                (["application", "approve", "--id", "A-L", "--amount", "100000000", "--decision", "QĐ 10", "--decided-on", "2024-03-10"], approver),
-                (["loan", "disburse", "--application", "A-L", "--loan-id", "L-1", "--principal", "50000000", "--disbursed-on", "2024-04-01",
-                  "--term-months", "12"], nil),
-            ] as [([String], String?)] {
-                try await People.ledger(db, arguments, user: user)
-            }
+            try await Self.loan(db)
             try await ReadFixture.catchUp(db)
             let officer = try await People.add(db, role: "officer")
             try await RunningService.with(db) { service in
@@ -96,6 +83,25 @@ struct WebBudgetTests {
                 let bad = try await client.get("/loans?as_of=32/01/2025", cookies: cookies)
                 #expect(bad.status == 400 && bad.text.contains(#"<p class="field-error" id="as_of-error">"#), "\(bad)")
             }
+        }
+    }
+
+    /// Loan L-1: 50,000,000 ₫ of NQ11-OVERSEAS-LOAN to P-1, disbursed on 2024-04-01 for 12 months
+    /// (after `People.prepare`); nothing repaid, so past due after 2025-04-01.
+    static func loan(_ db: FreshDatabase) async throws {
+        let approver = try await TestDatabase.loginRole("webloans", memberOf: ["ledger_approver"])
+        for (arguments, user) in [
+            (["budget", "allocate", "--program", "NQ11-OVERSEAS-LOAN", "--year", "2024", "--district", "ninh-kieu", "--amount", "500000000",
+              "--reference", "QĐ 2"], nil),
+            (["beneficiary", "register", "--id", "P-1", "--kind", "person", "--name", "Trần Thị B", "--district", "ninh-kieu",
+              "--category", "rural-worker"], nil),
+            (["application", "submit", "--id", "A-L", "--beneficiary", "P-1", "--program", "NQ11-OVERSEAS-LOAN", "--amount", "100000000",
+              "--submitted-on", "2024-03-01"], nil),
+            (["application", "approve", "--id", "A-L", "--amount", "100000000", "--decision", "QĐ 10", "--decided-on", "2024-03-10"], approver),
+            (["loan", "disburse", "--application", "A-L", "--loan-id", "L-1", "--principal", "50000000", "--disbursed-on", "2024-04-01",
+              "--term-months", "12"], nil),
+        ] as [([String], String?)] {
+            try await People.ledger(db, arguments, user: user)
         }
     }
 }

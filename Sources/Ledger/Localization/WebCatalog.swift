@@ -229,6 +229,7 @@ public enum WebString: String, Sendable, CaseIterable {
     case loansOverduePrincipal = "Overdue principal"
     case loansDaysPastDue = "Days past due"
     case loansArrears = "Arrears"
+    case loansAsOfHint = "dd/mm/yyyy; leave empty for today"
     // MARK: import, audit
     case importAuditNotAllowed = "Not allowed for your role"
     case importNav = "Import payments"
@@ -528,6 +529,7 @@ public enum WebCatalog {
         .loansOverduePrincipal: "Gốc quá hạn",
         .loansDaysPastDue: "Số ngày quá hạn",
         .loansArrears: "Nhóm nợ",
+        .loansAsOfHint: "dd/mm/yyyy; để trống để xem hôm nay",
         // MARK: import, audit
         .importAuditNotAllowed: "Vai trò của bạn không được phép",
         .importNav: "Nhập danh sách chi trả",

@@ -144,7 +144,7 @@ extension LedgerServer {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
-        let width = 720.0, barWidth = 700.0, left = 10.0, rowHeight = 54.0, legendHeight = 30.0
+        let width = 600.0, barWidth = 580.0, left = 10.0, rowHeight = 78.0, legendHeight = 30.0
         let largest = Double(max(1, report.lines.map { max($0.figures.allocated.amount, $0.figures.reserved.amount) }.max() ?? 1))
         let height = legendHeight + rowHeight * Double(report.lines.count) + 10
         let ink = (outline: "#333333", text: "#111111", empty: "#ffffff")
@@ -168,15 +168,19 @@ extension LedgerServer {
             let name = "\(line.program) \(line.fiscalYear) · \(places.name(of: line.district))"
             let text = web.text(.budgetChartLine, name, formatter.amount(figures.allocated), formatter.amount(figures.paid),
                                 formatter.amount(figures.reserved), formatter.amount(figures.available))
+            let amounts = web.text(.budgetChartLine, "", formatter.amount(figures.allocated), formatter.amount(figures.paid),
+                                   formatter.amount(figures.reserved), formatter.amount(figures.available)).dropFirst(2)
             description.append(text)
-            svg += #"<text x="\#(left)" y="\#(y + 16)" font-size="14" fill="\#(ink.text)">\#(escaped(text))</text>"#
+            // The budget's name, then its figures, then its bar.
+            svg += #"<text x="\#(left)" y="\#(y + 16)" font-size="15" font-weight="bold" fill="\#(ink.text)">\#(escaped(name))</text>"#
+            svg += #"<text x="\#(left)" y="\#(y + 36)" font-size="13" fill="\#(ink.text)">\#(escaped(String(amounts)))</text>"#
             // The allocation's outline, then the parts inside it.
             let allocatedWidth = barWidth * Double(max(0, figures.allocated.amount)) / largest
-            svg += #"<rect x="\#(left)" y="\#(y + 24)" width="\#(allocatedWidth)" height="20" fill="\#(ink.empty)" stroke="\#(ink.outline)"/>"#
+            svg += #"<rect x="\#(left)" y="\#(y + 46)" width="\#(allocatedWidth)" height="20" fill="\#(ink.empty)" stroke="\#(ink.outline)"/>"#
             var x = left
             for (amount, colour) in [(paid, colours.paid), (reservedNotPaid, colours.reserved), (available, colours.available)] where amount > 0 {
                 let part = barWidth * Double(amount) / largest
-                svg += #"<rect x="\#(x)" y="\#(y + 24)" width="\#(part)" height="20" fill="\#(colour)"/>"#
+                svg += #"<rect x="\#(x)" y="\#(y + 46)" width="\#(part)" height="20" fill="\#(colour)"/>"#
                 x += part
             }
         }
@@ -269,7 +273,7 @@ extension LedgerServer {
                            web.text(.loansDaysPastDue), web.text(.loansArrears)]
         let view = LoansView(
             heading: web.text(.loans), intro: web.text(.loansIntro), filterLegend: web.text(.budgetFilters),
-            fields: [FilterField(id: "as_of", label: web.text(.budgetAsOfDate), value: web.query.values["as_of"] ?? "", hint: web.text(.budgetAsOfHint),
+            fields: [FilterField(id: "as_of", label: web.text(.budgetAsOfDate), value: web.query.values["as_of"] ?? "", hint: web.text(.loansAsOfHint),
                                  error: dateError, inputmode: nil)],
             submit: web.text(.budgetShow), asOf: web.text(.loansAsOf, formatter.date(asOf)), behind: behind,
             bookHeading: web.text(.loansBook), bookCaption: web.text(.loansBookCaption, formatter.date(asOf)), bookColumns: loanColumns,
