@@ -109,6 +109,24 @@ struct WebBeneficiaryTests {
                 #expect(shown.text.contains(#"<td class="amount">5.000.000 ₫</td>"#), "paid, and still to pay: \(shown)")
                 #expect(shown.text.contains(#"<option value="A-1">A-1 (còn phải chi 5.000.000 ₫)</option>"#), "\(shown)")
                 #expect(try browser.hidden(shown, "/beneficiaries/HH-1/payments")["command_id"] != form["command_id"], "a new form, a new command id")
+
+                // Back to the sent form, another amount: the command id is spent; nothing more recorded, a new id given.
+                form["amount_vnd"] = "1.000.000"
+                form["payment_id"] = "P-2"
+                let changed = try await browser.post("/beneficiaries/HH-1/payments", form)
+                #expect(changed.status == 422, "\(changed)")
+                #expect(changed.text.contains(WebCatalog.text(.beneFormAlreadySent, in: .vi)), "\(changed)")
+                #expect(changed.text.contains(#"value="P-2""#), "\(changed)")
+                let renewed = try browser.hidden(changed, "/beneficiaries/HH-1/payments")
+                #expect(renewed["command_id"] != form["command_id"], "\(renewed)")
+                #expect(try await Self.actors(db, "PaymentRecorded").count == 1)
+                form["command_id"] = renewed["command_id"]
+                #expect(try await browser.post("/beneficiaries/HH-1/payments", form).status == 303)
+                #expect(try await Self.actors(db, "PaymentRecorded").count == 2)
+
+                let english = try await browser.get("/beneficiaries/HH-1?lang=en")
+                #expect(english.text.contains(#"<h2 id="statement-heading">Statement</h2>"#), "\(english)")
+                #expect(english.text.contains("Record the payment"), "\(english)")
             }
         }
     }

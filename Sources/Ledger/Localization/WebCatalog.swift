@@ -161,6 +161,7 @@ public enum WebString: String, Sendable, CaseIterable {
     case beneCategoryLabel = "Category (e.g. poor)"
     case beneDoneRegister = "Beneficiary {0} was registered."
     case beneOpenBeneficiary = "Open the beneficiary's page"
+    case beneFormAlreadySent = "This form was already sent with other values and recorded. Check the page above; to record something more, send the form again now."
     // MARK: queue, budget, loans (the approver's queue, the budget, the loans)
     case queue = "Applications to decide"
     case queueIntro = "Applications waiting for a decision, oldest first, with the programme's cap per beneficiary and the budget still available."
@@ -461,6 +462,7 @@ public enum WebCatalog {
         .beneCategoryLabel: "Diện đối tượng (ví dụ poor)",
         .beneDoneRegister: "Đã đăng ký đối tượng thụ hưởng {0}.",
         .beneOpenBeneficiary: "Mở trang của đối tượng thụ hưởng",
+        .beneFormAlreadySent: "Biểu mẫu này đã được gửi với giá trị khác và đã ghi nhận. Hãy kiểm tra trang ở trên; nếu cần ghi nhận thêm, hãy gửi lại biểu mẫu ngay bây giờ.",
         // MARK: queue, budget, loans
         .queue: "Hồ sơ chờ phê duyệt",
         .queueIntro: "Các hồ sơ đang chờ quyết định, hồ sơ cũ nhất trước, kèm mức hỗ trợ tối đa mỗi đối tượng của chương trình và ngân sách còn lại.",

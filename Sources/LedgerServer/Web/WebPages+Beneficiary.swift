@@ -91,6 +91,9 @@ extension LedgerServer {
     struct FieldRefusal: Error {
         let field: String
         let message: String
+        /// The form's command id was used for other values (sent, then changed after the back
+        /// button): the form shown again gets a new one.
+        var renewCommandID = false
     }
 
     func postBeneficiaryForm(_ web: WebRequest, _ session: Session, id pathID: String?, kind: BeneficiaryForm.Kind, form: QueryParameters) async throws -> Response {
@@ -166,6 +169,7 @@ extension LedgerServer {
                 }
             }
         } catch let refusal as FieldRefusal {
+            if refusal.renewCommandID { posted.commandID = UUID().uuidString.lowercased() }
             if kind.fields.contains(refusal.field) {
                 posted.errors[refusal.field] = refusal.message
             } else {
@@ -215,11 +219,17 @@ extension LedgerServer {
             try await body()
         } catch let error as DomainError {
             if error.code == .permissionDenied { throw notAllowed(web) }
+            if error.code == .conflictingDuplicate, error.template?.key == "command id {0} was already used for a different command" {
+                throw FieldRefusal(field: "", message: web.text(.beneFormAlreadySent), renewCommandID: true)
+            }
             let field = error.field.map(Problem.jsonField).map { formFieldNames[$0] ?? $0 } ?? ""
             throw FieldRefusal(field: field, message: error.message(in: web.language))
         } catch {
             let problem = Problem.from(error)
             if problem.code == "permission_denied" { throw notAllowed(web) }
+            if problem.code == "idempotency_conflict" {
+                throw FieldRefusal(field: "", message: web.text(.beneFormAlreadySent), renewCommandID: true)
+            }
             throw error
         }
     }
