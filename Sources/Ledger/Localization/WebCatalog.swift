@@ -293,6 +293,28 @@ public enum WebString: String, Sendable, CaseIterable {
     case auditNoBeneficiary = "There is no beneficiary {0} and nothing names them."
     case auditHistoryCaption = "History of {0}"
     case auditHistoryCount = "{0} events"
+    // MARK: recent work (the officer's home page)
+    case recentHeading = "Your recent work"
+    case recentCaption = "The last things you recorded, newest first"
+    case recentNone = "You have not recorded anything yet."
+    case recentWhen = "When"
+    case recentWhat = "What"
+    case recentBeneficiary = "Beneficiary"
+    case recentBeneficiaryRegistered = "Registered the beneficiary"
+    case recentBeneficiaryAmended = "Amended the beneficiary"
+    case recentApplicationSubmitted = "Submitted an application"
+    case recentApplicationApproved = "Approved an application"
+    case recentApplicationRejected = "Rejected an application"
+    case recentApplicationWithdrawn = "Withdrew an application"
+    case recentApplicationClosed = "Closed an application"
+    case recentPaymentRecorded = "Recorded a payment"
+    case recentPaymentReversed = "Reversed a payment"
+    case recentLoanOpened = "Opened a loan"
+    case recentLoanDisbursed = "Disbursed a loan"
+    case recentLoanRepaid = "Recorded a loan repayment"
+    case recentLoanSettled = "Settled a loan"
+    case recentLoanWrittenOff = "Wrote off a loan"
+    case recentOther = "Recorded {0}"
 }
 
 /// The Vietnamese of `WebString` (Unicode NFC), and the text of a case in a language.
@@ -594,5 +616,27 @@ public enum WebCatalog {
         .auditNoBeneficiary: "Không có đối tượng thụ hưởng {0} và không có gì nhắc đến họ.",
         .auditHistoryCaption: "Lịch sử của {0}",
         .auditHistoryCount: "{0} sự kiện",
+        // MARK: recent work
+        .recentHeading: "Công việc gần đây của bạn",
+        .recentCaption: "Những việc bạn ghi nhận gần nhất, mới nhất trước",
+        .recentNone: "Bạn chưa ghi nhận việc nào.",
+        .recentWhen: "Thời điểm",
+        .recentWhat: "Việc",
+        .recentBeneficiary: "Đối tượng thụ hưởng",
+        .recentBeneficiaryRegistered: "Đăng ký đối tượng thụ hưởng",
+        .recentBeneficiaryAmended: "Điều chỉnh thông tin đối tượng thụ hưởng",
+        .recentApplicationSubmitted: "Nộp hồ sơ",
+        .recentApplicationApproved: "Phê duyệt hồ sơ",
+        .recentApplicationRejected: "Từ chối hồ sơ",
+        .recentApplicationWithdrawn: "Rút hồ sơ",
+        .recentApplicationClosed: "Đóng hồ sơ",
+        .recentPaymentRecorded: "Ghi nhận khoản chi",
+        .recentPaymentReversed: "Hủy khoản chi",
+        .recentLoanOpened: "Mở khoản vay",
+        .recentLoanDisbursed: "Giải ngân khoản vay",
+        .recentLoanRepaid: "Ghi nhận trả nợ",
+        .recentLoanSettled: "Tất toán khoản vay",
+        .recentLoanWrittenOff: "Xóa nợ khoản vay",
+        .recentOther: "Ghi nhận {0}",
     ]
 }

@@ -206,6 +206,8 @@ extension LedgerServer {
         let results: Results?
         /// The officer's shortcuts (WebPages+Beneficiary.swift).
         let shortcuts: BeneficiaryShortcuts?
+        /// What the signed-in person recorded last (WebPages+RecentWork.swift).
+        let recentWork: RecentWorkView?
 
         struct Results {
             let heading: String
@@ -261,7 +263,7 @@ extension LedgerServer {
             nameLabel: web.text(.name), nationalIDLabel: web.text(.nationalID), unitLabel: web.text(.unit), submit: web.text(.search),
             name: name, nationalID: nationalID, unit: unit,
             nameError: errors["name"], nationalIDError: errors["national_id"], unitError: errors["unit"], notice: notice, results: results,
-            shortcuts: await beneficiaryShortcuts(web, session)
+            shortcuts: await beneficiaryShortcuts(web, session), recentWork: try? await recentWorkView(web, session)
         )
         let layout = WebLayout(web, title: web.text(.home), content: WebFiles.render(view, "home"), session: await layoutSession(session))
         return WebResponse.html(errors.isEmpty ? .ok : .badRequest, layout.html, user: session.user)
