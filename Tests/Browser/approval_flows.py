@@ -6,7 +6,9 @@ Usage: approval_flows.py BASE_URL OFFICER PASSWORD APPROVER PASSWORD SCREENSHOT_
 
 1. An officer signs in, finds HH-1 by "nguyen van" (no diacritics), submits application A-WEB
    on the beneficiary's page; a SECOND browser session signs in as an approver, finds A-WEB in
-   the queue (with the budget available) and approves it: the confirmation is shown.
+   the queue (with the budget available) and approves it: the confirmation is shown; back in
+   the officer's browser, still signed in, the officer records a payment on A-WEB and sees the
+   statement's "still to pay" fall by the amount paid.
 2. The same approver's own submission A-2 shows why it is not theirs to decide and no approve
    button; a post made anyway (a form put together in the page) is refused with the reason.
 The budget and loans pages are opened too. axe finds no serious or critical violation on each
@@ -22,6 +24,14 @@ from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from web_flows import Failed, browser, check, follow, sign_in, text, visit, audit  # noqa: E402
+from beneficiary_flows import fill as fill_fields, still_to_pay  # noqa: E402
+
+
+def vnd(shown):
+    """'5.000.000 ₫' → 5000000."""
+    digits = "".join(character for character in shown if character.isdigit())
+    check(digits, f"not an amount: {shown!r}")
+    return int(digits)
 
 
 def fill(driver, selector, value):
@@ -113,17 +123,31 @@ def approver_decides(driver, base, user, password, folder):
     visit(driver, folder, "loans")
 
 
+def officer_pays(driver, base):
+    """The officer's own browser, still signed in: pay 2.000.000 ₫ on the approved A-WEB."""
+    driver.get(base + "/beneficiaries/HH-1")
+    before = still_to_pay(driver)
+    fill_fields(driver, {"payments-application_id": "A-WEB", "payments-payment_id": "P-WEB", "payments-amount_vnd": "2.000.000",
+                         "payments-paid_on": "12/03/2024", "payments-method": "cash", "payments-voucher": "PC-WEB-1"})
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "#payments-form button[type=submit]"))
+    check("Đã ghi nhận khoản chi." in text(driver), f"no confirmation of the payment:\n{text(driver)}")
+    after = still_to_pay(driver)
+    check(vnd(before) - vnd(after) == 2_000_000, f"still to pay went from {before} to {after}, not down by 2.000.000 ₫")
+    print(f"officer: paid 2.000.000 ₫ on A-WEB: still to pay {before} → {after}")
+
+
 def run(base, officer, officer_password, approver, approver_password, folder):
     officer_driver = browser()
     try:
         officer_submits(officer_driver, base, officer, officer_password)
+        approver_driver = browser()
+        try:
+            approver_decides(approver_driver, base, approver, approver_password, folder)
+        finally:
+            approver_driver.quit()
+        officer_pays(officer_driver, base)
     finally:
         officer_driver.quit()
-    approver_driver = browser()
-    try:
-        approver_decides(approver_driver, base, approver, approver_password, folder)
-    finally:
-        approver_driver.quit()
 
 
 def main():

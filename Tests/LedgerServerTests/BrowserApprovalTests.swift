@@ -5,7 +5,8 @@ import Testing
 /// The approver's flows in a real browser: Tests/Browser/approval_flows.py against `ledger serve
 /// --follow-projections` on a private database (issue 10, flows 1 and 2): an officer submits an
 /// application on the beneficiary's page, a second browser session approves it from the queue;
-/// the approver's own submission is refused with the reason shown. Screenshots of the queue,
+/// the officer then pays it and sees the statement change; the approver's own submission is
+/// refused with the reason shown. Screenshots of the queue,
 /// budget and loans pages go to .build/test-artifacts/screenshots/.
 @Suite(.enabled(if: TestDatabase.enabled))
 struct BrowserApprovalTests {
@@ -46,6 +47,8 @@ struct BrowserApprovalTests {
             #expect(try await WebQueueTests.events(db, "ApplicationApproved", "A-WEB") == [approver.user])
             #expect(try await WebQueueTests.events(db, "ApplicationApproved", "A-2").isEmpty)
             #expect(try await WebQueueTests.events(db, "ApplicationSubmitted", "A-WEB") == [officer.user])
+            // Flow 1 ends with the officer's payment on A-WEB, recorded once, by the officer.
+            #expect(try await WebQueueTests.events(db, "PaymentRecorded", "A-WEB") == [officer.user])
         }
     }
 }
