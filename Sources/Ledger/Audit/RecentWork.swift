@@ -16,9 +16,11 @@ public struct RecentWorkEntry: Sendable, Equatable {
 
 extension LedgerService {
     /// The last `limit` events the connection's own login recorded (actor = `session_user`, as
-    /// `ledger.append` sets it), newest first. Walks the log backwards by position (its primary
-    /// key) and stops at `limit`.
-    public func recentWork(limit: Int = 10) async throws -> [RecentWorkEntry] {
+    /// `ledger.append` sets it) among the log's latest `window` events, newest first. Walks the
+    /// log backwards by position (its primary key) and stops at `limit` or at the window's start,
+    /// so a person who recorded little reads at most `window` events, however long the log (the
+    /// actor has no index of its own).
+    public func recentWork(limit: Int = 10, window: Int64 = 100_000) async throws -> [RecentWorkEntry] {
         try await connection.query("""
             SELECT e.position, e.event_type, e.stream_id,
                    (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
@@ -27,9 +29,10 @@ extension LedgerService {
                              WHERE f.stream_id = e.stream_id AND f.stream_version = 1))
             FROM ledger.events e
             WHERE e.metadata ->> 'actor' = session_user::text
+              AND e.position > (SELECT coalesce(max(position), 0) FROM ledger.events) - $2
             ORDER BY e.position DESC
             LIMIT $1
-            """, [max(0, limit)]) { row in
+            """, [max(0, limit), max(0, window)]) { row in
             RecentWorkEntry(
                 position: try row.int64(0), type: try row.string(1), streamID: try row.string(2),
                 recordedAtMicroseconds: try row.int64(3), beneficiaryID: try row.optionalString(4)
