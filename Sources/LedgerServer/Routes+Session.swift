@@ -106,7 +106,8 @@ extension LedgerServer {
             throw Problem(
                 .tooManyRequests, code: "sign_in_locked", title: "Too many failed sign-ins",
                 detail: "too many failed sign-ins \(who): try again in \(minutes) minute\(minutes == 1 ? "" : "s")",
-                retryAfter: lock.seconds
+                // A locked user name names its field; a locked address names none.
+                field: lock.subject == .user ? "user" : nil, retryAfter: lock.seconds
             )
         }
         try await sessions.reserveSlot(user: user)

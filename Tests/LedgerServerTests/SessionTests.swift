@@ -174,6 +174,7 @@ struct SessionTests {
                 #expect(locked.status == 429, "even the right password waits: \(locked)")
                 #expect(locked.headers["retry-after"].flatMap(Int.init).map { (1...60).contains($0) } == true, "\(locked)")
                 #expect((locked.json["detail"] as? String ?? "").contains("try again in 1 minute"), "\(locked)")
+                #expect(locked.json["field"] as? String == "user", "a locked user name names its field: \(locked)")
                 #expect(try await Self.connections(of: officer.user, db, settlingAt: 0) == 0)
             }
         }

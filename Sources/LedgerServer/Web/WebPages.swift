@@ -154,8 +154,8 @@ extension LedgerServer {
         switch problem.code {
         case "wrong_password": return (web.text(.wrongPassword), "password")
         case "sign_in_locked":
-            // The limiter locks a user name or an address; the API's detail says which.
-            return (web.text(problem.detail.contains("from this address") ? .lockedAddress : .lockedUser, minutes), nil)
+            // The limiter locks a user name (the problem names the field `user`) or an address.
+            return (web.text(problem.field == "user" ? .lockedUser : .lockedAddress, minutes), nil)
         case "account_disabled": return (web.text(.accountDisabled), "user")
         case "too_many_sessions": return (web.text(.tooManySessions, minutes), nil)
         case "busy": return (web.text(.serviceBusy), nil)
