@@ -125,7 +125,8 @@ struct PsqlHabitsTests {
     }
 
     /// Runs `ledger` on a pseudo-terminal (python3's pty), typing `answer` once the prompt shows;
-    /// the exit status and everything the terminal showed.
+    /// the exit status and everything the terminal showed. A child silent for 120 s is killed
+    /// (generous: on a loaded CI machine a refused sign-in has taken over 20 s to be reported).
     static func onTerminal(_ arguments: [String], environment: [String: String], answer: String) throws -> (Int32, String) {
         let binary = try #require(LedgerBinary.url)
         let driver = """
@@ -135,7 +136,7 @@ struct PsqlHabitsTests {
                 os.execv(sys.argv[1], sys.argv[1:])
             out, sent = b'', False
             while True:
-                ready, _, _ = select.select([fd], [], [], 20)
+                ready, _, _ = select.select([fd], [], [], 120)
                 if not ready: break
                 try: data = os.read(fd, 4096)
                 except OSError: break
