@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_flows import Failed, browser, check, follow, sign_in, text, visit, audit  # noqa: E402
+from web_flows import Failed, browser, check, follow, sign_in, text, visit, audit, wait_gone  # noqa: E402
 from beneficiary_flows import fill as fill_fields, still_to_pay  # noqa: E402
 
 
@@ -101,9 +101,7 @@ def approver_decides(driver, base, user, password, folder):
         document.body.appendChild(form); form.submit();""",
         {"csrf_token": csrf, "command_id": "web-flow-2", "amount": "5000000", "decision": "QĐ 22", "decided_on": "05/03/2024"},
     )
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    wait_gone(driver, page)
     alert = driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby='decide-application-A-2'] .error-summary").text
     check("bốn mắt" in alert, f"the refusal does not say why: {alert}")
     print(f"approver: approving their own A-2 is refused: {alert}")

@@ -18,7 +18,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -79,11 +79,28 @@ def text(driver):
     return driver.find_element(By.TAG_NAME, "body").text
 
 
+def wait_gone(driver, page, seconds=30):
+    """Waits until `page` (the old document's <html>) has been replaced by the next page's.
+    Chromium may answer a question about a node of a document being replaced with "Node with
+    given id does not belong to the document" instead of a stale-element error: gone as well."""
+    def gone(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    WebDriverWait(driver, seconds).until(gone)
+
+
 def follow(driver, element):
     """Clicks a link or button and waits for the next page (the old one goes stale)."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    wait_gone(driver, page)
 
 
 def sign_in(driver, user, password):
