@@ -55,7 +55,8 @@ enum PasswordPrompt {
         let input = tty >= 0 ? tty : STDIN_FILENO
         let output = tty >= 0 ? tty : STDERR_FILENO
         defer { if tty >= 0 { close(tty) } }
-        _ = prompt.withCString { write(output, $0, strlen($0)) }
+        // Echo goes off before the prompt shows: what is typed after seeing it is never echoed,
+        // and never discarded by the flush (which only drops what was typed before the prompt).
         var saved = termios()
         let canHideEcho = tcgetattr(input, &saved) == 0
         if canHideEcho {
@@ -63,6 +64,7 @@ enum PasswordPrompt {
             silent.c_lflag &= ~tcflag_t(ECHO)
             tcsetattr(input, TCSAFLUSH, &silent)
         }
+        _ = prompt.withCString { write(output, $0, strlen($0)) }
         defer {
             if canHideEcho { tcsetattr(input, TCSAFLUSH, &saved) }
             _ = write(output, "\n", 1)
