@@ -7,7 +7,7 @@ import Ledger
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the hash chain and keep digests of the log.",
-        subcommands: [Verify.self, DigestCommand.self, Export.self, History.self, Reconcile.self, Schema.self]
+        subcommands: [Verify.self, DigestCommand.self, Export.self, History.self, Reconcile.self, Schema.self, Keygen.self]
     )
 
     /// `ledger audit verify [--digest FILE] [--chain-only]`.
