@@ -1,0 +1,150 @@
+import Postgres
+
+/// The leaf input of one event (`ledger-leaf-v1`, docs/audit.md "Proofs"): every stored field,
+/// the chain hashes included, one per line. Re-implemented here from the documentation, apart
+/// from the database's `ledger.event_leaf_input`, so that a proof or verify does not trust it.
+public enum EventLeaf {
+    public static func input(of event: RecordedEvent) -> String {
+        "ledger-leaf-v1\n\(event.position)\n\(event.streamID.rawValue)\n\(event.streamVersion)\n\(event.type)\n"
+            + "\(event.schemaVersion)\n\(event.recordedAtMicroseconds)\n\(event.commandID)\n\(event.payloadJSON)\n"
+            + "\(event.metadataJSON)\n\(EventHashing.hex(event.previousHash))\n\(EventHashing.hex(event.hash))"
+    }
+
+    public static func hash(of event: RecordedEvent) -> [UInt8] {
+        MerkleTree.leafHash(Array(input(of: event).utf8))
+    }
+}
+
+/// A tree head as the database holds it now or at a size: the size, the tree's root and the
+/// chain's hash at that position (what `ledger audit digest` writes, before any signature).
+public struct TreeState: Sendable, Equatable {
+    public let size: Int64
+    public let root: [UInt8]
+    public let chainHash: [UInt8]
+
+    public init(size: Int64, root: [UInt8], chainHash: [UInt8]) {
+        self.size = size
+        self.root = root
+        self.chainHash = chainHash
+    }
+}
+
+/// One event's inclusion proof in the tree of `treeSize` events.
+public struct InclusionProof: Sendable, Equatable {
+    public let event: RecordedEvent
+    public let leafInput: String
+    public let leafHash: [UInt8]
+    public let treeSize: Int64
+    public let path: [[UInt8]]
+    public let root: [UInt8]
+
+    public var leafIndex: Int64 { event.position - 1 }
+}
+
+/// What the stored tree says that the events do not: a proof would not match the events.
+public struct TreeDisagreement: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+extension EventStore {
+    /// The stored hashes of `nodes`, in one round trip; a node the tree lacks is absent.
+    func storedNodes(_ nodes: Set<MerkleTree.Node>) async throws -> [MerkleTree.Node: [UInt8]] {
+        guard !nodes.isEmpty else { return [:] }
+        let list = Array(nodes)
+        let rows = try await EventStoreError.mapping {
+            try await connection.query(
+                """
+                SELECT n.level, n.idx, n.hash
+                FROM unnest($1::smallint[], $2::bigint[]) AS w(level, idx)
+                JOIN ledger.merkle_nodes n ON n.level = w.level AND n.idx = w.idx
+                """,
+                ["{" + list.map { String($0.level) }.joined(separator: ",") + "}",
+                 "{" + list.map { String($0.index) }.joined(separator: ",") + "}"],
+                resultFormat: .binary
+            ) { (MerkleTree.Node(level: Int(try $0.int64(0)), index: try $0.int64(1)), try $0.byteArray(2)) }
+        }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The hashes of `ranges` (each a range of RFC 9162's recursion), reading every node they need at once.
+    func rangeHashes(_ ranges: [Range<Int64>]) async throws -> [[UInt8]] {
+        let nodes = try await storedNodes(Set(ranges.flatMap { MerkleTree.cover($0) }))
+        return try ranges.map { try MerkleTree.hash(of: $0, nodes: nodes) }
+    }
+
+    /// The root of the tree of the first `size` events, from O(log size) stored nodes.
+    public func treeRoot(size: Int64) async throws -> [UInt8] {
+        try await rangeHashes([0 ..< size])[0]
+    }
+
+    /// The tree head at `size` (default: the head now): its root and the chain's hash there.
+    /// Throws `TreeDisagreement` when the log does not reach `size`.
+    public func treeState(size: Int64? = nil) async throws -> TreeState {
+        let head = try await digest()
+        let size = size ?? head.position
+        guard size >= 0, size <= head.position else {
+            throw TreeDisagreement(description: "the log has \(head.position) events; there is no tree of \(size)")
+        }
+        let chainHash: [UInt8]
+        if size == head.position {
+            chainHash = EventHashing.bytes(hex: head.hash) ?? []
+        } else if size == 0 {
+            chainHash = EventHashing.genesisHash
+        } else {
+            chainHash = try await hashAt(size) ?? []
+        }
+        return TreeState(size: size, root: try await treeRoot(size: size), chainHash: chainHash)
+    }
+
+    /// The inclusion proof of the event at `position` in the tree of `treeSize` events. The leaf
+    /// input is made here from the event's stored fields and must hash to the stored leaf:
+    /// otherwise the event or the tree was altered, and no proof is given (`TreeDisagreement`).
+    public func inclusionProof(position: Int64, treeSize: Int64) async throws -> InclusionProof {
+        guard position >= 1, position <= treeSize else {
+            throw TreeDisagreement(description: "position \(position) is not in the tree of \(treeSize) events")
+        }
+        guard let event = try await event(at: position) else {
+            throw TreeDisagreement(description: "there is no event at position \(position)")
+        }
+        let leafInput = EventLeaf.input(of: event)
+        let leafHash = MerkleTree.leafHash(Array(leafInput.utf8))
+        let ranges = MerkleTree.inclusionRanges(index: position - 1, size: treeSize)
+        let leaf = MerkleTree.Node(level: 0, index: position - 1)
+        let nodes = try await storedNodes(Set(ranges.flatMap { MerkleTree.cover($0) } + [leaf] + MerkleTree.cover(0 ..< treeSize)))
+        guard nodes[leaf] == leafHash else {
+            throw TreeDisagreement(description: "the stored leaf of position \(position) is not the hash of the event's fields: "
+                + "the event or the tree was altered (run `ledger audit verify`)")
+        }
+        let path = try ranges.map { try MerkleTree.hash(of: $0, nodes: nodes) }
+        let root = try MerkleTree.hash(of: 0 ..< treeSize, nodes: nodes)
+        return InclusionProof(event: event, leafInput: leafInput, leafHash: leafHash, treeSize: treeSize, path: path, root: root)
+    }
+
+    /// The consistency proof from the tree of `old` events to the tree of `new` (0 < old ≤ new ≤ head).
+    public func consistencyProof(old: Int64, new: Int64) async throws -> [[UInt8]] {
+        try await rangeHashes(MerkleTree.consistencyRanges(old: old, new: new))
+    }
+
+    /// The position of the payment's `PaymentRecorded` event (nil: no such payment). Found through
+    /// `ledger.payment_ids` and checked against the event itself.
+    public func paymentPosition(_ paymentID: String) async throws -> Int64? {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                """
+                SELECT e.position FROM ledger.payment_ids p
+                JOIN ledger.events e ON e.position = p.position
+                WHERE p.payment_id = $1 AND e.event_type = 'PaymentRecorded' AND e.payload ->> 'payment_id' = $1
+                """, [paymentID]
+            ) { try $0.int64(0) }.first
+        }
+    }
+
+    /// The position of version `version` of `stream` (nil: no such event).
+    public func position(stream: StreamID, version: Int64) async throws -> Int64? {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT position FROM ledger.events WHERE stream_id = $1 AND stream_version = $2", [stream.rawValue, version]
+            ) { try $0.int64(0) }.first
+        }
+    }
+}

@@ -1,0 +1,172 @@
+-- 0019_merkle_tree.sql — a Merkle tree over the log (RFC 9162 §2.1), kept as events are appended,
+-- so that a tree head for any size, an inclusion proof and a consistency proof each read
+-- O(log n) stored hashes (docs/audit.md, "Proofs").
+--
+--   ledger.event_leaf_input(...)  the leaf input of one event: 12 lines, every stored field of the
+--                                 event (recording time, command id, the actor inside the metadata,
+--                                 and its chain hashes). The single definition; verifiers
+--                                 re-implement it from docs/audit.md.
+--   ledger.merkle_nodes           every complete perfect subtree: (level, idx) is the hash of leaves
+--                                 idx·2^level … (idx+1)·2^level − 1. Level 0 holds the leaves,
+--                                 SHA-256(0x00 ‖ leaf input); a node is SHA-256(0x01 ‖ left ‖ right).
+--                                 Leaf index = position − 1. Append-only like the events.
+--   trigger events_extend_merkle_tree  in the append's own statement and transaction: the new
+--                                 leaves, then every parent whose right child is new.
+--
+-- The root of the tree of size n combines the perfect subtrees of n's binary decomposition from
+-- right to left; no stored row depends on n, so a head and proofs exist for every size.
+-- The hash chain (0003) is unchanged: digests kept before this file keep verifying.
+--
+-- Upgrading a ledger: the leaves and nodes of the events already recorded are built once, here,
+-- set-based (docs/operations.md, "Upgrading to the Merkle tree", says how long per million).
+-- Appends wait for this file's commit.
+--
+-- SQLSTATE LM001: the tree cannot be extended (a child node is missing): the tree was damaged
+-- by someone who bypassed the triggers; `ledger audit verify` says where.
+
+SET LOCAL ROLE ledger_owner;
+
+---------------------------------------------------------------------------------------------
+-- 1. The leaf input
+---------------------------------------------------------------------------------------------
+-- Fields joined by a line feed, in this order; no field holds a raw line feed except possibly
+-- command_id, the only free text, which sits between fixed-count fields on both sides.
+CREATE FUNCTION ledger.event_leaf_input(
+    "position"         bigint,
+    stream_id          text,
+    stream_version     bigint,
+    event_type         text,
+    schema_version     int,
+    recorded_at_micros bigint,
+    command_id         text,
+    payload            jsonb,
+    metadata           jsonb,
+    prev_hash          bytea,
+    hash               bytea
+) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN 'ledger-leaf-v1'
+    || E'\n' || event_leaf_input."position"::text
+    || E'\n' || event_leaf_input.stream_id
+    || E'\n' || event_leaf_input.stream_version::text
+    || E'\n' || event_leaf_input.event_type
+    || E'\n' || event_leaf_input.schema_version::text
+    || E'\n' || event_leaf_input.recorded_at_micros::text
+    || E'\n' || event_leaf_input.command_id
+    || E'\n' || event_leaf_input.payload::text
+    || E'\n' || event_leaf_input.metadata::text
+    || E'\n' || pg_catalog.encode(event_leaf_input.prev_hash, 'hex')
+    || E'\n' || pg_catalog.encode(event_leaf_input.hash, 'hex');
+REVOKE ALL ON FUNCTION ledger.event_leaf_input(bigint, text, bigint, text, int, bigint, text, jsonb, jsonb, bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.event_leaf_input(bigint, text, bigint, text, int, bigint, text, jsonb, jsonb, bytea, bytea)
+    TO ledger_writer, ledger_auditor, ledger_officer, ledger_approver;
+
+-- SHA-256(0x00 ‖ UTF-8 leaf input) of a stored event (the database is UTF8: convert_to is the identity).
+CREATE FUNCTION ledger.event_leaf_hash(e ledger.events) RETURNS bytea
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.sha256('\x00'::bytea || pg_catalog.convert_to(ledger.event_leaf_input(
+    e.position, e.stream_id, e.stream_version, e.event_type, e.schema_version,
+    (extract(epoch FROM e.recorded_at) * 1000000)::bigint, e.command_id, e.payload, e.metadata,
+    e.prev_hash, e.hash), 'UTF8'));
+REVOKE ALL ON FUNCTION ledger.event_leaf_hash(ledger.events) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.event_leaf_hash(ledger.events) TO ledger_writer, ledger_auditor, ledger_officer, ledger_approver;
+
+---------------------------------------------------------------------------------------------
+-- 2. The nodes
+---------------------------------------------------------------------------------------------
+CREATE TABLE ledger.merkle_nodes (
+    level smallint NOT NULL CHECK (level BETWEEN 0 AND 62),
+    idx   bigint   NOT NULL CHECK (idx >= 0),
+    hash  bytea    NOT NULL CHECK (octet_length(hash) = 32),
+    PRIMARY KEY (level, idx)
+);
+COMMENT ON TABLE ledger.merkle_nodes IS
+    'RFC 9162 Merkle tree over ledger.events: every complete perfect subtree (0019_merkle_tree.sql)';
+REVOKE ALL ON ledger.merkle_nodes FROM PUBLIC;
+GRANT SELECT ON ledger.merkle_nodes TO ledger_writer, ledger_auditor, ledger_officer, ledger_approver;
+CREATE TRIGGER merkle_nodes_refuse_update_delete BEFORE UPDATE OR DELETE ON ledger.merkle_nodes
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change('is append-only', 'the tree only grows with the log');
+CREATE TRIGGER merkle_nodes_refuse_truncate BEFORE TRUNCATE ON ledger.merkle_nodes
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('is append-only', 'the tree only grows with the log');
+
+-- Adds, level by level, every parent whose right child is among the new nodes idx p_lo … p_hi of
+-- level 0: at each level the parents of the new range, then the range moves up. A parent's left
+-- child is an older node or a new one; both are in the table.
+CREATE FUNCTION ledger.merkle_add_parents(p_lo bigint, p_hi bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, ledger, pg_temp
+AS $$
+DECLARE
+    v_level smallint := 0;
+    v_lo    bigint := p_lo;
+    v_hi    bigint := p_hi;
+    v_made  bigint;
+BEGIN
+    -- Parents p with right child 2p+1 in [lo, hi]: p from lo/2 through (hi−1)/2.
+    WHILE v_hi >= 1 AND v_lo / 2 <= (v_hi - 1) / 2 LOOP
+        INSERT INTO ledger.merkle_nodes (level, idx, hash)
+        SELECT v_level + 1, p.idx, pg_catalog.sha256('\x01'::bytea || l.hash || r.hash)
+        FROM pg_catalog.generate_series(v_lo / 2, (v_hi - 1) / 2) AS p(idx)
+        JOIN ledger.merkle_nodes l ON l.level = v_level AND l.idx = 2 * p.idx
+        JOIN ledger.merkle_nodes r ON r.level = v_level AND r.idx = 2 * p.idx + 1;
+        GET DIAGNOSTICS v_made = ROW_COUNT;
+        IF v_made <> (v_hi - 1) / 2 - v_lo / 2 + 1 THEN
+            RAISE EXCEPTION USING ERRCODE = 'LM001', MESSAGE = format(
+                'the Merkle tree cannot be extended: a node of level %s under idx %s…%s is missing '
+                '(the tree was damaged; run `ledger audit verify`)', v_level, v_lo, v_hi);
+        END IF;
+        v_lo := v_lo / 2;
+        v_hi := (v_hi - 1) / 2;
+        v_level := v_level + 1;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION ledger.merkle_add_parents(bigint, bigint) FROM PUBLIC;
+
+-- The statement trigger: the append's new events become leaves, then their parents. SECURITY
+-- DEFINER: nobody but the owner may write the tree; it runs as the append's statement does.
+CREATE FUNCTION ledger.extend_merkle_tree() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, ledger, pg_temp
+AS $$
+DECLARE
+    v_lo bigint;
+    v_hi bigint;
+BEGIN
+    INSERT INTO ledger.merkle_nodes (level, idx, hash)
+    SELECT 0, n.position - 1, ledger.event_leaf_hash(n) FROM new_events AS n;
+    SELECT min(n.position) - 1, max(n.position) - 1 INTO v_lo, v_hi FROM new_events AS n;
+    IF v_lo IS NOT NULL THEN
+        PERFORM ledger.merkle_add_parents(v_lo, v_hi);
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION ledger.extend_merkle_tree() FROM PUBLIC;
+
+---------------------------------------------------------------------------------------------
+-- 3. Existing ledgers: the tree of what is already recorded, built once
+---------------------------------------------------------------------------------------------
+-- No append may commit between the build and the trigger (its events would be in neither).
+LOCK TABLE ledger.events IN SHARE ROW EXCLUSIVE MODE;
+
+INSERT INTO ledger.merkle_nodes (level, idx, hash)
+SELECT 0, e.position - 1, ledger.event_leaf_hash(e) FROM ledger.events AS e ORDER BY e.position;
+ANALYZE ledger.merkle_nodes;  -- so that the joins below are planned on the real size
+
+DO $build$
+DECLARE
+    v_count bigint;
+BEGIN
+    SELECT count(*) INTO v_count FROM ledger.merkle_nodes WHERE level = 0;
+    IF v_count > 0 THEN
+        PERFORM ledger.merkle_add_parents(0, v_count - 1);
+    END IF;
+END
+$build$;
+
+CREATE TRIGGER events_extend_merkle_tree
+    AFTER INSERT ON ledger.events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.extend_merkle_tree();
