@@ -80,6 +80,21 @@ struct AuditTrailTests {
                 let gap = try Self.verifyExport([gapped])
                 #expect(gap.status == 1 && gap.output.contains("position 5") && gap.output.contains("a gap"), "\(gap.output)")
 
+                // A recording time changed by one second in its RFC 3339 text (`recorded_at_micros`,
+                // the hashed one, left alone) no longer names the same instant: line and position named.
+                var retimed = try String(contentsOfFile: export, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                let marker = "\"recorded_at\":\""
+                let start = try #require(retimed[2].range(of: marker)).upperBound
+                let secondDigit = retimed[2].index(start, offsetBy: 18)
+                let digit = try #require(retimed[2][secondDigit].wholeNumberValue)
+                retimed[2].replaceSubrange(secondDigit...secondDigit, with: String((digit + 1) % 10))
+                let retimedPath = folder.appendingPathComponent("retimed.ndjson").path
+                try retimed.joined(separator: "\n").write(toFile: retimedPath, atomically: true, encoding: .utf8)
+                let moved = try Self.verifyExport([retimedPath])
+                #expect(moved.status == 1, "\(moved.output)")
+                #expect(moved.output.contains("NOT INTACT: line 3, position 3: recorded_at ")
+                    && moved.output.contains("is not the instant of recorded_at_micros"), "\(moved.output)")
+
                 // The file is never overwritten.
                 let again = try await LedgerBinary.run(["audit", "export", "--out", export], environment: childEnvironment(db))
                 #expect(again.status == 1 && again.stderr.contains("never overwritten"), "\(again)")

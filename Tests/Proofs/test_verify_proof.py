@@ -24,8 +24,10 @@ import sys
 import tempfile
 import unittest
 
+sys.dont_write_bytecode = True  # nothing written next to scripts/verify-proof
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "verify-proof")
+EXPORT_SCRIPT = os.path.join(ROOT, "scripts", "verify-export")
 
 
 def load_script():
@@ -306,7 +308,7 @@ class CommandLineTests(unittest.TestCase):
         cls.signer = cls.stranger = None
         if shutil.which("openssl") is None:
             if os.environ.get("CI") == "true":
-                raise AssertionError("openssl is not installed: the signature tests cannot run (CI=true)")
+                raise AssertionError("openssl is not installed: the signature tests cannot run (CI=true); run `make deps` (scripts/install-deps)")
             return
         cls.signer = Signer(cls.folder, "ledger.key")
         cls.stranger = Signer(cls.folder, "stranger.key")
@@ -483,6 +485,36 @@ class CommandLineTests(unittest.TestCase):
         self.assertEqual(self.run_script(inclusion(0, 1), "--public-key", self.write("not-a-key.pub", {}))[0], 2)
         self.assertEqual(self.run_script(inclusion(0, 1), "--frobnicate")[0], 2)
         self.assertEqual(self.run_script(inclusion(0, 1), "--digest", os.path.join(self.folder, "missing"))[0], 2)
+
+
+class VerifyExportRecordedAtTests(unittest.TestCase):
+    """scripts/verify-export checks each line's recorded_at against the hashed recorded_at_micros."""
+
+    def run_export(self, events):
+        with tempfile.TemporaryDirectory() as folder:
+            target = os.path.join(folder, "export.ndjson")
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(event, ensure_ascii=False) + "\n" for event in events)
+            run = subprocess.run([sys.executable, EXPORT_SCRIPT, target], capture_output=True, text=True)
+        return run.returncode, run.stdout + run.stderr
+
+    def test_both_forms_are_read_and_a_changed_or_unreadable_time_is_refused(self):
+        events = [dict(event) for event in EVENTS[:8]]
+        status, output = self.run_export(events)
+        self.assertEqual(status, 0, output)
+        utc = EPOCH + datetime.timedelta(microseconds=events[4]["recorded_at_micros"])
+        events[4]["recorded_at"] = utc.strftime("%Y-%m-%d %H:%M:%S.%f+00")  # exports written before issue 12
+        status, output = self.run_export(events)
+        self.assertEqual(status, 0, output)
+        events[4]["recorded_at"] = rfc3339(events[4]["recorded_at_micros"] - 86_400_000_000)
+        status, output = self.run_export(events)
+        self.assertEqual(status, 1, output)
+        self.assertIn("NOT INTACT: line 5, position 5: recorded_at ", output)
+        self.assertIn("is not the instant of recorded_at_micros", output)
+        events[4]["recorded_at"] = "26/11/2026"
+        status, output = self.run_export(events)
+        self.assertEqual(status, 1, output)
+        self.assertIn("line 5, position 5: recorded_at '26/11/2026' is not an RFC 3339 time", output)
 
 
 if __name__ == "__main__":
