@@ -266,8 +266,10 @@ class SweepTests(unittest.TestCase):
             for index in range(size):
                 document = inclusion(index, size)
                 facts = vp.verify(document)
-                self.assertIn(f"included: position {index + 1} ", facts[1])
-                self.assertIn(f"in the tree of {size} events", facts[1])
+                root = mth(LEAVES[:size]).hex()
+                self.assertTrue(facts[1].startswith(f"included: position {index + 1} ("), facts[1])
+                self.assertTrue(facts[1].endswith(f" in the tree of {size} event{'s' * (size != 1)}, "
+                                                  f"root {root[:4]}…{root[-4:]}"), facts[1])
                 if document["path"]:
                     document["path"][-1] = flip(document["path"][-1])
                     with self.assertRaisesRegex(vp.NotValid, "the path does not lead to the root"):
@@ -278,7 +280,8 @@ class SweepTests(unittest.TestCase):
             for m in range(1, n + 1):
                 document = consistency(m, n)
                 facts = vp.verify(document)
-                self.assertTrue(facts[0].startswith(f"consistent: the tree of {n} events"), facts[0])
+                self.assertTrue(facts[0].startswith(f"consistent: the tree of {n} event{'s' * (n != 1)} "), facts[0])
+                self.assertIn(f"extends the tree of {m} event{'s' * (m != 1)} ", facts[0])
                 if document["path"]:
                     document["path"][0] = flip(document["path"][0])
                     with self.assertRaisesRegex(vp.NotValid, "the path does not lead to the roots"):
