@@ -29,8 +29,9 @@ SET LOCAL ROLE ledger_owner;
 ---------------------------------------------------------------------------------------------
 -- 1. The leaf input
 ---------------------------------------------------------------------------------------------
--- Fields joined by a line feed, in this order; no field holds a raw line feed except possibly
--- command_id, the only free text, which sits between fixed-count fields on both sides.
+-- Fields joined by a line feed, in this order; no field holds a raw line feed (ids, types and the
+-- command id are validated by ledger.append; jsonb text escapes it; hashes are hex), so the text
+-- splits back into its twelve fields in exactly one way.
 CREATE FUNCTION ledger.event_leaf_input(
     "position"         bigint,
     stream_id          text,

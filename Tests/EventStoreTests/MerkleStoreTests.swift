@@ -1,0 +1,193 @@
+import EventStore
+import Foundation
+import Migrations
+import Postgres
+import TestSupport
+import Testing
+
+/// The tree the database keeps (0019): maintained by every append in its own transaction, equal
+/// to the tree recomputed from the events, append-only, built for a ledger that had events
+/// before the migration, and proofs read from it at every size.
+@Suite(.enabled(if: TestDatabase.enabled))
+struct MerkleStoreTests {
+    /// Appends `total` events in batches of 1, 2, 3, … (the tree grows by single leaves and runs).
+    static func fill(_ store: EventStore, total: Int) async throws {
+        var written = 0
+        var batch = 1
+        while written < total {
+            let count = min(batch, total - written)
+            _ = try await store.append(
+                try (0..<count).map { try NewEvent(type: "NoteWritten", payloadJSON: #"{"n": \#(written + $0), "text": "Cần Thơ"}"#) },
+                to: "notes-\(batch % 5)", expectedVersion: .any, commandID: Fixture.commandID()
+            )
+            written += count
+            batch += 1
+        }
+    }
+
+    /// The leaf hashes recomputed from the events alone (Swift, from docs/audit.md).
+    static func leaves(_ store: EventStore) async throws -> [[UInt8]] {
+        var leaves: [[UInt8]] = []
+        for try await event in store.readAll() { leaves.append(EventLeaf.hash(of: event)) }
+        return leaves
+    }
+
+    static func roots(of leaves: [[UInt8]]) -> [[UInt8]] {
+        var builder = MerkleTree.Builder()
+        var roots = [builder.root]
+        for leaf in leaves {
+            builder.add(leafHash: leaf)
+            roots.append(builder.root)
+        }
+        return roots
+    }
+
+    @Test func theStoredTreeIsTheTreeOfTheEventsAtEverySizeWithProofsThatVerify() async throws {
+        try await TestDatabase.withFresh { db in
+            let store = EventStore(connection: try await db.connect())
+            #expect(try await store.treeRoot(size: 0) == MerkleTree.emptyRoot)
+            try await Self.fill(store, total: 70)
+            let leaves = try await Self.leaves(store)
+            let roots = Self.roots(of: leaves)
+            for size in 0...70 {
+                #expect(try await store.treeRoot(size: Int64(size)) == roots[size], "size \(size)")
+            }
+            let head = try await store.treeState()
+            #expect(head.size == 70 && head.root == roots[70])
+            #expect(EventHashing.hex(head.chainHash) == (try await store.digest()).hash)
+
+            for size in 1...64 {
+                for position in 1...size {
+                    let proof = try await store.inclusionProof(position: Int64(position), treeSize: Int64(size))
+                    #expect(proof.leafHash == leaves[position - 1])
+                    #expect(proof.root == roots[size])
+                    #expect(MerkleTree.root(fromInclusion: proof.path, leafHash: proof.leafHash, index: Int64(position - 1),
+                                            size: Int64(size)) == roots[size], "\(position) in \(size)")
+                }
+                for old in 1...size {
+                    let path = try await store.consistencyProof(old: Int64(old), new: Int64(size))
+                    #expect(MerkleTree.verifyConsistency(oldSize: Int64(old), newSize: Int64(size), oldRoot: roots[old],
+                                                         newRoot: roots[size], path: path), "\(old) → \(size)")
+                }
+            }
+        }
+    }
+
+    /// The database's leaf input (`ledger.event_leaf_input`) is the one docs/audit.md defines
+    /// (re-implemented in Swift), byte for byte, for every stored event.
+    @Test func theDatabasesLeafInputIsTheDocumentedOne() async throws {
+        try await TestDatabase.withFresh { db in
+            let connection = try await db.connect()
+            let store = EventStore(connection: connection)
+            _ = try await store.append(
+                [try NewEvent(type: "NoteWritten", payloadJSON: #"{"b": "x\ny", "aa": 1.50, "text": "Nguyễn Văn A"}"#,
+                              metadataJSON: #"{"correlation_id": "c-1"}"#)],
+                to: "notes-1", expectedVersion: .any, commandID: "cmd-1.a:b"
+            )
+            try await Self.fill(store, total: 5)
+            let fromDatabase = try await connection.query("""
+                SELECT ledger.event_leaf_input(position, stream_id, stream_version, event_type, schema_version,
+                           (extract(epoch FROM recorded_at) * 1000000)::bigint, command_id, payload, metadata, prev_hash, hash)
+                FROM ledger.events ORDER BY position
+                """) { try $0.string(0) }
+            var fromSwift: [String] = []
+            for try await event in store.readAll() { fromSwift.append(EventLeaf.input(of: event)) }
+            #expect(fromDatabase == fromSwift)
+            #expect(fromSwift[0].split(separator: "\n", omittingEmptySubsequences: false).count == 12)
+            #expect(fromSwift[0].hasPrefix("ledger-leaf-v1\n1\nnotes-1\n1\nNoteWritten\n1\n"))
+        }
+    }
+
+    /// Nobody changes the tree: people are refused by grants, the owner and a superuser by the
+    /// same triggers as the events.
+    @Test(arguments: [
+        "UPDATE ledger.merkle_nodes SET hash = sha256('x') WHERE level = 0 AND idx = 0",
+        "DELETE FROM ledger.merkle_nodes WHERE level = 1",
+        "TRUNCATE ledger.merkle_nodes",
+    ])
+    func theTreeCannotBeChangedByAnyRole(statement: String) async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            try await Self.fill(EventStore(connection: superuser), total: 4)
+            let before = try await superuser.query("SELECT level, idx, encode(hash, 'hex') FROM ledger.merkle_nodes ORDER BY 1, 2") {
+                "\(try $0.int64(0)) \(try $0.int64(1)) \(try $0.string(2))"
+            }
+            let writer = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_writer"))
+            let auditor = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_auditor"))
+            let admin = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_admin"))
+            try await admin.simpleQuery("SET ROLE ledger_admin")
+            let owner = try await db.connect()
+            try await owner.simpleQuery("SET ROLE ledger_owner")
+            for (name, connection) in [("writer", writer), ("auditor", auditor), ("admin", admin), ("owner", owner), ("superuser", superuser)] {
+                do {
+                    try await connection.simpleQuery(statement)
+                    Issue.record("\(name) was allowed: \(statement)")
+                } catch let error as PostgresError {
+                    let expected: Set<PostgresError.Code> = name == "writer" || name == "auditor" || name == "admin"
+                        ? [.insufficientPrivilege] : [PostgresError.Code("LT001")]
+                    #expect(expected.contains(error.code), "\(name): \(error)")
+                }
+            }
+            // People cannot add a node either (only the append's trigger, as the owner, writes).
+            for (name, connection) in [("writer", writer), ("auditor", auditor), ("admin", admin)] {
+                do {
+                    try await connection.simpleQuery("INSERT INTO ledger.merkle_nodes VALUES (0, 100, sha256('x'))")
+                    Issue.record("\(name) inserted a node")
+                } catch let error as PostgresError {
+                    #expect(error.code == .insufficientPrivilege, "\(name): \(error)")
+                }
+            }
+            let after = try await superuser.query("SELECT level, idx, encode(hash, 'hex') FROM ledger.merkle_nodes ORDER BY 1, 2") {
+                "\(try $0.int64(0)) \(try $0.int64(1)) \(try $0.string(2))"
+            }
+            #expect(after == before)
+        }
+    }
+
+    /// A failed append leaves no node behind: the tree is written in the append's transaction.
+    @Test func aRefusedAppendAddsNoNode() async throws {
+        try await TestDatabase.withFresh { db in
+            let connection = try await db.connect()
+            let store = EventStore(connection: connection)
+            try await Self.fill(store, total: 3)
+            await #expect(throws: EventStoreError.self) {
+                _ = try await store.append([try Fixture.event()], to: "notes-1", expectedVersion: .exactly(99), commandID: Fixture.commandID())
+            }
+            let nodes = try await connection.queryOne("SELECT count(*) FROM ledger.merkle_nodes") { try $0.int64(0) }
+            #expect(nodes == 3 + 1)  // three leaves and the node over the first two
+            try await Self.fill(store, total: 1)
+            #expect(try await store.treeRoot(size: 4) == Self.roots(of: try await Self.leaves(store))[4])
+        }
+    }
+
+    /// A ledger with events before 0019: the migration builds the tree of what is recorded, and
+    /// appends extend it.
+    @Test func aLedgerMigratedWithEventsGetsItsTree() async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            // Back to the release before 0019 (a fresh cluster per test would change the shared roles).
+            try await superuser.simpleQuery("""
+                DROP TRIGGER events_extend_merkle_tree ON ledger.events;
+                DROP FUNCTION ledger.extend_merkle_tree();
+                DROP FUNCTION ledger.merkle_add_parents(bigint, bigint);
+                DROP TABLE ledger.merkle_nodes;
+                DROP FUNCTION ledger.event_leaf_hash(ledger.events);
+                DROP FUNCTION ledger.event_leaf_input(bigint, text, bigint, text, int, bigint, text, jsonb, jsonb, bytea, bytea);
+                DELETE FROM ledger_meta.schema_migrations WHERE version = 19
+                """)
+            let store = EventStore(connection: superuser)
+            try await Self.fill(store, total: 37)
+            let report = try await Migrator(connection: superuser, migrations: try Migration.bundled()).migrate()
+            #expect(report.applied.map(\.version) == [19], "\(report)")
+            try await Self.fill(store, total: 6)
+            let roots = Self.roots(of: try await Self.leaves(store))
+            for size in [1, 2, 36, 37, 38, 43] {
+                #expect(try await store.treeRoot(size: Int64(size)) == roots[size], "size \(size)")
+            }
+            let proof = try await store.inclusionProof(position: 20, treeSize: 43)
+            #expect(MerkleTree.root(fromInclusion: proof.path, leafHash: proof.leafHash, index: 19, size: 43) == roots[43])
+            let path = try await store.consistencyProof(old: 37, new: 43)
+            #expect(MerkleTree.verifyConsistency(oldSize: 37, newSize: 43, oldRoot: roots[37], newRoot: roots[43], path: path))
+        }
+    }
+}
