@@ -254,7 +254,7 @@ class ReferenceTests(unittest.TestCase):
             self.assertEqual(vp.instant_micros(text), micros, text)
         self.assertEqual(vp.instant_micros("2026-11-26 16:24:37.2166+00"), micros - 19)
         self.assertEqual(vp.instant_micros("2026-11-26 16:24:37+00"), micros - 216619)
-        for text in ("2026-11-26", "26/11/2026 16:24:37", "2026-11-26T23:24:37.216619", "2026-02-30T00:00:00+07:00"):
+        for text in ("2026-11-26", "26/11/2026 16:24:37", "٢٠٢٦-11-26T23:24:37+07:00", "2026-11-26T23:24:37.216619", "2026-02-30T00:00:00+07:00"):
             self.assertIsNone(vp.instant_micros(text), text)
 
 
@@ -399,6 +399,10 @@ class CommandLineTests(unittest.TestCase):
         micros = copy.deepcopy(proof_document)
         micros["event"]["recorded_at_micros"] += 1
         self.assertRefused(micros, "event hash does not match its fields")
+
+        line_feed = copy.deepcopy(proof_document)
+        line_feed["event"]["payload_text"] = line_feed["event"]["payload_text"].replace(", ", ",\n", 1)
+        self.assertRefused(line_feed, "event.payload_text holds a raw line feed")
 
         command = copy.deepcopy(proof_document)
         command["event"]["command_id"] = "cmd-999"
