@@ -183,8 +183,8 @@ public enum TreeHeadFile {
         guard let parsed else {
             // Valid JSON that the strict reader refused: a number with a fraction or exponent.
             if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                for key in object.keys.sorted() where object[key] is NSNumber {
-                    if ["position", "tree_size", "taken_at_micros"].contains(key) {
+                for key in ["tree_size", "position", "taken_at_micros"] {
+                    if let number = object[key] as? NSNumber, String(cString: number.objCType) == "d" {
                         throw unreadable("\(key): must be a whole number")
                     }
                 }
