@@ -248,6 +248,22 @@ class ReferenceTests(unittest.TestCase):
         self.assertEqual(sha256(b"\x00" + leaves[1]).hex(), "77ef247cd1725dec52a7ba15e75cddbf88e3b2fe8f6c113f960f8f6ccf4d95ed")
         self.assertEqual(mth(leaves).hex(), "ec333f8e2ce6481972316c8d9c662bba0520853329f3195fd1579f98eb0b66bd")
 
+    def test_the_python_of_docs_audit_checking_a_proof_verifies_every_proof_up_to_24(self):
+        with open(os.path.join(ROOT, "docs", "audit.md"), encoding="utf-8") as handle:
+            page = handle.read()
+        section = page[page.index("### Checking a proof"):]
+        code = section[section.index("```python\n") + 10:section.index("```\n", section.index("```python\n") + 10)]
+        documented = {}
+        exec(code, documented)
+        for n in range(1, 25):
+            root = mth(LEAVES[:n])
+            for m in range(n):
+                leaf = sha256(b"\x00" + LEAVES[m])
+                self.assertEqual(documented["inclusion_root"](m, n, leaf, path(m, LEAVES[:n])), root)
+            for m in range(1, n + 1):
+                old = mth(LEAVES[:m])
+                self.assertEqual(documented["consistency_roots"](m, n, old, proof(m, LEAVES[:n])), (old, root))
+
     def test_recorded_at_forms(self):
         micros = 1795710277216619
         for text in ("2026-11-26T23:24:37.216619+07:00", "2026-11-26 16:24:37.216619+00", "2026-11-26T16:24:37.216619Z"):
