@@ -18,7 +18,7 @@ extension Audit {
                 """
         )
 
-        @Option(help: ArgumentHelp("The private key's file; the public key goes to KEY.pub (neither may exist).", valueName: "KEY"))
+        @Option(help: ArgumentHelp("The private key's file; the public key goes to KEY.pub (neither may exist).", valueName: "KEY"), completion: .file())
         var out: String
 
         func validate() throws {
