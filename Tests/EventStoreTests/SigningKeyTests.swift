@@ -87,6 +87,11 @@ struct SigningKeyTests {
         #expect(again.publicKey == key.publicKey)
         #expect(try TreeVerifyingKey(pem: publicPEM) == key.publicKey)
         #expect(try TreeVerifyingKey(pem: publicPEM).pem == publicPEM)
+
+        // Windows line ends and text around the block (as `openssl pkey -text` writes) are read too.
+        let crlf = "Ed25519 Private-Key:\r\n" + key.pem.replacingOccurrences(of: "\n", with: "\r\n") + "trailing words\r\n"
+        #expect(try TreeSigningKey(pem: crlf).pem == key.pem)
+        #expect(try TreeVerifyingKey(pem: publicPEM.replacingOccurrences(of: "\n", with: "\r\n")) == key.publicKey)
     }
 
     static let wrongPrivateKeys: [(pem: String, mentions: String)] = [
