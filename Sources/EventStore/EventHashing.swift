@@ -197,3 +197,62 @@ struct Hash256: Equatable, Sendable {
         withUnsafeBytes(of: words) { Array($0) }
     }
 }
+
+extension EventHashing {
+    static let leafVersionTag = Array("ledger-leaf-v1".utf8)
+
+    /// SHA-256(0x00 ‖ leaf input) of a stored event (`EventLeaf.input`'s twelve lines),
+    /// assembled from the bytes the server sent, like `digest` for the chain.
+    static func leafDigest(
+        position: Int64, streamID: UnsafeBufferPointer<UInt8>, streamVersion: Int64, type: UnsafeBufferPointer<UInt8>,
+        schemaVersion: Int64, recordedAtMicroseconds: Int64, commandID: UnsafeBufferPointer<UInt8>,
+        payload: UnsafeBufferPointer<UInt8>, metadata: UnsafeBufferPointer<UInt8>,
+        previous: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer
+    ) -> SHA256.Digest {
+        let capacity = 1 + leafVersionTag.count + 4 * 20 + 11 + streamID.count + type.count + commandID.count
+            + payload.count + metadata.count + 2 * previous.count + 2 * hash.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            let base = buffer.baseAddress!
+            base.pointee = 0x00
+            var end = leafVersionTag.withUnsafeBytes { copy($0, to: base + 1) }
+            end = newline(at: end)
+            end += writeDecimal(position, to: end)
+            end = newline(at: end)
+            end = copy(UnsafeRawBufferPointer(streamID), to: end)
+            end = newline(at: end)
+            end += writeDecimal(streamVersion, to: end)
+            end = newline(at: end)
+            end = copy(UnsafeRawBufferPointer(type), to: end)
+            end = newline(at: end)
+            end += writeDecimal(schemaVersion, to: end)
+            end = newline(at: end)
+            end += writeDecimal(recordedAtMicroseconds, to: end)
+            end = newline(at: end)
+            end = copy(UnsafeRawBufferPointer(commandID), to: end)
+            end = newline(at: end)
+            end = copy(UnsafeRawBufferPointer(payload), to: end)
+            end = newline(at: end)
+            end = copy(UnsafeRawBufferPointer(metadata), to: end)
+            end = newline(at: end)
+            end = writeHex(previous, to: end)
+            end = newline(at: end)
+            end = writeHex(hash, to: end)
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: end - base))
+            return hasher.finalize()
+        }
+    }
+
+    @inline(__always)
+    private static func writeHex(_ bytes: UnsafeRawBufferPointer, to destination: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var end = destination
+        for byte in bytes {
+            end[0] = hexDigits[Int(byte >> 4)]
+            end[1] = hexDigits[Int(byte & 0x0f)]
+            end += 2
+        }
+        return end
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}

@@ -148,3 +148,59 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// What is wrong with the stored tree above its leaves (the leaves are checked against the
+    /// events by `verifyChain`'s pass): each level must hold exactly ⌊size / 2^level⌋ nodes,
+    /// indices 0 …, and every node must be the hash of its two children. Reads every node once,
+    /// a page at a time; nil when the tree of `size` events is what it must be.
+    func treeProblem(size: Int64, pageSize: Int) async throws -> ChainProblem? {
+        let levels = try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT level, count(*), min(idx), max(idx) FROM ledger.merkle_nodes GROUP BY level ORDER BY level"
+            ) { (level: Int(try $0.int64(0)), count: try $0.int64(1), first: try $0.int64(2), last: try $0.int64(3)) }
+        }
+        func problem(_ node: MerkleTree.Node, _ what: String) -> ChainProblem {
+            let leaves = node.leaves
+            return ChainProblem(
+                position: leaves.lowerBound + 1, kind: .treeMismatch,
+                message: "the Merkle tree's node at \(node) (positions \(leaves.lowerBound + 1)–\(leaves.upperBound)) \(what): the tree was altered"
+            )
+        }
+        var stored = Dictionary(uniqueKeysWithValues: levels.map { ($0.level, $0) })
+        var level = 0
+        while size >> level > 0 || !stored.isEmpty {
+            let expected = size >> level
+            let found = stored.removeValue(forKey: level)
+            let count = found?.count ?? 0
+            if count != expected || (count > 0 && (found?.first != 0 || found?.last != expected - 1)) {
+                let index = count < expected ? count : expected
+                let what = count < expected ? "is missing (\(count) of \(expected) nodes at this level)"
+                    : "should not exist (\(count) nodes at this level, the log of \(size) events needs \(expected))"
+                return problem(MerkleTree.Node(level: level, index: found.map { $0.first != 0 ? 0 : index } ?? 0), what)
+            }
+            level += 1
+        }
+        for level in stride(from: 1, to: levels.count, by: 1) {
+            var after: Int64 = -1
+            while true {
+                let rows = try await EventStoreError.mapping {
+                    try await connection.query(
+                        """
+                        SELECT p.idx, p.hash, l.hash, r.hash FROM ledger.merkle_nodes p
+                        JOIN ledger.merkle_nodes l ON l.level = p.level - 1 AND l.idx = 2 * p.idx
+                        JOIN ledger.merkle_nodes r ON r.level = p.level - 1 AND r.idx = 2 * p.idx + 1
+                        WHERE p.level = $1 AND p.idx > $2 ORDER BY p.idx LIMIT $3
+                        """, [level, after, pageSize], resultFormat: .binary
+                    ) { (index: try $0.int64(0), hash: try $0.byteArray(1), left: try $0.byteArray(2), right: try $0.byteArray(3)) }
+                }
+                for row in rows where MerkleTree.nodeHash(row.left, row.right) != row.hash {
+                    return problem(MerkleTree.Node(level: level, index: row.index), "is not the hash of its two children")
+                }
+                guard let last = rows.last, rows.count == pageSize else { break }
+                after = last.index
+            }
+        }
+        return nil
+    }
+}

@@ -22,6 +22,10 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         /// An event's `command_id` column is not the `command_id` in its metadata (which the hash
         /// covers): the column, outside the hash, was altered.
         case commandIDMismatch
+        /// The Merkle tree (`ledger.merkle_nodes`) is not the tree of the events: a leaf is not the
+        /// hash of its event's fields, a node not the hash of its children, or nodes are missing
+        /// or extra. Proofs read from it would not hold.
+        case treeMismatch
     }
 
     public let position: Int64
@@ -79,9 +83,10 @@ extension EventStore {
         // The chain is read in pages; while one page is checked, the server already computes the
         // next (fetchPage). Each row is hashed from its own bytes as it is decoded.
         let pages = PostgresPagedQuery(
-            "SELECT position, stream_id, stream_version, event_type, schema_version, recorded_at, payload, metadata, prev_hash, hash, "
-                + "command_id IS NOT DISTINCT FROM metadata ->> 'command_id' "
-                + "FROM ledger.events WHERE position > $1 AND position <= $3 ORDER BY position LIMIT $2",
+            "SELECT e.position, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.recorded_at, e.payload, e.metadata, "
+                + "e.prev_hash, e.hash, e.command_id IS NOT DISTINCT FROM e.metadata ->> 'command_id', e.command_id, m.hash "
+                + "FROM ledger.events e LEFT JOIN ledger.merkle_nodes m ON m.level = 0 AND m.idx = e.position - 1 "
+                + "WHERE e.position > $1 AND e.position <= $3 ORDER BY e.position LIMIT $2",
             parameters: [last], keyColumn: 0, pageSize: pageSize, resultFormat: .binary
         )
         var expected = from
@@ -129,6 +134,14 @@ extension EventStore {
                     )
                     break pageLoop
                 }
+                guard link.leafMatches else {
+                    await connection.discardPrefetchedPage()
+                    chainProblem = ChainProblem(
+                        position: link.position, kind: .treeMismatch,
+                        message: "its leaf in the Merkle tree is missing or is not the hash of its fields: the tree was altered"
+                    )
+                    break pageLoop
+                }
                 if link.position == digest?.position { digestHashSeen = hash.bytes }
                 previousHash = hash
                 expected += 1
@@ -166,6 +179,9 @@ extension EventStore {
         if from == 1, last == snapshot.headPosition, let problem = try await streamVersionProblem() {
             return result(checked, problem)
         }
+        if from == 1, last == snapshot.headPosition, let problem = try await treeProblem(size: last, pageSize: pageSize) {
+            return result(checked, problem)
+        }
         return result(checked, nil)
     }
 
@@ -199,6 +215,8 @@ extension EventStore {
         let contentMatches: Bool
         /// Whether the `command_id` column (outside the hash) equals the metadata's `command_id` (inside it).
         let commandIDMatches: Bool
+        /// Whether the stored Merkle leaf is SHA-256(0x00 ‖ leaf input of the stored fields).
+        let leafMatches: Bool
     }
 
     /// Hashes a row of the verify query (binary format) from the bytes the server sent: no
@@ -210,24 +228,36 @@ extension EventStore {
         let recordedAt = try row.timestampMicroseconds(5)
         let stored = try row.withByteaBytes(9) { Hash256(UnsafeRawBufferPointer($0)) }
         let commandIDMatches = try row.bool(10)
+        let storedLeaf = row.isNull(12) ? nil : try row.withByteaBytes(12) { Hash256(UnsafeRawBufferPointer($0)) }
         return try row.withByteaBytes(8) { previous in
-            let digest = try row.withTextBytes(1) { streamID in
-                try row.withTextBytes(3) { type in
-                    try row.withTextBytes(6) { payload in
-                        try row.withTextBytes(7) { metadata in
-                            EventHashing.digest(
-                                previous: UnsafeRawBufferPointer(previous), position: position, streamID: streamID,
-                                streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
-                                recordedAtMicroseconds: recordedAt, payload: payload, metadata: metadata
-                            )
+            try row.withByteaBytes(9) { storedHash in
+                try row.withTextBytes(1) { streamID in
+                    try row.withTextBytes(3) { type in
+                        try row.withTextBytes(6) { payload in
+                            try row.withTextBytes(7) { metadata in
+                                try row.withTextBytes(11) { commandID in
+                                    let digest = EventHashing.digest(
+                                        previous: UnsafeRawBufferPointer(previous), position: position, streamID: streamID,
+                                        streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+                                        recordedAtMicroseconds: recordedAt, payload: payload, metadata: metadata
+                                    )
+                                    let leaf = EventHashing.leafDigest(
+                                        position: position, streamID: streamID, streamVersion: streamVersion, type: type,
+                                        schemaVersion: schemaVersion, recordedAtMicroseconds: recordedAt, commandID: commandID,
+                                        payload: payload, metadata: metadata, previous: UnsafeRawBufferPointer(previous),
+                                        hash: UnsafeRawBufferPointer(storedHash)
+                                    )
+                                    return ChainLink(
+                                        position: position, previousHash: Hash256(UnsafeRawBufferPointer(previous)), hash: stored,
+                                        contentMatches: stored.map { Hash256(digest) == $0 } ?? false, commandIDMatches: commandIDMatches,
+                                        leafMatches: storedLeaf.map { Hash256(leaf) == $0 } ?? false
+                                    )
+                                }
+                            }
                         }
                     }
                 }
             }
-            return ChainLink(
-                position: position, previousHash: Hash256(UnsafeRawBufferPointer(previous)), hash: stored,
-                contentMatches: stored.map { Hash256(digest) == $0 } ?? false, commandIDMatches: commandIDMatches
-            )
         }
     }
 

@@ -733,7 +733,7 @@ public enum SchemaManifest {
         (#"trigger events_enforce_four_eyes on ledger.events definition"#, #"CREATE TRIGGER events_enforce_four_eyes AFTER INSERT ON ledger.events FOR EACH ROW WHEN ((new.event_type = ANY (ARRAY['ApplicationApproved'::text, 'ApplicationRejected'::text]))) EXECUTE FUNCTION ledger.enforce_four_eyes()"#),
         (#"trigger events_enforce_four_eyes on ledger.events state"#, #"enabled"#),
         (#"trigger events_extend_merkle_tree on ledger.events definition"#, #"CREATE TRIGGER events_extend_merkle_tree AFTER INSERT ON ledger.events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION ledger.extend_merkle_tree()"#),
-        (#"trigger events_extend_merkle_tree on ledger.events state"#, #"enabled"#),
+        (#"trigger events_extend_merkle_tree on ledger.events state"#, #"enabled always"#),
         (#"trigger events_index_unique_keys on ledger.events definition"#, #"CREATE TRIGGER events_index_unique_keys AFTER INSERT ON ledger.events FOR EACH ROW WHEN ((new.event_type = ANY (ARRAY['PaymentRecorded'::text, 'BeneficiaryRegistered'::text]))) EXECUTE FUNCTION ledger.index_unique_keys()"#),
         (#"trigger events_index_unique_keys on ledger.events state"#, #"enabled"#),
         (#"trigger events_internal_types on ledger.events definition"#, #"CREATE TRIGGER events_internal_types AFTER INSERT ON ledger.events FOR EACH ROW WHEN ((new.event_type = ANY (ARRAY['UserAdded'::text, 'UserRoleGranted'::text, 'UserRoleRevoked'::text, 'UserPasswordReset'::text, 'SchemaChanged'::text]))) EXECUTE FUNCTION ledger.refuse_unmarked_internal_event()"#),

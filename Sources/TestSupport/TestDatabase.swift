@@ -10,6 +10,15 @@ import Postgres
 /// tests are skipped locally and fail under `CI=true`. Everything the run creates on the server
 /// (databases, login roles) is dropped when the test process exits (`TestCleanup`).
 public enum TestDatabase {
+    /// What a careful superuser does after rewriting events behind the triggers: builds the Merkle
+    /// tree (0019) of the rewritten log again, so that it agrees with the events. Run it with
+    /// `session_replication_role = replica` (the tree's triggers refuse the DELETE otherwise).
+    public static let rebuildMerkleTreeSQL = """
+        DELETE FROM ledger.merkle_nodes;
+        INSERT INTO ledger.merkle_nodes SELECT 0, e.position - 1, ledger.event_leaf_hash(e) FROM ledger.events e;
+        SELECT ledger.merkle_add_parents(0, (SELECT count(*) FROM ledger.events) - 1);
+        """
+
     /// The environment that names the test server, or nil when there is none:
     /// `LEDGER_TEST_DATABASE_URL` (the user's explicit opt-in) becomes `DATABASE_URL`; otherwise
     /// the PG* variables count only when `scripts/with-postgres` set them for its private cluster.

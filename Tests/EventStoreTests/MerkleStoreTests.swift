@@ -190,4 +190,27 @@ struct MerkleStoreTests {
             #expect(MerkleTree.verifyConsistency(oldSize: 37, newSize: 43, oldRoot: roots[37], newRoot: roots[43], path: path))
         }
     }
+
+    /// What a superuser changes behind the triggers is found by verify, named by position: a
+    /// node, a leaf, a recording time, a missing node, an extra one.
+    @Test(arguments: [
+        ("UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 2", 5, "level 1, index 2"),
+        ("UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 0 AND idx = 6", 7, "leaf"),
+        ("UPDATE ledger.events SET recorded_at = recorded_at - interval '1 day' WHERE position = 4", 4, "does not hash"),
+        ("DELETE FROM ledger.merkle_nodes WHERE level = 3", 1, "is missing"),
+        ("INSERT INTO ledger.merkle_nodes VALUES (0, 9, sha256('extra'))", 10, "should not exist"),
+    ])
+    func whatASuperuserChangesInTheTreeIsFound(statement: String, position: Int64, mentions: String) async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            let store = EventStore(connection: superuser)
+            try await Self.fill(store, total: 9)
+            #expect(try await store.verifyChain().isIntact)
+            try await superuser.simpleQuery("SET session_replication_role = replica; \(statement); RESET session_replication_role")
+            let problem = try #require(try await store.verifyChain().problem, "\(statement)")
+            #expect(problem.position == position, "\(problem)")
+            #expect(problem.description.contains(mentions), "\(problem)")
+            #expect(problem.kind == (mentions == "does not hash" ? .hashMismatch : .treeMismatch), "\(problem)")
+        }
+    }
 }

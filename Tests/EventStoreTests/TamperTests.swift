@@ -99,6 +99,7 @@ struct TamperTests {
                     END LOOP;
                     UPDATE ledger.head SET last_hash = prev;
                 END $$;
+                \(TestDatabase.rebuildMerkleTreeSQL)
                 RESET session_replication_role;
                 """)
             #expect(try await store.verifyChain().isIntact, "the rewrite is self-consistent")
@@ -119,6 +120,7 @@ struct TamperTests {
                 DELETE FROM ledger.events WHERE position = 3;
                 DELETE FROM ledger.streams WHERE stream_id = 'payment-2';
                 UPDATE ledger.head SET last_position = 2, last_hash = (SELECT hash FROM ledger.events WHERE position = 2);
+                \(TestDatabase.rebuildMerkleTreeSQL)
                 RESET session_replication_role;
                 """)
             #expect(try await store.verifyChain().isIntact, "without a digest the shortened log looks whole")

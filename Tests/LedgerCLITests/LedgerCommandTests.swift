@@ -507,6 +507,7 @@ struct AuditCommandTests {
                     DELETE FROM ledger.commands WHERE command_id = 'c-3';
                     UPDATE ledger.streams SET version = 2, updated_position = 2 WHERE stream_id = 'note-1';
                     UPDATE ledger.head SET last_position = 2, last_hash = (SELECT hash FROM ledger.events WHERE position = 2);
+                    \(TestDatabase.rebuildMerkleTreeSQL)
                     """)
 
                 let plain = try await ledger("audit", "verify", in: database)
@@ -543,6 +544,7 @@ struct AuditCommandTests {
                         e.position, e.stream_id, e.stream_version, e.event_type, e.schema_version,
                         (extract(epoch FROM e.recorded_at) * 1000000)::bigint, e.payload, e.metadata)) WHERE position = 2;
                     UPDATE ledger.head SET last_hash = (SELECT hash FROM ledger.events WHERE position = 2);
+                    \(TestDatabase.rebuildMerkleTreeSQL)
                     """)
 
                 let plain = try await ledger("audit", "verify", in: database)
