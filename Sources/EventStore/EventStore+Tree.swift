@@ -204,3 +204,110 @@ extension EventStore {
         return nil
     }
 }
+
+/// The outcome of `verifySince`: the events after the kept head checked like `verifyChain`, and
+/// the consistency proof from the kept head's tree to the tree now.
+public struct SinceVerification: Sendable, Equatable {
+    public let chain: ChainVerification
+    public let old: TreeHead
+    public let newSize: Int64
+    public let newRoot: [UInt8]
+    /// The RFC 9162 consistency proof from the old tree to the new one (nil when a problem came first).
+    public let consistencyPath: [[UInt8]]?
+}
+
+extension EventStore {
+    /// An unsigned tree head of the log now (or at `size`), taken at `now`.
+    public func treeHead(size: Int64? = nil, takenAtMicros: Int64) async throws -> TreeHead {
+        let state = try await treeState(size: size)
+        return TreeHead(treeSize: state.size, rootHash: EventHashing.hex(state.root), chainHash: EventHashing.hex(state.chainHash),
+                        takenAtMicros: takenAtMicros)
+    }
+
+    /// What the database says against a kept tree head: nil when the stored tree of its size has
+    /// its root and the chain its hash. Reads O(log n) nodes (no event).
+    public func treeHeadProblem(_ head: TreeHead) async throws -> ChainProblem? {
+        let last = try await digest().position
+        guard head.treeSize <= last else {
+            return ChainProblem(position: last + 1, kind: .digestBeyondHead,
+                                message: "the tree head is of \(head.treeSize) events but the log ends at \(last): events were removed")
+        }
+        let state = try await treeState(size: head.treeSize)
+        if EventHashing.hex(state.root) != head.rootHash {
+            return ChainProblem(position: max(head.treeSize, 1), kind: .digestMismatch,
+                                message: "the tree of the first \(head.treeSize) events no longer has the tree head's root: history up to it was rewritten")
+        }
+        if EventHashing.hex(state.chainHash) != head.chainHash {
+            return ChainProblem(position: max(head.treeSize, 1), kind: .digestMismatch,
+                                message: "the hash at position \(head.treeSize) is not the tree head's: history up to it was rewritten")
+        }
+        return nil
+    }
+
+    /// Checks that nothing up to a kept tree head changed without re-reading those events: the
+    /// stored nodes that make the old tree must still give its root (its "frontier"), the chain's
+    /// hash at its size must be its hash, the events after it are verified as `verifyChain` does
+    /// (chain, command ids, leaves), the new tree's root is recomputed from the frontier and those
+    /// leaves, and the consistency proof between the two trees must hold.
+    public func verifySince(
+        _ old: TreeHead, pageSize: Int = EventStore.defaultPageSize, progress: (@Sendable (Int64) -> Void)? = nil
+    ) async throws -> SinceVerification {
+        let size = old.treeSize
+        func failed(_ chain: ChainVerification, _ newSize: Int64 = 0) -> SinceVerification {
+            SinceVerification(chain: chain, old: old, newSize: newSize, newRoot: [], consistencyPath: nil)
+        }
+        let snapshot = try await headSnapshot()
+        let head = Digest(position: snapshot.headPosition, hash: snapshot.headHash)
+        func problem(_ problem: ChainProblem) -> SinceVerification {
+            failed(ChainVerification(fromPosition: size + 1, throughPosition: head.position, eventsChecked: 0, head: head, problem: problem),
+                   head.position)
+        }
+        if let mismatch = try await treeHeadProblem(old) { return problem(mismatch) }
+        let frontierNodes = MerkleTree.cover(0 ..< size)
+        let stored = try await storedNodes(Set(frontierNodes))
+        let frontier = frontierNodes.compactMap { stored[$0] }
+        guard frontier.count == frontierNodes.count else {
+            return problem(ChainProblem(position: max(size, 1), kind: .treeMismatch, message: "the tree of \(size) events lacks a node"))
+        }
+
+        let chain = try await verifyChain(from: size + 1, pageSize: pageSize, progress: progress)
+        guard chain.isIntact else { return failed(chain, chain.throughPosition) }
+        let newSize = chain.throughPosition
+
+        // The new root from the old frontier and the leaves after it (each just checked against its event).
+        var builder = MerkleTree.Builder(size: size, frontier: frontier)
+        var after = size - 1
+        while builder.size < newSize {
+            let leaves = try await EventStoreError.mapping {
+                try await connection.query(
+                    "SELECT idx, hash FROM ledger.merkle_nodes WHERE level = 0 AND idx > $1 AND idx < $2 ORDER BY idx LIMIT $3",
+                    [after, newSize, pageSize], resultFormat: .binary
+                ) { (index: try $0.int64(0), hash: try $0.byteArray(1)) }
+            }
+            guard let last = leaves.last else { break }
+            for leaf in leaves where leaf.index == builder.size { builder.add(leafHash: leaf.hash) }
+            after = last.index
+        }
+        let storedRoot = try await treeRoot(size: newSize)
+        guard builder.size == newSize, builder.root == storedRoot else {
+            return failed(ChainVerification(
+                fromPosition: size + 1, throughPosition: newSize, eventsChecked: chain.eventsChecked, head: chain.head,
+                problem: ChainProblem(position: size + 1, kind: .treeMismatch,
+                                      message: "the stored tree of \(newSize) events is not the tree head's tree extended by the events after it: the tree was altered")
+            ), newSize)
+        }
+        guard size > 0 else {
+            return SinceVerification(chain: chain, old: old, newSize: newSize, newRoot: storedRoot, consistencyPath: [])
+        }
+        let path = try await consistencyProof(old: size, new: newSize)
+        let oldRoot = EventHashing.bytes(hex: old.rootHash) ?? []
+        guard MerkleTree.verifyConsistency(oldSize: size, newSize: newSize, oldRoot: oldRoot, newRoot: storedRoot, path: path) else {
+            return failed(ChainVerification(
+                fromPosition: size + 1, throughPosition: newSize, eventsChecked: chain.eventsChecked, head: chain.head,
+                problem: ChainProblem(position: size, kind: .treeMismatch,
+                                      message: "the consistency proof from \(size) to \(newSize) events does not hold: the tree was altered")
+            ), newSize)
+        }
+        return SinceVerification(chain: chain, old: old, newSize: newSize, newRoot: storedRoot, consistencyPath: path)
+    }
+}

@@ -49,10 +49,12 @@ public struct ChainVerification: Sendable, Equatable {
 
 extension EventStore {
     /// Recomputes the hash chain from `from` through `through` (default: the head), streaming in pages,
-    /// and checks contiguity, the head, stream versions (on a full check) and, if given, a digest.
+    /// and checks contiguity, the head, stream versions and the Merkle tree (on a full check) and,
+    /// if given, a digest and a kept tree head's root.
     /// Returns the first problem found; never throws for a damaged log, only for database errors.
     public func verifyChain(
-        from: Int64 = 1, through: Int64? = nil, digest: Digest? = nil, pageSize: Int = EventStore.defaultPageSize,
+        from: Int64 = 1, through: Int64? = nil, digest: Digest? = nil, treeHead: TreeHead? = nil,
+        pageSize: Int = EventStore.defaultPageSize,
         progress: (@Sendable (Int64) -> Void)? = nil
     ) async throws -> ChainVerification {
         precondition(from >= 1, "positions start at 1")
@@ -180,6 +182,10 @@ extension EventStore {
             return result(checked, problem)
         }
         if from == 1, last == snapshot.headPosition, let problem = try await treeProblem(size: last, pageSize: pageSize) {
+            return result(checked, problem)
+        }
+        // A kept tree head: the (now checked) tree of its size must still have its root.
+        if let treeHead, let problem = try await treeHeadProblem(treeHead) {
             return result(checked, problem)
         }
         return result(checked, nil)

@@ -214,6 +214,15 @@ public enum MerkleTree {
 
         public init() {}
 
+        /// A builder that continues the tree of `size` leaves from its frontier: the hashes of
+        /// `cover(0 ..< size)`, largest first (what a kept tree head's size needs).
+        public init(size: Int64, frontier: [[UInt8]]) {
+            let nodes = MerkleTree.cover(0 ..< size)
+            precondition(nodes.count == frontier.count, "the frontier of \(size) leaves has \(nodes.count) nodes")
+            stack = zip(nodes, frontier).map { ($0.level, $1) }
+            self.size = size
+        }
+
         /// Adds the next leaf; `completed` sees every node finished by it (the leaf first, then
         /// its parents upwards).
         public mutating func add(leafHash: [UInt8], completed: (Node, [UInt8]) -> Void = { _, _ in }) {

@@ -113,16 +113,20 @@ public enum TreeHeadFile {
     /// The file's text, ending in a newline. Refuses (`DigestFile.Unreadable`) a head that its
     /// own `parse` would refuse, so every file written can be read back.
     public static func render(_ head: TreeHead) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(try document(head)), as: UTF8.self) + "\n"
+    }
+
+    /// The head as the JSON object the file holds (also nested in proofs and receipts).
+    static func document(_ head: TreeHead) throws -> Document {
         try check(head)
-        let document = Document(
+        return Document(
             format: TreeHead.format, hash: head.chainHash, position: head.treeSize, rootHash: head.rootHash,
             signature: head.signature.map { SignatureDocument(algorithm: $0.algorithm, keyID: $0.keyID, value: $0.value) },
             takenAt: VietnamTime.rfc3339(microsecondsSinceEpoch: head.takenAtMicros),
             takenAtMicros: head.takenAtMicros, treeSize: head.treeSize
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
     }
 
     /// What a kept digest file holds: an old chain digest or a tree head. `DigestFile.Unreadable`

@@ -6,8 +6,8 @@ import Ledger
 /// `ledger audit …`: prove the log is intact.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the hash chain and keep digests of the log.",
-        subcommands: [Verify.self, DigestCommand.self, Export.self, History.self, Reconcile.self, Schema.self, Keygen.self]
+        abstract: "Verify the hash chain and the Merkle tree, keep signed tree heads, and prove events and consistency.",
+        subcommands: [Verify.self, DigestCommand.self, Prove.self, Consistency.self, Receipt.self, Export.self, History.self, Reconcile.self, Schema.self, Keygen.self]
     )
 
     /// `ledger audit verify [--digest FILE] [--chain-only]`.
@@ -30,15 +30,48 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "A digest file from `ledger audit digest`, taken earlier.")
+        @Option(help: "A digest or tree head from `ledger audit digest`, taken earlier: history up to it must be unchanged.", completion: .file())
         var digest: String?
+
+        @Option(name: .customLong("public-key"), help: "The signing key's public half (KEY.pub): the --digest or --since tree head must carry its valid signature.",
+                completion: .file())
+        var publicKey: String?
+
+        @Option(help: "A tree head kept earlier: prove nothing up to it changed with a consistency proof, and check only the events after it.",
+                completion: .file())
+        var since: String?
 
         @Flag(name: .customLong("chain-only"), help: "Check only the hash chain (skip the replay of the domain's rules).")
         var chainOnly = false
 
+        func validate() throws {
+            if publicKey != nil, digest == nil, since == nil {
+                throw ValidationError("--public-key: give the tree head to check with --digest FILE or --since FILE")
+            }
+            if since != nil, digest != nil { throw ValidationError("--since: give one of --since and --digest") }
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let expected = try digest.map(DigestFiles.read)
+                let kept = try digest.map { try TreeHeads.read($0, flag: "--digest") }
+                let sinceHead = try since.map { try TreeHeads.readTree($0, flag: "--since") }
+                let key = try publicKey.map(TreeHeads.publicKey)
+                if let key {
+                    let flag = since != nil ? "--since" : "--digest"
+                    let path = since ?? digest ?? ""
+                    guard let head = sinceHead ?? kept?.treeHead else {
+                        throw CommandError("--digest: \(path) is a digest from before the Merkle tree: it carries no signature to check")
+                    }
+                    if let problem = TreeHeads.signatureProblem(key.check(head), key: key) {
+                        Output.message("NOT INTACT: \(flag) \(path): \(problem)")
+                        throw CommandFailure(exitCode: ExitStatus.integrityProblem)
+                    }
+                }
+                if let sinceHead {
+                    try await verifySince(sinceHead, signatureChecked: key != nil)
+                    return
+                }
+                let expected = kept?.digest
                 let store = EventStore(connection: try await connection.connect())
                 let replayConnection = chainOnly ? nil : try await connection.connect()
                 let progress = ProgressLine("verifying")
@@ -48,13 +81,17 @@ struct Audit: AsyncParsableCommand {
                     guard let replayConnection else { return nil }
                     return try await LedgerService(connection: replayConnection).auditInvariants()
                 }()
-                let verification = try await store.verifyChain(digest: expected) { progress.update($0, of: total) }
+                let verification = try await store.verifyChain(digest: expected, treeHead: kept?.treeHead) { progress.update($0, of: total) }
                 let invariants = try await replay
                 progress.finish()
-                let document = VerifyReport(verification, digest: expected, invariants: invariants)
+                let document = VerifyReport(verification, digest: expected, invariants: invariants,
+                                            signature: key.map { _ in "valid" })
                 switch output.format {
                 case .json: Output.data(try Output.json(document))
-                case .table: Output.data(Self.table(verification, digest: expected, invariants: invariants))
+                case .table:
+                    var text = Self.table(verification, digest: expected, invariants: invariants)
+                    if let key, verification.problem == nil { text += "\n" + Output.keyValues([("signature", "valid (key \(key.keyID))")]) }
+                    Output.data(text)
                 }
                 if verification.problem != nil || (invariants?.violationCount ?? 0) > 0 {
                     throw CommandFailure(exitCode: ExitStatus.integrityProblem)
@@ -62,7 +99,32 @@ struct Audit: AsyncParsableCommand {
             }
         }
 
-        static func table(_ verification: ChainVerification, digest expected: Digest?, invariants: InvariantAudit?) -> String {
+        /// `--since OLD`: the consistency proof for what OLD covers, a full check of what came after.
+        func verifySince(_ old: TreeHead, signatureChecked: Bool) async throws {
+            let store = EventStore(connection: try await connection.connect())
+            let progress = ProgressLine("verifying")
+            let total = try await store.digest().position - old.treeSize
+            let result = try await store.verifySince(old) { progress.update($0, of: total) }
+            progress.finish()
+            let document = VerifyReport(result.chain, digest: old.digest, invariants: nil,
+                                        signature: signatureChecked ? "valid" : nil, since: result)
+            switch output.format {
+            case .json: Output.data(try Output.json(document))
+            case .table:
+                var text = Self.table(result.chain, digest: nil, invariants: nil, rulesNote: "not replayed (--since)")
+                if let path = result.consistencyPath, result.chain.isIntact {
+                    var pairs = [("since", "the tree of \(result.newSize) events extends the tree head's \(old.treeSize) "
+                                  + "(consistency proof of \(path.count) hashes holds; root \(EventHashing.hex(result.newRoot)))")]
+                    if let signature = old.signature, signatureChecked { pairs.append(("signature", "valid (key \(signature.keyID))")) }
+                    text += "\n" + Output.keyValues(pairs)
+                }
+                Output.data(text)
+            }
+            if !result.chain.isIntact { throw CommandFailure(exitCode: ExitStatus.integrityProblem) }
+        }
+
+        static func table(_ verification: ChainVerification, digest expected: Digest?, invariants: InvariantAudit?,
+                          rulesNote: String = "not replayed (--chain-only)") -> String {
             var pairs: [(String, String)]
             if let problem = verification.problem {
                 pairs = [
@@ -82,7 +144,7 @@ struct Audit: AsyncParsableCommand {
                 if let expected { pairs.append(("digest", Output.text(Message("position {0} matches", .text(String(expected.position)))))) }
             }
             guard let invariants else {
-                pairs.append(("domain rules", Output.label("not replayed (--chain-only)")))
+                pairs.append(("domain rules", Output.label(rulesNote)))
                 return Output.keyValues(pairs)
             }
             if invariants.violationCount == 0 {
@@ -103,29 +165,34 @@ struct Audit: AsyncParsableCommand {
         }
     }
 
-    /// `ledger audit digest [--out FILE]`.
+    /// `ledger audit digest [--out FILE] [--sign-key KEY]`.
     struct DigestCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "digest",
-            abstract: "Print (or write) the head position and hash, for an auditor to keep."
+            abstract: "Print (or write) the tree head — size, Merkle root, chain hash, time — for an auditor to keep; signed with --sign-key.",
+            discussion: """
+                The file (format ledger-tree-head-v1, docs/audit.md "Proofs") keeps `position` and `hash`, so it is also a \
+                digest for `ledger audit verify --digest` and scripts/verify-export --digest. With --sign-key, an Ed25519 \
+                signature over the head is added (`ledger audit keygen` makes the key; the key never enters the database).
+                """
         )
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "Write the digest to this file instead of stdout (refuses to overwrite).")
+        @Option(help: "Write the tree head to this file instead of stdout (refuses to overwrite).", completion: .file())
         var out: String?
+
+        @Option(name: .customLong("sign-key"), help: "Sign the tree head with this private key (from `ledger audit keygen`).", completion: .file())
+        var signKey: String?
 
         func run() async throws {
             try await reportingErrors {
+                let key = try signKey.map(TreeHeads.signingKey)
                 let database = try await connection.connect()
-                let digest = try await EventStore(connection: database).digest()
-                let text = try DigestFile.render(digest)
-                if let out {
-                    try DigestFiles.write(text, to: out)
-                    Output.message("digest of position \(digest.position) written to \(out)")
-                } else {
-                    Output.data(text)
-                }
+                let head = try await TreeHeads.now(EventStore(connection: database), signedWith: key)
+                let text = try TreeHeadFile.render(head)
+                let signed = head.signature.map { ", signed by key \($0.keyID)" } ?? ""
+                try TreeHeads.emit(text, to: out, saying: "digest of position \(head.treeSize) (Merkle root \(head.rootHash)\(signed))")
             }
         }
     }

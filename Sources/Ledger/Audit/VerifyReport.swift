@@ -23,8 +23,31 @@ public struct VerifyReport: Encodable, Sendable {
     public let eventsReplayed: Int64?
     public let violationCount: Int?
     public let violations: [InvariantViolation]?
+    /// "valid" when a tree head's signature was checked with a public key (nil: not checked).
+    public let signature: String?
+    /// With `--since`: the kept tree head's size and root, the tree's now, and the consistency proof's length.
+    public let since: Since?
 
-    public init(_ verification: ChainVerification, digest: Digest?, invariants: InvariantAudit?) {
+    public struct Since: Encodable, Sendable {
+        public let oldSize: Int64
+        public let oldRoot: String
+        public let newSize: Int64
+        public let newRoot: String?
+        public let consistencyHashes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case oldSize = "old_size", oldRoot = "old_root", newSize = "new_size", newRoot = "new_root"
+            case consistencyHashes = "consistency_hashes"
+        }
+    }
+
+    public init(_ verification: ChainVerification, digest: Digest?, invariants: InvariantAudit?,
+                signature: String? = nil, since: SinceVerification? = nil) {
+        self.signature = signature
+        self.since = since.map {
+            Since(oldSize: $0.old.treeSize, oldRoot: $0.old.rootHash, newSize: $0.newSize,
+                  newRoot: $0.consistencyPath == nil ? nil : EventHashing.hex($0.newRoot), consistencyHashes: $0.consistencyPath?.count)
+        }
         rulesHold = invariants.map { $0.violationCount == 0 }
         eventsReplayed = invariants?.eventsChecked
         violationCount = invariants?.violationCount
@@ -49,6 +72,6 @@ public struct VerifyReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case intact, eventsChecked = "events_checked", fromPosition = "from_position", throughPosition = "through_position"
         case head, digest, problem, rulesHold = "rules_hold", eventsReplayed = "events_replayed"
-        case violationCount = "violation_count", violations
+        case violationCount = "violation_count", violations, signature, since
     }
 }
