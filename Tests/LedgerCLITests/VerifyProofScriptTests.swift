@@ -27,7 +27,10 @@ struct VerifyProofScriptTests {
         process.arguments = ["python3", "-B", "Tests/Proofs/test_verify_proof.py"]
         process.currentDirectoryURL = Self.repositoryRoot
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("verify-proof-tests-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            Issue.record("cannot create \(output.path) for the test's output")
+            return
+        }
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
