@@ -235,4 +235,37 @@ struct AuditProofTests {
             }
         }
     }
+
+    /// A superuser changes one node of the tree (not the events): verify names it, and no proof
+    /// whose path crosses it is given, with or without a kept head. A proof handed out before
+    /// stays what it was: scripts/verify-proof checks it against the kept head, from the file alone.
+    @Test func aNodeChangedByASuperuserIsFoundAndProofsAcrossItAreRefused() async throws {
+        try await withScratchFolder { folder in
+            try await TestDatabase.withFresh { db in
+                _ = try await AuditTrailTests.paidLedger(db)
+                let kept = folder.appendingPathComponent("kept.json").path
+                #expect(try await ledger("audit", "digest", "--out", kept, in: db).status == 0)
+                let size = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: kept))) as? [String: Any])["tree_size"] as? Int
+                #expect((size ?? 0) >= 5)
+                let before = folder.appendingPathComponent("p3-before.json").path
+                #expect(try await ledger("audit", "prove", "--position", "3", "--digest", kept, "--out", before, in: db).status == 0)
+
+                // The node over positions 1–2 (level 1, index 0): on the path of positions 3 and 4.
+                try await tamper(db, "UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 0")
+
+                let verify = try await ledger("audit", "verify", "--chain-only", "--format", "json", in: db)
+                #expect(verify.status == 2, "\(verify)")
+                let report = try decode(VerifyOutput.self, from: verify)
+                #expect(report.problem?.kind == "treeMismatch", "\(verify)")
+                #expect(report.problem?.message.contains("level 1, index 0") == true, "\(verify)")
+                for arguments in [["audit", "prove", "--position", "3"], ["audit", "prove", "--position", "4", "--digest", kept]] {
+                    let refused = try await LedgerBinary.run(arguments, environment: childEnvironment(db))
+                    #expect(refused.status == 2, "\(refused)")
+                    #expect(refused.stderr.contains("NOT INTACT") && refused.stderr.contains("does not lead to the tree head's root"), "\(refused)")
+                }
+                let offline = try Self.verifyProof([before, "--digest", kept])
+                #expect(offline.status == 0, "\(offline.output)")
+            }
+        }
+    }
 }
