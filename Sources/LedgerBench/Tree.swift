@@ -52,6 +52,11 @@ struct Tree: AsyncParsableCommand {
     @Option(help: "Seed of the random positions and sizes.")
     var seed: UInt64 = 11
 
+    @Option(name: .customLong("setup-sql"), help: ArgumentHelp(
+        "SQL run as superuser in every scratch database after it is migrated (and after the migration's rebuild), to measure a variant of the schema without a migration.",
+        valueName: "SQL"))
+    var setupSQL: String?
+
     static let fillBatch = 1_000
     static let readRounds = 2
     static let appendTarget = 0.10
@@ -79,6 +84,7 @@ struct Tree: AsyncParsableCommand {
         try await BenchDatabase.withScratch { withTree in
             try await withTree.migrate()
             let setup = try await withTree.connect()
+            try await applySetup(setup)
             machine = try await MachineInfo.collect(setup)
             await setup.close()
             let withoutTree = try await BenchDatabase.create(.fromEnvironment(applicationName: "ledger-bench"))
@@ -102,6 +108,7 @@ struct Tree: AsyncParsableCommand {
             ("postgresql", machine.serverVersion + (machine.privateCluster ? " (private cluster of scripts/with-postgres)" : "")),
             ("server settings", settings.joined(separator: " ")),
             ("payload", "about \(payloadBytes) bytes of JSON per event"),
+            ("setup SQL", setupSQL ?? "none (the schema as migrated)"),
             ("client peak RSS", "\(Format.grouped(MachineInfo.peakRSSKiB() / 1024)) MiB (VmHWM)"),
             ("wall time", "\(Format.fixed((clock.now - start).seconds, 1)) s"),
         ]))
@@ -113,6 +120,7 @@ struct Tree: AsyncParsableCommand {
     private func appendCost(withTree: BenchDatabase, withoutTree: BenchDatabase) async throws -> String {
         try await withoutTree.migrate()
         let admin = try await withoutTree.connect()
+        try await applySetup(admin)
         let superuser = try await admin.queryOne("SELECT rolsuper FROM pg_roles WHERE rolname = session_user") { try $0.bool(0) }
         guard superuser else { throw BenchError("ledger-bench tree needs a superuser (to disable the tree's trigger in its scratch database)") }
         try await admin.simpleQuery("ALTER TABLE ledger.events DISABLE TRIGGER events_extend_merkle_tree")
@@ -190,6 +198,11 @@ struct Tree: AsyncParsableCommand {
         ].joined(separator: "\n")
     }
 
+    private func applySetup(_ connection: PostgresConnection) async throws {
+        guard let setupSQL else { return }
+        try await connection.simpleQuery(setupSQL)
+    }
+
     static func percent(_ fraction: Double) -> String { Format.fixed(fraction * 100, 1) + "%" }
 
     // MARK: 2–4. At each size
@@ -216,6 +229,7 @@ struct Tree: AsyncParsableCommand {
     private func atSizes(_ database: BenchDatabase) async throws -> String {
         try await database.migrate()
         let connection = try await database.connect()
+        try await applySetup(connection)
         let store = EventStore(connection: connection)
         let meter = CPUMeter(backends: [await connection.backendPID])
         let pool = try PaymentPayloads.events(PaymentPayloads.groups(4, of: Self.fillBatch, first: 2_000_000, targetBytes: payloadBytes))
@@ -336,6 +350,7 @@ struct Tree: AsyncParsableCommand {
             let migrated = try await store.digest().position
             let migrator = try Migrator(connection: connection)
             let (report, migrationSeconds) = try await timed { try await migrator.migrate() }
+            try await applySetup(connection)
             guard report.applied.map(\.version) == [19] else { throw BenchError("the migration applied \(report.applied.map(\.version)), expected [19]") }
             guard try await store.treeRoot(size: n) == root else { throw BenchError("the migration's tree of \(n) events has another root") }
             let nodes = try await connection.queryOne("SELECT count(*) FROM ledger.merkle_nodes") { try $0.int64(0) }
