@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventStore
 import Foundation
 import LedgerServer
 import Logging
@@ -52,6 +53,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests of one session running at once; more are answered 503 (1–64).")
     var maxRequestsPerSession = 4
 
+    @Option(name: .customLong("sign-key"), help: "Sign the tree heads the audit routes give with this key (from `ledger audit keygen`); receipts need it.",
+            completion: .file())
+    var signKey: String?
+
     enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
         case logfmt, json
     }
@@ -84,6 +89,16 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The signing key is read before anything listens: a bad key stops the start.
+        var signingKey: TreeSigningKey?
+        if let signKey {
+            do {
+                signingKey = try TreeSigningKey.read(path: signKey)
+            } catch let error as KeyFileError {
+                Output.message("\(Output.errorPrefix) --sign-key: \(error.description)")
+                throw ExitCode(ExitStatus.failure)
+            }
+        }
         let format: LogFormat = logFormat == .json ? .json : .logfmt
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
@@ -99,6 +114,8 @@ struct Serve: AsyncParsableCommand {
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
         configuration.maxRequestsPerSession = maxRequestsPerSession
+        configuration.signingKey = signingKey
+        if let signingKey { logger.info("tree heads are signed", metadata: ["key_id": "\(signingKey.publicKey.keyID)"]) }
         let server = LedgerServer(configuration: configuration, metrics: ServerMetrics.bootstrap(), logger: logger)
         do {
             try await server.run()

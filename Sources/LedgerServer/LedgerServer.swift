@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     public var signInPolicy = SignInLimiter.Policy()
     /// Seconds a sign-in waits for the database before giving up.
     public var connectTimeoutSeconds = 10
+    /// `--sign-key`: the key that signs the tree heads the audit routes give (and receipts need);
+    /// nil: heads are unsigned and receipts are refused.
+    public var signingKey: TreeSigningKey?
 
     public init(database: ConnectionConfiguration) {
         self.database = database

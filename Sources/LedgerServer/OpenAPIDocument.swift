@@ -2529,7 +2529,8 @@ enum OpenAPIDocument {
     "/api/v1/audit/digest": {
       "get": {
         "operationId": "auditDigest",
-        "summary": "The log's digest, as the file `ledger audit digest` writes",
+        "summary": "The tree head of the log now, as the file `ledger audit digest` writes",
+        "description": "The tree head now (`ledger-tree-head-v1`), signed when the service runs with `--sign-key`. It keeps `position` and `hash`, which `GET /api/v1/audit/verify?digest_position=&digest_hash=` and older readers take.",
         "tags": [
           "audit"
         ],
@@ -2548,7 +2549,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/DigestFile"
+                  "$ref": "#/components/schemas/TreeHead"
                 }
               }
             }
@@ -2564,6 +2565,313 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          }
+        }
+      }
+    },
+    "/api/v1/audit/tree-head": {
+      "get": {
+        "operationId": "auditTreeHead",
+        "summary": "The tree head at a size (`ledger audit digest`)",
+        "description": "The tree head of the first `tree_size` events (default: the log now), taken now, signed when the service runs with `--sign-key`. Auditors only (anyone else: 403 `permission_denied`).",
+        "tags": [
+          "audit"
+        ],
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "tree_size",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 0
+            },
+            "description": "The tree's size (0 up to the log's last position; default: the log now)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The tree head file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TreeHead"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/ProofConflict"
+          },
+          "422": {
+            "$ref": "#/components/responses/NotInTree"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          }
+        }
+      }
+    },
+    "/api/v1/audit/proofs/inclusion": {
+      "get": {
+        "operationId": "auditInclusionProof",
+        "summary": "One event's inclusion proof (`ledger audit prove`)",
+        "description": "Name the event by `position`, by `payment_id` (its PaymentRecorded event) or by `stream_id` and `version` (exactly one of the three). The proof is in the tree of `tree_size` events (default: the log now), with that tree's head. Auditors only (anyone else: 403 `permission_denied`).",
+        "tags": [
+          "audit"
+        ],
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "position",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            },
+            "description": "The event's position."
+          },
+          {
+            "name": "payment_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "description": "A payment's id: its PaymentRecorded event."
+          },
+          {
+            "name": "stream_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
+            },
+            "description": "A stream id (with `version`)."
+          },
+          {
+            "name": "version",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            },
+            "description": "The event's version in `stream_id`."
+          },
+          {
+            "name": "tree_size",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            },
+            "description": "The tree's size (at least the event's position; default: the log now)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The inclusion proof file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InclusionProof"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/ProofConflict"
+          },
+          "422": {
+            "$ref": "#/components/responses/NotInTree"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          }
+        }
+      }
+    },
+    "/api/v1/audit/proofs/consistency": {
+      "get": {
+        "operationId": "auditConsistencyProof",
+        "summary": "A proof that a newer tree extends an older one (`ledger audit consistency`)",
+        "description": "The consistency proof from the tree of `old_size` events to the tree of `new_size` (default: the log now), with both heads. Auditors only (anyone else: 403 `permission_denied`).",
+        "tags": [
+          "audit"
+        ],
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "old_size",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            },
+            "description": "The older tree's size (required)."
+          },
+          {
+            "name": "new_size",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            },
+            "description": "The newer tree's size (at least old_size; default: the log now)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The consistency proof file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ConsistencyProof"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/ProofConflict"
+          },
+          "422": {
+            "$ref": "#/components/responses/NotInTree"
+          },
+          "503": {
+            "$ref": "#/components/responses/Busy"
+          }
+        }
+      }
+    },
+    "/api/v1/audit/receipts/{payment_id}": {
+      "get": {
+        "operationId": "auditReceipt",
+        "summary": "A payment's receipt (`ledger audit receipt`)",
+        "description": "The payment's PaymentRecorded event with its inclusion proof in the tree of the log now and the tree head signed with the service's key. A service started without `ledger serve --sign-key KEY` refuses it: 409 `signing_key_required`. Auditors only (anyone else: 403 `permission_denied`).",
+        "tags": [
+          "audit"
+        ],
+        "security": [
+          {
+            "bearerSession": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "payment_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/Identifier"
+            },
+            "example": "P-1"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The receipt file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Receipt"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/NotSignedIn"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/ProofConflict"
+          },
+          "422": {
+            "$ref": "#/components/responses/NotInTree"
           },
           "503": {
             "$ref": "#/components/responses/Busy"
@@ -3840,31 +4148,6 @@ enum OpenAPIDocument {
           }
         }
       },
-      "DigestFile": {
-        "type": "object",
-        "description": "Exactly the file `ledger audit digest` writes.",
-        "required": [
-          "position",
-          "hash",
-          "taken_at"
-        ],
-        "properties": {
-          "position": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "hash": {
-            "type": "string",
-            "pattern": "^[0-9a-f]{64}$"
-          },
-          "taken_at": {
-            "type": "string",
-            "format": "date-time",
-            "description": "When the digest was taken (informational; only position and hash are checked): RFC 3339 in Vietnam's time (`2024-03-15T16:30:00.123456+07:00`)."
-          }
-        },
-        "additionalProperties": false
-      },
       "AuditVerify": {
         "type": "object",
         "description": "`ledger audit verify --format json` with a summary: `result`, `problems_found`, `duration_ms`.",
@@ -5036,6 +5319,337 @@ enum OpenAPIDocument {
           }
         },
         "additionalProperties": false
+      },
+      "TreeHead": {
+        "type": "object",
+        "description": "A tree head (`ledger-tree-head-v1`), exactly the file `ledger audit digest` writes (docs/audit.md, \"Proofs\"): the size of the RFC 9162 Merkle tree over the log, its root, the chain hash at the same position and when it was taken; signed with Ed25519 when the service runs with `--sign-key`. `position` and `hash` are those of the older digest file, so its readers read this one too.",
+        "required": [
+          "format",
+          "hash",
+          "position",
+          "root_hash",
+          "taken_at",
+          "taken_at_micros",
+          "tree_size"
+        ],
+        "properties": {
+          "format": {
+            "type": "string",
+            "const": "ledger-tree-head-v1"
+          },
+          "hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "The chain hash at `position` (64 zeros for an empty log)."
+          },
+          "position": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Equals `tree_size`."
+          },
+          "root_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "The Merkle tree hash of the first `tree_size` events."
+          },
+          "signature": {
+            "$ref": "#/components/schemas/TreeHeadSignature"
+          },
+          "taken_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the head was taken, RFC 3339 in Vietnam's time (for people)."
+          },
+          "taken_at_micros": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "The same time in microseconds since the Unix epoch (signed)."
+          },
+          "tree_size": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          }
+        },
+        "additionalProperties": false
+      },
+      "TreeHeadSignature": {
+        "type": "object",
+        "description": "Ed25519 over the five lines `ledger-tree-head-v1`, tree_size, root_hash, hash, taken_at_micros (joined by \\n, no final newline).",
+        "required": [
+          "algorithm",
+          "key_id",
+          "value"
+        ],
+        "properties": {
+          "algorithm": {
+            "type": "string",
+            "const": "Ed25519"
+          },
+          "key_id": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the signer's 32-byte raw public key."
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9+/]{86}==$",
+            "description": "Standard base64 of the 64-byte signature."
+          }
+        },
+        "additionalProperties": false
+      },
+      "ProofEvent": {
+        "type": "object",
+        "description": "The event, as one line of `ledger audit export` (ledger-export-v1).",
+        "required": [
+          "position",
+          "stream_id",
+          "stream_version",
+          "event_type",
+          "schema_version",
+          "recorded_at",
+          "recorded_at_micros",
+          "command_id",
+          "payload_text",
+          "metadata_text",
+          "prev_hash",
+          "hash"
+        ],
+        "properties": {
+          "position": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "stream_id": {
+            "type": "string"
+          },
+          "stream_version": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "event_type": {
+            "type": "string"
+          },
+          "schema_version": {
+            "type": "integer"
+          },
+          "recorded_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "recorded_at_micros": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "command_id": {
+            "type": "string"
+          },
+          "payload_text": {
+            "type": "string"
+          },
+          "metadata_text": {
+            "type": "string"
+          },
+          "prev_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          }
+        },
+        "additionalProperties": false
+      },
+      "InclusionProof": {
+        "type": "object",
+        "description": "An inclusion proof (`ledger-inclusion-proof-v1`), as `ledger audit prove` writes it; check it offline with `scripts/verify-proof FILE [--public-key KEY.pub]`.",
+        "required": [
+          "format",
+          "event",
+          "leaf_input",
+          "leaf_hash",
+          "leaf_index",
+          "path",
+          "root_hash",
+          "tree_head",
+          "tree_size"
+        ],
+        "properties": {
+          "format": {
+            "type": "string",
+            "const": "ledger-inclusion-proof-v1"
+          },
+          "event": {
+            "$ref": "#/components/schemas/ProofEvent"
+          },
+          "leaf_input": {
+            "type": "string",
+            "description": "The event's leaf input (12 lines, docs/audit.md)."
+          },
+          "leaf_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256(0x00 || leaf_input)."
+          },
+          "leaf_index": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "position − 1."
+          },
+          "path": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "pattern": "^[0-9a-f]{64}$"
+            },
+            "description": "RFC 9162 2.1.3.1 inclusion path, the deepest sibling first."
+          },
+          "root_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "tree_head": {
+            "$ref": "#/components/schemas/TreeHead"
+          },
+          "tree_size": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          }
+        },
+        "additionalProperties": false
+      },
+      "Receipt": {
+        "type": "object",
+        "description": "A payment's receipt (`ledger-receipt-v1`), as `ledger audit receipt` writes it: the payment's PaymentRecorded event, its inclusion proof and the signed tree head. Check it offline with `scripts/verify-proof FILE --public-key KEY.pub`.",
+        "required": [
+          "format",
+          "event",
+          "leaf_input",
+          "leaf_hash",
+          "leaf_index",
+          "path",
+          "payment_id",
+          "root_hash",
+          "tree_head",
+          "tree_size"
+        ],
+        "properties": {
+          "format": {
+            "type": "string",
+            "const": "ledger-receipt-v1"
+          },
+          "event": {
+            "$ref": "#/components/schemas/ProofEvent"
+          },
+          "leaf_input": {
+            "type": "string",
+            "description": "The event's leaf input (12 lines, docs/audit.md)."
+          },
+          "leaf_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256(0x00 || leaf_input)."
+          },
+          "leaf_index": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "position − 1."
+          },
+          "path": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "pattern": "^[0-9a-f]{64}$"
+            },
+            "description": "RFC 9162 2.1.3.1 inclusion path, the deepest sibling first."
+          },
+          "root_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "tree_head": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/TreeHead"
+              },
+              {
+                "required": [
+                  "signature"
+                ]
+              }
+            ]
+          },
+          "tree_size": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "payment_id": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        },
+        "additionalProperties": false
+      },
+      "ConsistencyProof": {
+        "type": "object",
+        "description": "A consistency proof (`ledger-consistency-proof-v1`), as `ledger audit consistency` writes it: the newer tree extends the older one (RFC 9162 2.1.4).",
+        "required": [
+          "format",
+          "old_size",
+          "old_root",
+          "new_size",
+          "new_root",
+          "path",
+          "old_tree_head",
+          "new_tree_head"
+        ],
+        "properties": {
+          "format": {
+            "type": "string",
+            "const": "ledger-consistency-proof-v1"
+          },
+          "new_root": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "new_size": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "new_tree_head": {
+            "$ref": "#/components/schemas/TreeHead"
+          },
+          "old_root": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "old_size": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "old_tree_head": {
+            "$ref": "#/components/schemas/TreeHead"
+          },
+          "path": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "pattern": "^[0-9a-f]{64}$"
+            },
+            "description": "RFC 9162 2.1.4.1 PROOF(m, D[n]); empty when the sizes are equal."
+          }
+        },
+        "additionalProperties": false
       }
     },
     "responses": {
@@ -5146,6 +5760,26 @@ enum OpenAPIDocument {
         "headers": {
           "Retry-After": {
             "$ref": "#/components/headers/RetryAfter"
+          }
+        }
+      },
+      "ProofConflict": {
+        "description": "No proof: the stored Merkle tree disagrees with the events (`integrity`, the detail says what; run `ledger audit verify`), or a receipt was asked of a service started without `--sign-key` (`signing_key_required`).",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            }
+          }
+        }
+      },
+      "NotInTree": {
+        "description": "A size or position past the end of the log (`beyond_log`), or not in the tree asked for: a position after `tree_size`, `old_size` after `new_size` (`not_in_tree`); `field` names the parameter.",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            }
           }
         }
       }

@@ -8,7 +8,7 @@ import Postgres
 import Projections
 
 /// `ledger audit verify` and `ledger audit digest` over HTTP, on the person's own connection
-/// (auditors may; the database's grants decide).
+/// (auditors may; the database's grants decide). Tree heads and proofs: Routes+Proofs.swift.
 extension LedgerServer {
     func addAuditRoutes(to router: Router<LedgerRequestContext>) {
         // The hash chain, then (unless chain_only) a replay of every domain rule. With
@@ -27,19 +27,18 @@ extension LedgerServer {
             }
         }
 
-        // Exactly the file `ledger audit digest` writes, to keep and give later to
-        // `ledger audit verify --digest FILE` (or to digest_position/digest_hash above).
+        // Exactly the file `ledger audit digest` writes (the tree head now, ledger-tree-head-v1,
+        // signed when the service has --sign-key; it keeps position and hash), to keep and give
+        // later to `ledger audit verify --digest FILE` (or to digest_position/digest_hash above).
         router.get("/api/v1/audit/digest") { request, context in
             try await self.withSession(request, context) { session in
                 _ = try QueryParameters(request, allowed: [])
-                let digest = try await EventStore(connection: session.connection).digest()
-                let text = try DigestFile.render(digest)
-                var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-                headers[.contentDisposition] = "attachment; filename=\"ledger-digest-\(digest.position).json\""
-                headers[SessionHeaders.user] = session.user
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+                let file = try await self.treeHeadFileNow(session)
+                return Self.fileResponse(file.text, filename: "ledger-digest-\(file.head.treeSize).json", user: session.user)
             }
         }
+
+        addProofRoutes(to: router)
     }
 
     /// A digest given as `digest_position` and `digest_hash` (both or neither).

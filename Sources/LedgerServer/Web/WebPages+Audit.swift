@@ -55,17 +55,13 @@ extension LedgerServer {
                 }
             }
         }
-        // Exactly the file `ledger audit digest` writes (as GET /api/v1/audit/digest).
+        // Exactly the file `ledger audit digest` writes (as GET /api/v1/audit/digest): the tree head now.
         router.get("/audit/digest") { request, context in
             try await self.page(request, context) { web in
                 try await self.withSession(request, context) { session in
                     try await self.requireAuditor(web, session)
-                    let digest = try await EventStore(connection: session.connection).digest()
-                    let text = try DigestFile.render(digest)
-                    var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-                    headers[.contentDisposition] = "attachment; filename=\"ledger-digest-\(digest.position).json\""
-                    headers[SessionHeaders.user] = session.user
-                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+                    let file = try await self.treeHeadFileNow(session)
+                    return Self.fileResponse(file.text, filename: "ledger-digest-\(file.head.treeSize).json", user: session.user)
                 }
             }
         }
