@@ -48,6 +48,11 @@ struct ProofRouteTests {
                     let verified = try await People.ledger(db, ["audit", "verify", "--digest", digestFile, "--public-key", key + ".pub"])
                     #expect(verified.stdout.contains("matches"), "\(verified)")
                     try await Self.verifyProof(digestFile, publicKey: key + ".pub")
+                    // The auditor's page downloads the same file, signed too.
+                    let page = try await service.request("GET", "/audit/digest", headers: ["Cookie": "ledger_session=\(token)"])
+                    #expect(page.status == 200, "\(page)")
+                    let pageHead = try #require(try TreeHeadFile.parse(page.body).treeHead, "\(page)")
+                    #expect(pageHead.treeSize == head && pageHead.rootHash == rootNow && publicKey.check(pageHead) == .valid, "\(page)")
 
                     // Heads at every size.
                     for size in 0 ... head {
