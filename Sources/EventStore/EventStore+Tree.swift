@@ -120,6 +120,19 @@ extension EventStore {
         return InclusionProof(event: event, leafInput: leafInput, leafHash: leafHash, treeSize: treeSize, path: path, root: root)
     }
 
+    /// The proof file of the event at `position` in the tree `head` commits to (with `paymentID`, a
+    /// receipt), given only when the leaf is the hash of the event's fields and the path leads to
+    /// the head's root; `TreeDisagreement` otherwise (the event or the tree was altered).
+    public func inclusionProofFile(position: Int64, head: TreeHead, paymentID: String? = nil) async throws -> String {
+        let proof = try await inclusionProof(position: position, treeSize: head.treeSize)
+        guard MerkleTree.root(fromInclusion: proof.path, leafHash: proof.leafHash, index: proof.leafIndex, size: proof.treeSize)
+                .map(EventHashing.hex) == head.rootHash else {
+            throw TreeDisagreement(description: "the inclusion path of position \(position) does not lead to the tree head's root: "
+                + "the tree was altered (run `ledger audit verify`)")
+        }
+        return try ProofFile.inclusion(proof, head: head, paymentID: paymentID)
+    }
+
     /// The consistency proof from the tree of `old` events to the tree of `new` (0 < old ≤ new ≤ head).
     public func consistencyProof(old: Int64, new: Int64) async throws -> [[UInt8]] {
         try await rangeHashes(MerkleTree.consistencyRanges(old: old, new: new))

@@ -211,14 +211,8 @@ extension LedgerServer {
     }
 
     /// The inclusion proof (or, with `paymentID`, the receipt) of `position` in `head`'s tree, its
-    /// path checked against the head's root before it is given.
+    /// path checked against the head's root before it is given (a `TreeDisagreement` otherwise).
     static func inclusionFile(_ store: EventStore, position: Int64, head: TreeHead, paymentID: String?) async throws -> String {
-        let proof = try await store.inclusionProof(position: position, treeSize: head.treeSize)
-        guard MerkleTree.root(fromInclusion: proof.path, leafHash: proof.leafHash, index: proof.leafIndex, size: proof.treeSize)
-                .map(EventHashing.hex) == head.rootHash else {
-            throw integrity("the inclusion path of position \(position) does not lead to the tree head's root: the tree was altered "
-                + "(run `ledger audit verify`)")
-        }
-        return try ProofFile.inclusion(proof, head: head, paymentID: paymentID)
+        try await store.inclusionProofFile(position: position, head: head, paymentID: paymentID)
     }
 }
