@@ -10,20 +10,9 @@ import Testing
 /// by verify, verify --since and the proof commands.
 @Suite(.enabled(if: TestDatabase.enabled))
 struct AuditProofTests {
-    static let repositoryRoot = AuditTrailTests.repositoryRoot
-
     /// `scripts/verify-proof arguments…` with python3: exit status and everything it printed.
     static func verifyProof(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/verify-proof").path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try AuditTrailTests.script("verify-proof", arguments)
     }
 
     /// A copy of the JSON file `path` with `change` applied, written beside it as `name`.

@@ -12,9 +12,14 @@ struct AuditTrailTests {
 
     /// Runs `scripts/verify-export arguments…` with python3.
     static func verifyExport(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try script("verify-export", arguments)
+    }
+
+    /// Runs `scripts/NAME arguments…` with python3: its exit status and everything it printed.
+    static func script(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/verify-export").path] + arguments
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/\(name)").path] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
