@@ -52,6 +52,15 @@ struct Tree: AsyncParsableCommand {
     @Option(help: "Seed of the random positions and sizes.")
     var seed: UInt64 = 11
 
+    @Option(help: "Which whole-log passes to time at each size, comma-separated: verify (verifyChain), chain (verifyChain without the node check), recompute (leaves and root in Swift), readAll.")
+    var passes = "verify,chain,recompute,readAll"
+
+    static let passNames = ["verify", "chain", "recompute", "readAll"]
+    var selectedPasses: [Int] {
+        let names = passes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return Self.passNames.indices.filter { names.contains(Self.passNames[$0]) }
+    }
+
     @Option(name: .customLong("setup-sql"), help: ArgumentHelp(
         "SQL run as superuser in every scratch database after it is migrated (and after the migration's rebuild), to measure a variant of the schema without a migration.",
         valueName: "SQL"))
@@ -66,6 +75,10 @@ struct Tree: AsyncParsableCommand {
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1_000 }), sizes.count == at.split(separator: ",").count else {
             throw ValidationError("--at: sizes of at least 1000, comma-separated")
+        }
+        let names = passes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard names.allSatisfy(Self.passNames.contains) else {
+            throw ValidationError("--passes: names among \(Self.passNames.joined(separator: ", ")), comma-separated")
         }
         guard (1...100_000).contains(samples) else { throw ValidationError("--samples must be 1…100000") }
         guard (2...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be 2…1000 (ledger.limits().max_events_per_append)") }
@@ -291,8 +304,8 @@ struct Tree: AsyncParsableCommand {
                     throw BenchError("the consistency proof from \(old) to \(n) does not verify")
                 }
             }
-            Console.progress("\(Format.grouped(size)) events: tree head median \(Format.fixed(heads.median * 1000, 2)) ms, "
-                + "inclusion \(Format.fixed(inclusions.median * 1000, 2)) ms, consistency \(Format.fixed(consistencies.median * 1000, 2)) ms")
+            Console.progress("\(Format.grouped(size)) events, median / p99 / max ms: tree head \(heads.milliseconds.joined(separator: " / ")), "
+                + "inclusion \(inclusions.milliseconds.joined(separator: " / ")), consistency \(consistencies.milliseconds.joined(separator: " / "))")
             proofRows.append([Format.grouped(size), "tree head (random size)"] + heads.milliseconds)
             proofRows.append(["", "inclusion proof (random position)"] + inclusions.milliseconds)
             proofRows.append(["", "consistency proof (random old size → \(Format.grouped(size)))"] + consistencies.milliseconds)
@@ -301,9 +314,10 @@ struct Tree: AsyncParsableCommand {
             var sides: [String: Side] = [:]
             let kinds = ["verifyChain (chain + leaves + nodes)", "verifyChain without the node check", "Swift: leaves + root from readAll",
                          "readAll alone"]
-            _ = try await store.verifyChain(through: 10_000)
+            if !selectedPasses.isEmpty { _ = try await store.verifyChain(through: 10_000) }
             for round in 0..<Self.readRounds {
-                for kind in round % 2 == 0 ? kinds : kinds.reversed() {
+                let selected = selectedPasses.map { kinds[$0] }
+                for kind in round % 2 == 0 ? selected : selected.reversed() {
                     let before = meter.sample()
                     let (count, seconds) = try await timed { () async throws -> Int in
                         switch kind {
@@ -326,7 +340,7 @@ struct Tree: AsyncParsableCommand {
                     Console.progress("\(Format.grouped(size)) events, round \(round + 1)/\(Self.readRounds), \(kind): \(Store.rateText(count, seconds))")
                 }
             }
-            for (index, kind) in kinds.enumerated() {
+            for (index, kind) in selectedPasses.map({ kinds[$0] }).enumerated() {
                 let side = sides[kind] ?? Side()
                 verifyRows.append([
                     index == 0 ? Format.grouped(size) : "", kind, Format.rate(side.eventsPerSecond),
