@@ -61,6 +61,9 @@ struct Tree: AsyncParsableCommand {
         return Self.passNames.indices.filter { names.contains(Self.passNames[$0]) }
     }
 
+    @Flag(name: .customLong("append-only"), help: "Only the append comparison (part 1); no fill, proofs, verify or migration.")
+    var appendOnly = false
+
     @Option(name: .customLong("setup-sql"), help: ArgumentHelp(
         "SQL run as superuser in every scratch database after it is migrated (and after the migration's rebuild), to measure a variant of the schema without a migration.",
         valueName: "SQL"))
@@ -110,8 +113,10 @@ struct Tree: AsyncParsableCommand {
             }
             try await withoutTree.drop()
         }
-        try await BenchDatabase.withScratch { database in
-            sections.append(try await atSizes(database))
+        if !appendOnly {
+            try await BenchDatabase.withScratch { database in
+                sections.append(try await atSizes(database))
+            }
         }
         guard let machine else { return }
         let settings = MachineInfo.settingNames.map { name in "\(name)=\(machine.settings[name] ?? "-")" }
