@@ -64,11 +64,11 @@ enum TreeHeads {
         }
     }
 
-    /// Writes `text` to `out` (never overwriting) or prints it.
-    static func emit(_ text: String, to out: String?, saying message: String) throws {
+    /// Writes `text` to `out` (never overwriting) or prints it; says "`message` written to `out``detail`".
+    static func emit(_ text: String, to out: String?, saying message: String, detail: String = "") throws {
         if let out {
             try DigestFiles.write(text, to: out)
-            Output.message(message + " written to \(out)")
+            Output.message(message + " written to \(out)" + detail)
         } else {
             Output.data(text)
         }

@@ -192,7 +192,8 @@ struct Audit: AsyncParsableCommand {
                 let head = try await TreeHeads.now(EventStore(connection: database), signedWith: key)
                 let text = try TreeHeadFile.render(head)
                 let signed = head.signature.map { ", signed by key \($0.keyID)" } ?? ""
-                try TreeHeads.emit(text, to: out, saying: "digest of position \(head.treeSize) (Merkle root \(head.rootHash)\(signed))")
+                try TreeHeads.emit(text, to: out, saying: "digest of position \(head.treeSize)",
+                                   detail: " (Merkle root \(head.rootHash)\(signed))")
             }
         }
     }
