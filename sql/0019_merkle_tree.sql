@@ -90,12 +90,14 @@ CREATE TRIGGER merkle_nodes_refuse_update_delete BEFORE UPDATE OR DELETE ON ledg
 CREATE TRIGGER merkle_nodes_refuse_truncate BEFORE TRUNCATE ON ledger.merkle_nodes
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change('is append-only', 'the tree only grows with the log');
 
--- Adds, level by level, every parent whose right child is among the new nodes idx p_lo … p_hi of
--- level 0: at each level the parents of the new range, then the range moves up. A parent's left
--- child is an older node or a new one; both are in the table.
+-- Adds, level by level, every parent whose right child is among the nodes idx p_lo … p_hi of
+-- level 0: at each level the parents of the range, then the range moves up. Set-based, for
+-- building the tree of a whole log at once (section 3); appends use the trigger below.
 CREATE FUNCTION ledger.merkle_add_parents(p_lo bigint, p_hi bigint) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, ledger, pg_temp
+-- Each level's range is different: a plan made for it (a generic plan would scan the table).
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_level smallint := 0;
@@ -126,21 +128,75 @@ REVOKE ALL ON FUNCTION ledger.merkle_add_parents(bigint, bigint) FROM PUBLIC;
 
 -- The statement trigger: the append's new events become leaves, then their parents. SECURITY
 -- DEFINER: nobody but the owner may write the tree; it runs as the append's statement does.
+--
+-- Three statements per append, whatever its size: the frontier of the tree before it (the
+-- perfect subtrees of the binary decomposition of its size, one per set bit: node (l, (n >> l) − 1)
+-- for each bit l of n), the new leaves' hashes, and one INSERT of every new node. In between, the
+-- parents are computed in memory as a stack, largest subtree at the bottom: each new leaf is
+-- pushed, and while the top two are of the same level they merge into their parent. (One
+-- INSERT … JOIN per level, planned per call, cost a third of the append; docs/performance.md.)
 CREATE FUNCTION ledger.extend_merkle_tree() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, ledger, pg_temp
 AS $$
 DECLARE
-    v_lo bigint;
-    v_hi bigint;
+    v_size       bigint;   -- leaves before this append
+    v_leaves     bytea[];  -- the new leaves' hashes, in position order
+    v_levels     int[];    -- the stack: levels (strictly decreasing from the bottom)
+    v_hashes     bytea[];  --            and hashes
+    v_out_levels smallint[] := '{}';
+    v_out_idx    bigint[] := '{}';
+    v_out_hashes bytea[] := '{}';
+    v_level      int;
+    v_idx        bigint;
+    v_hash       bytea;
+    v_top        int;
 BEGIN
-    INSERT INTO ledger.merkle_nodes (level, idx, hash)
-    SELECT 0, n.position - 1, ledger.event_leaf_hash(n) FROM new_events AS n;
-    SELECT min(n.position) - 1, max(n.position) - 1 INTO v_lo, v_hi FROM new_events AS n;
-    IF v_lo IS NOT NULL THEN
-        PERFORM ledger.merkle_add_parents(v_lo, v_hi);
+    SELECT min(n.position) - 1, array_agg(ledger.event_leaf_hash(n) ORDER BY n.position)
+    INTO v_size, v_leaves
+    FROM new_events AS n;
+    IF v_size IS NULL THEN
+        RETURN NULL;
     END IF;
+
+    SELECT coalesce(array_agg(m.level ORDER BY m.level DESC), '{}'), coalesce(array_agg(m.hash ORDER BY m.level DESC), '{}')
+    INTO v_levels, v_hashes
+    FROM pg_catalog.generate_series(0, 62) AS b(l)
+    JOIN ledger.merkle_nodes m ON m.level = b.l AND m.idx = (v_size >> b.l) - 1
+    WHERE (v_size >> b.l) & 1 = 1;
+    IF pg_catalog.cardinality(v_levels) <> pg_catalog.length(replace(v_size::bit(64)::text, '0', '')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LM001', MESSAGE = format(
+            'the Merkle tree cannot be extended: a node of the tree of %s events is missing '
+            '(the tree was damaged; run `ledger audit verify`)', v_size);
+    END IF;
+
+    FOR k IN 1 .. pg_catalog.cardinality(v_leaves) LOOP
+        v_level := 0;
+        v_idx := v_size;
+        v_hash := v_leaves[k];
+        v_out_levels := v_out_levels || v_level::smallint;
+        v_out_idx := v_out_idx || v_idx;
+        v_out_hashes := v_out_hashes || v_hash;
+        v_top := pg_catalog.cardinality(v_levels);
+        WHILE v_top > 0 AND v_levels[v_top] = v_level LOOP
+            v_hash := pg_catalog.sha256('\x01'::bytea || v_hashes[v_top] || v_hash);
+            v_level := v_level + 1;
+            v_idx := v_idx >> 1;
+            v_out_levels := v_out_levels || v_level::smallint;
+            v_out_idx := v_out_idx || v_idx;
+            v_out_hashes := v_out_hashes || v_hash;
+            v_levels := v_levels[1 : v_top - 1];
+            v_hashes := v_hashes[1 : v_top - 1];
+            v_top := v_top - 1;
+        END LOOP;
+        v_levels := v_levels || v_level;
+        v_hashes := v_hashes || v_hash;
+        v_size := v_size + 1;
+    END LOOP;
+
+    INSERT INTO ledger.merkle_nodes (level, idx, hash)
+    SELECT u.level, u.idx, u.hash FROM unnest(v_out_levels, v_out_idx, v_out_hashes) AS u(level, idx, hash);
     RETURN NULL;
 END
 $$;

@@ -194,24 +194,27 @@ extension EventStore {
             }
             level += 1
         }
+        // Every node against its children, a page of indices at a time. The levels and index
+        // bounds are given as constants so that each page is read by primary key only.
         for level in stride(from: 1, to: levels.count, by: 1) {
-            var after: Int64 = -1
-            while true {
+            let count = size >> level
+            var first: Int64 = 0
+            while first < count {
+                let last = min(first + Int64(pageSize), count) - 1
                 let rows = try await EventStoreError.mapping {
                     try await connection.query(
                         """
                         SELECT p.idx, p.hash, l.hash, r.hash FROM ledger.merkle_nodes p
-                        JOIN ledger.merkle_nodes l ON l.level = p.level - 1 AND l.idx = 2 * p.idx
-                        JOIN ledger.merkle_nodes r ON r.level = p.level - 1 AND r.idx = 2 * p.idx + 1
-                        WHERE p.level = $1 AND p.idx > $2 ORDER BY p.idx LIMIT $3
-                        """, [level, after, pageSize], resultFormat: .binary
+                        JOIN ledger.merkle_nodes l ON l.level = $1 - 1 AND l.idx = 2 * p.idx
+                        JOIN ledger.merkle_nodes r ON r.level = $1 - 1 AND r.idx = 2 * p.idx + 1
+                        WHERE p.level = $1 AND p.idx BETWEEN $2 AND $3 ORDER BY p.idx
+                        """, [level, first, last], resultFormat: .binary
                     ) { (index: try $0.int64(0), hash: try $0.byteArray(1), left: try $0.byteArray(2), right: try $0.byteArray(3)) }
                 }
                 for row in rows where MerkleTree.nodeHash(row.left, row.right) != row.hash {
                     return problem(MerkleTree.Node(level: level, index: row.index), "is not the hash of its two children")
                 }
-                guard let last = rows.last, rows.count == pageSize else { break }
-                after = last.index
+                first = last + 1
             }
         }
         return nil

@@ -213,4 +213,28 @@ struct MerkleStoreTests {
             #expect(problem.kind == (mentions == "does not hash" ? .hashMismatch : .treeMismatch), "\(problem)")
         }
     }
+
+    /// A tree damaged behind the triggers stops the next append (LM001, naming verify) instead of
+    /// growing a tree that no proof could trust; nothing of that append is recorded.
+    @Test func anAppendOnADamagedTreeIsRefused() async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            let store = EventStore(connection: superuser)
+            try await Self.fill(store, total: 6)
+            // The frontier of 6 events is (level 2, index 0) and (level 1, index 2).
+            try await superuser.simpleQuery("""
+                SET session_replication_role = replica;
+                DELETE FROM ledger.merkle_nodes WHERE level = 1 AND idx = 2;
+                RESET session_replication_role
+                """)
+            do {
+                _ = try await store.append([try Fixture.event()], to: "notes-9", expectedVersion: .any, commandID: Fixture.commandID())
+                Issue.record("an append extended a damaged tree")
+            } catch let error as EventStoreError {
+                #expect(error.message.contains("the Merkle tree cannot be extended"), "\(error)")
+                #expect(error.message.contains("ledger audit verify"), "\(error)")
+            }
+            #expect(try await store.digest().position == 6)
+        }
+    }
 }
