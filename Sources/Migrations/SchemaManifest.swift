@@ -184,7 +184,7 @@ public enum SchemaManifest {
         (#"function ledger.event_leaf_input("position" bigint, stream_id text, stream_version bigint, event_type text, schema_version integer, recorded_at_micros bigint, command_id text, payload jsonb, metadata jsonb, prev_hash bytea, hash bytea) owner"#, #"ledger_owner"#),
         (#"function ledger.event_leaf_input("position" bigint, stream_id text, stream_version bigint, event_type text, schema_version integer, recorded_at_micros bigint, command_id text, payload jsonb, metadata jsonb, prev_hash bytea, hash bytea) security"#, #"invoker"#),
         (#"function ledger.event_leaf_input("position" bigint, stream_id text, stream_version bigint, event_type text, schema_version integer, recorded_at_micros bigint, command_id text, payload jsonb, metadata jsonb, prev_hash bytea, hash bytea) settings"#, #"none"#),
-        (#"function ledger.extend_merkle_tree() definition md5"#, #"78afadb39513106ada313bb973bde7a4"#),
+        (#"function ledger.extend_merkle_tree() definition md5"#, #"5c7b3c53c7712ebc0e1e2add1f169ba0"#),
         (#"function ledger.extend_merkle_tree() grant to ledger_owner"#, #"EXECUTE"#),
         (#"function ledger.extend_merkle_tree() owner"#, #"ledger_owner"#),
         (#"function ledger.extend_merkle_tree() security"#, #"definer"#),
