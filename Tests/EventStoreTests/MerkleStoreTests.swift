@@ -128,13 +128,16 @@ struct MerkleStoreTests {
                     #expect(expected.contains(error.code), "\(name): \(error)")
                 }
             }
-            // People cannot add a node either (only the append's trigger, as the owner, writes).
+            // People cannot add a node either (only the append's trigger, as the owner, writes),
+            // nor run the migration's builder.
             for (name, connection) in [("writer", writer), ("auditor", auditor), ("admin", admin)] {
-                do {
-                    try await connection.simpleQuery("INSERT INTO ledger.merkle_nodes VALUES (0, 100, sha256('x'))")
-                    Issue.record("\(name) inserted a node")
-                } catch let error as PostgresError {
-                    #expect(error.code == .insufficientPrivilege, "\(name): \(error)")
+                for sql in ["INSERT INTO ledger.merkle_nodes VALUES (0, 100, sha256('x'))", "SELECT ledger.merkle_add_parents(0, 3)"] {
+                    do {
+                        try await connection.simpleQuery(sql)
+                        Issue.record("\(name) was allowed: \(sql)")
+                    } catch let error as PostgresError {
+                        #expect(error.code == .insufficientPrivilege, "\(name): \(error)")
+                    }
                 }
             }
             let after = try await superuser.query("SELECT level, idx, encode(hash, 'hex') FROM ledger.merkle_nodes ORDER BY 1, 2") {
