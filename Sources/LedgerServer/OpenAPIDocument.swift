@@ -2492,6 +2492,16 @@ enum OpenAPIDocument {
               "type": "string",
               "pattern": "^[0-9a-fA-F]{64}$"
             }
+          },
+          {
+            "name": "digest_root_hash",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9a-fA-F]{64}$"
+            },
+            "description": "With `digest_position` and `digest_hash`: the kept tree head's `root_hash`; the Merkle tree of that size must still have that root."
           }
         ],
         "responses": {

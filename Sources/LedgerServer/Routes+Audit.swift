@@ -11,15 +11,17 @@ import Projections
 /// (auditors may; the database's grants decide). Tree heads and proofs: Routes+Proofs.swift.
 extension LedgerServer {
     func addAuditRoutes(to router: Router<LedgerRequestContext>) {
-        // The hash chain, then (unless chain_only) a replay of every domain rule. With
-        // digest_position and digest_hash (from an earlier GET /api/v1/audit/digest), history
-        // up to the digest is proved unchanged too.
+        // The hash chain and the Merkle tree, then (unless chain_only) a replay of every domain
+        // rule. With digest_position and digest_hash (from an earlier GET /api/v1/audit/digest),
+        // history up to the digest is proved unchanged too; with digest_root_hash as well (the
+        // tree head's root_hash), the tree of that size must still have that root.
         router.get("/api/v1/audit/verify") { request, context in
-            try await self.read(request, context, allowed: ["chain_only", "digest_position", "digest_hash"]) { query, session in
+            try await self.read(request, context, allowed: ["chain_only", "digest_position", "digest_hash", "digest_root_hash"]) { query, session in
                 let chainOnly = try query.bool("chain_only")
                 let expected = try Self.digest(query)
+                let treeHead = try Self.treeHead(query, digest: expected)
                 let started = ContinuousClock.now
-                let verification = try await EventStore(connection: session.connection).verifyChain(digest: expected)
+                let verification = try await EventStore(connection: session.connection).verifyChain(digest: expected, treeHead: treeHead)
                 let invariants = chainOnly ? nil : try await session.service.auditInvariants()
                 return AuditVerifyDocument(
                     verification, digest: expected, invariants: invariants, duration: ContinuousClock.now - started
@@ -39,6 +41,18 @@ extension LedgerServer {
         }
 
         addProofRoutes(to: router)
+    }
+
+    /// The kept tree head's root (`digest_root_hash`), with the digest it belongs to.
+    static func treeHead(_ query: QueryParameters, digest: Digest?) throws -> TreeHead? {
+        guard let root = try query.string("digest_root_hash") else { return nil }
+        guard let digest else {
+            throw Problem.badRequest(field: "digest_root_hash", "digest_root_hash: give it with digest_position and digest_hash")
+        }
+        guard root.count == 64, EventHashing.bytes(hex: root) != nil else {
+            throw Problem.badRequest(field: "digest_root_hash", "digest_root_hash: must be 64 hexadecimal characters")
+        }
+        return TreeHead(treeSize: digest.position, rootHash: root.lowercased(), chainHash: digest.hash.lowercased(), takenAtMicros: 0)
     }
 
     /// A digest given as `digest_position` and `digest_hash` (both or neither).

@@ -55,11 +55,22 @@ struct AuditRouteTests {
                 #expect(altered.status == 200 && altered.json["intact"] as? Bool == false, "\(altered)")
                 #expect(altered.json["result"] as? String == "not intact" && altered.json["problems_found"] as? Int == 1, "\(altered)")
                 #expect((altered.json["problem"] as? [String: Any])?["kind"] is String, "\(altered)")
+                // The tree head's root too: the tree of that size must still have it.
+                let root = try #require(digest.json["root_hash"] as? String)
+                let withRoot = try await service.request(
+                    "GET", "/api/v1/audit/verify?digest_position=\(head)&digest_hash=\(hash)&digest_root_hash=\(root)", token: token)
+                #expect(withRoot.status == 200 && withRoot.json["intact"] as? Bool == true, "\(withRoot)")
+                let otherRoot = try await service.request(
+                    "GET", "/api/v1/audit/verify?digest_position=\(head)&digest_hash=\(hash)&digest_root_hash=\(wrong)&chain_only=true", token: token)
+                #expect(otherRoot.status == 200 && otherRoot.json["intact"] as? Bool == false, "\(otherRoot)")
+                #expect((otherRoot.json["problem"] as? [String: Any])?["kind"] as? String == "digestMismatch", "\(otherRoot)")
 
                 for (query, field) in [
                     ("digest_position=3", "digest_hash"), ("digest_hash=\(hash)", "digest_position"),
                     ("digest_position=-1&digest_hash=\(hash)", "digest_position"), ("digest_position=1&digest_hash=xyz", "digest_hash"),
                     ("chain_only=perhaps", "chain_only"), ("through=3", "through"),
+                    ("digest_root_hash=\(hash)", "digest_root_hash"),
+                    ("digest_position=1&digest_hash=\(hash)&digest_root_hash=xyz", "digest_root_hash"),
                 ] {
                     let bad = try await service.request("GET", "/api/v1/audit/verify?\(query)", token: token)
                     #expect(bad.status == 400 && bad.problemField == field, "\(query): \(bad)")
