@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "LedgerBench",
             dependencies: [
-                "Postgres", "Migrations", "EventStore", "Ledger",
+                "Postgres", "Migrations", "EventStore", "Ledger", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,7 +116,10 @@ let package = Package(
             dependencies: ["EmbedSQLTool"]
         ),
         // Fresh migrated databases and login roles for the test suites (never shipped in a product).
-        .target(name: "TestSupport", dependencies: ["CLibPQ", "Postgres", "Migrations"]),
+        .target(name: "TestSupport", dependencies: ["CLibPQ", "Postgres", "Migrations", "LocalCluster"]),
+        // Private primaries, standbys and restored backups on this machine (initdb, pg_basebackup,
+        // pg_ctl) for the replication tests and `ledger-bench replication` (never shipped).
+        .target(name: "LocalCluster"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(
             name: "EventStoreTests",
@@ -132,6 +135,7 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: ["LedgerServer", "Ledger", "EventStore", "Postgres", "TestSupport", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        .testTarget(name: "ReplicationTests", dependencies: ["Ledger", "EventStore", "Postgres", "TestSupport", "LocalCluster"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "EventStore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
