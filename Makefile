@@ -53,12 +53,16 @@ FROM_SCRATCH = LedgerCLITests\.(UpgradeTests|MigratorTests|MigrateCommandTests|N
 # The web pages' browser suites (headless Chromium, one per suite) run last, one at a time, so
 # that several browsers and the parallel suites do not fight over two cores.
 BROWSER = LedgerServerTests\.Browser[A-Za-z]*Tests/
+# The replication suites start primaries, standbys and restored backups of their own (initdb,
+# pg_basebackup; Sources/LocalCluster), beside the test server: one test at a time, after the
+# parallel suites, so that their servers and a SIGKILL'd primary never compete with them.
+REPLICATION = ReplicationTests\.
 
 test: deps
 	@echo "==> make test: swift build --build-tests" >&2
 	@$(SWIFT) build --build-tests || { rc=$$?; echo "make test: FAILED at step 'swift build --build-tests' (exit $$rc)" >&2; exit $$rc; }
-	@echo "==> make test: scripts/with-postgres: the suites that migrate from scratch, one test at a time; then every other test in parallel; then the browser suites, one at a time" >&2
-	@LEDGER_VENV="$(LEDGER_VENV)" scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL sh -c '$(SWIFT) test --skip-build --no-parallel --filter "$(FROM_SCRATCH)" && $(SWIFT) test --skip-build --skip "$(FROM_SCRATCH)" --skip "$(BROWSER)" && $(SWIFT) test --skip-build --no-parallel --filter "$(BROWSER)"' || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
+	@echo "==> make test: scripts/with-postgres: the suites that migrate from scratch, one test at a time; then every other test in parallel; then the replication suites (their own primaries and standbys) and the browser suites, one test at a time" >&2
+	@LEDGER_VENV="$(LEDGER_VENV)" scripts/with-postgres --opt-in LEDGER_TEST_DATABASE_URL sh -c '$(SWIFT) test --skip-build --no-parallel --filter "$(FROM_SCRATCH)" && $(SWIFT) test --skip-build --skip "$(FROM_SCRATCH)" --skip "$(BROWSER)" --skip "$(REPLICATION)" && $(SWIFT) test --skip-build --no-parallel --filter "$(REPLICATION)" && $(SWIFT) test --skip-build --no-parallel --filter "$(BROWSER)"' || { rc=$$?; echo "make test: FAILED at step 'swift test' (exit $$rc)" >&2; exit $$rc; }
 	@echo "==> make test: scripts/test-install: make install of the debug build into a throwaway DESTDIR" >&2
 	@SWIFT="$(SWIFT)" scripts/test-install || { rc=$$?; echo "make test: FAILED at step 'scripts/test-install' (exit $$rc)" >&2; exit $$rc; }
 
