@@ -167,12 +167,21 @@ extension EventStore {
     /// events by `verifyChain`'s pass): each level must hold exactly ⌊size / 2^level⌋ nodes,
     /// indices 0 …, and every node must be the hash of its two children. Reads every node once,
     /// a page at a time; nil when the tree of `size` events is what it must be.
+    ///
+    /// Appends committed after the caller read the head (`size`) add their nodes meanwhile: the
+    /// node counts are compared with the head read by the same statement (one snapshot, and an
+    /// append writes its nodes and the head in one transaction), so a verify while officers
+    /// write sees no extra node; the nodes' hashes are checked for the tree of `size`.
     func treeProblem(size: Int64, pageSize: Int) async throws -> ChainProblem? {
-        let levels = try await EventStoreError.mapping {
+        let rows = try await EventStoreError.mapping {
             try await connection.query(
-                "SELECT level, count(*), min(idx), max(idx) FROM ledger.merkle_nodes GROUP BY level ORDER BY level"
-            ) { (level: Int(try $0.int64(0)), count: try $0.int64(1), first: try $0.int64(2), last: try $0.int64(3)) }
+                "SELECT level, count(*), min(idx), max(idx), (SELECT last_position FROM ledger.head) FROM ledger.merkle_nodes GROUP BY level ORDER BY level"
+            ) { (level: Int(try $0.int64(0)), count: try $0.int64(1), first: try $0.int64(2), last: try $0.int64(3), head: try $0.int64(4)) }
         }
+        let levels = rows.map { (level: $0.level, count: $0.count, first: $0.first, last: $0.last) }
+        // The size whose tree the counts are of: the head of the counting statement's snapshot,
+        // never less than `size` (a head that went back is the chain pass's problem to report).
+        let countedSize = max(size, rows.first?.head ?? size)
         func problem(_ node: MerkleTree.Node, _ what: String) -> ChainProblem {
             let leaves = node.leaves
             return ChainProblem(
@@ -182,14 +191,14 @@ extension EventStore {
         }
         var stored = Dictionary(uniqueKeysWithValues: levels.map { ($0.level, $0) })
         var level = 0
-        while size >> level > 0 || !stored.isEmpty {
-            let expected = size >> level
+        while countedSize >> level > 0 || !stored.isEmpty {
+            let expected = countedSize >> level
             let found = stored.removeValue(forKey: level)
             let count = found?.count ?? 0
             if count != expected || (count > 0 && (found?.first != 0 || found?.last != expected - 1)) {
                 let index = count < expected ? count : expected
                 let what = count < expected ? "is missing (\(count) of \(expected) nodes at this level)"
-                    : "should not exist (\(count) nodes at this level, the log of \(size) events needs \(expected))"
+                    : "should not exist (\(count) nodes at this level, the log of \(countedSize) events needs \(expected))"
                 return problem(MerkleTree.Node(level: level, index: found.map { $0.first != 0 ? 0 : index } ?? 0), what)
             }
             level += 1

@@ -1,4 +1,4 @@
-import EventStore
+@testable import EventStore
 import Foundation
 import Migrations
 import Postgres
@@ -214,6 +214,18 @@ struct MerkleStoreTests {
             #expect(problem.position == position, "\(problem)")
             #expect(problem.description.contains(mentions), "\(problem)")
             #expect(problem.kind == (mentions == "does not hash" ? .hashMismatch : .treeMismatch), "\(problem)")
+        }
+    }
+
+    /// `audit verify` while officers write: appends that commit after verify read the head have
+    /// added their nodes by the time the tree is counted; the tree of every earlier head is intact.
+    @Test func nodesOfAppendsCommittedAfterTheHeadWasReadAreNotExtra() async throws {
+        try await TestDatabase.withFresh { db in
+            let store = EventStore(connection: try await db.connect())
+            try await Self.fill(store, total: 9)
+            for size in 1...9 {
+                #expect(try await store.treeProblem(size: Int64(size), pageSize: 3) == nil, "head read at \(size) of 9")
+            }
         }
     }
 
