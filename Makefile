@@ -28,7 +28,7 @@ help:
 	@echo "  make build   debug build (swift build)"
 	@echo "  make test    build the tests and run them against PostgreSQL"
 	@echo "  make demo    build and run scripts/demo against PostgreSQL"
-	@echo "  make bench   release build; run the store, disbursements, read-side (projections), HTTP (serve) and Merkle tree (tree) benchmarks"
+	@echo "  make bench   release build; run the store, disbursements, read-side (projections), HTTP (serve), Merkle tree (tree) and replication (primary + standby of its own) benchmarks"
 	@echo "  make bench-rules  what the database's domain rules cost ledger.append (pgbench, rules on and off)"
 	@echo "  make man     generate the man page ledger.1 into .build/man (swift-argument-parser's generate-manual plugin)"
 	@echo "  make completions  write the bash, zsh and fish completion scripts into .build/completions"
@@ -71,7 +71,7 @@ demo: deps build
 
 bench: deps
 	$(SWIFT) build -c release
-	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections && .build/release/ledger-bench serve && .build/release/ledger-bench tree"
+	scripts/with-postgres sh -c ".build/release/ledger-bench store && .build/release/ledger-bench disbursements && .build/release/ledger-bench projections && .build/release/ledger-bench serve && .build/release/ledger-bench tree && .build/release/ledger-bench replication"
 
 bench-rules: deps
 	$(SWIFT) build -c release --product ledger
