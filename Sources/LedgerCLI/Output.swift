@@ -154,7 +154,8 @@ extension AsyncParsableCommand {
     }
 
     static func describe(_ error: Error) -> String {
-        switch error {
+        if let lost = ConnectionLost.underlying(error) { return ConnectionLost.text(lost) }
+        return switch error {
         case let error as EventStoreError: error.message
         case let error as PostgresError: error.description
         case let error as CommandError: error.message.map { Output.text($0) } ?? error.description

@@ -88,7 +88,23 @@ public actor PostgresConnection {
         // libpq prints NOTICEs to stderr by default; they are not ours to show.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        try setUpSession()
+    }
+
+    /// The session settings decoding relies on (also after `reset()`).
+    func setUpSession() throws {
         try simpleQuery("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET IntervalStyle = 'iso_8601'")
+    }
+
+    /// The handle for `reset()`, with any prefetched page forgotten (the server that would have
+    /// sent it is gone).
+    func handleForReset() throws -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(code: .connectionFailure, message: "the connection is closed")
+        }
+        prefetch = nil
+        savepointDepth = 0
+        return handle
     }
 
     /// Finishes the connection; later calls fail with `connectionFailure`.
@@ -261,7 +277,7 @@ public actor PostgresConnection {
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
 
-    private var savepointDepth = 0
+    var savepointDepth = 0
 
     /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown.
     /// The body is synchronous and isolated to this connection, so nothing interleaves with it.

@@ -1,6 +1,7 @@
 import Crypto
 import EventStore
 import Foundation
+import Postgres
 
 /// A bulk payment import (`ledger payment import FILE [--skip-invalid]`): every row of a
 /// `PaymentImportFile` is checked before anything is appended, then the valid rows are appended
@@ -345,6 +346,10 @@ public struct PaymentImport: Sendable {
             // LI001 (idempotencyMismatch) too: another officer's import appended this very batch first.
             return .conflict(error.message)
         } catch let error as EventStoreError {
+            if let lost = error.underlying, lost.isConnectionLost {
+                return .failed("the connection to the database server was lost (\(lost.firstLine)); "
+                    + "the batch being sent then may or may not have been recorded")
+            }
             return .failed("\(LedgerService.domainError(from: error, commandID: batch.commandID))")
         } catch {
             return .failed("\(error)")
