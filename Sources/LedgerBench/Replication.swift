@@ -184,13 +184,15 @@ struct Replication: AsyncParsableCommand {
         var idleRows: [[String]] = []
         for (label, arguments) in [("audit verify", ["audit", "verify"]), ("report budget (read model)", ["report", "budget"])] {
             var cells = [label + ", no writers"]
+            var seconds: [Double] = []
             for server in [primary, standby] {
                 let head = try Int64(server.psql("SELECT last_position FROM ledger.head", database: Self.database)) ?? 0
                 let result = try await ChildProcess.run(ReadSide.ledgerBinary, arguments, environment: environment(server))
                 guard result.status == 0 else { throw BenchError("ledger \(arguments.joined(separator: " ")) on \(server.name) exited \(result.status)") }
                 cells += [Format.fixed(result.seconds, 2), arguments[0] == "audit" ? Format.rate(Double(head) / result.seconds) : "-"]
+                seconds.append(result.seconds)
             }
-            cells.append("-")
+            cells.append(Format.fixed(seconds[1] / seconds[0], 2) + "×")
             idleRows.append(cells)
         }
 
