@@ -126,6 +126,8 @@ extension Audit {
                 let kept = try digest.map { try TreeHeads.readTree($0, flag: "--digest") }
                 let key = try signKey.map(TreeHeads.signingKey)
                 let store = EventStore(connection: try await connection.connect())
+                // A standby that has not replayed the kept head yet says so, rather than "no such event".
+                try await StandbyReading.awaitReplay(of: kept?.treeSize, flag: "--digest", on: store.connection, wait: nil, canWait: false)
                 let target = try await Self.position(store, position: position, paymentID: paymentID, stream: eventStream, version: version)
                 let head: TreeHead
                 if let kept, let digest {
@@ -214,6 +216,7 @@ extension Audit {
                     throw CommandError("--digest: \(digest ?? "") is not signed; a receipt needs a signed tree head (`ledger audit digest --sign-key KEY`)")
                 }
                 let store = EventStore(connection: try await connection.connect())
+                try await StandbyReading.awaitReplay(of: kept?.treeSize, flag: "--digest", on: store.connection, wait: nil, canWait: false)
                 guard let position = try await store.paymentPosition(paymentID) else {
                     throw CommandError("--payment-id: there is no payment \(paymentID)")
                 }
@@ -267,6 +270,7 @@ extension Audit {
                     throw CommandError("OLD: \(old) is of \(oldHead.treeSize) events, more than NEW's \(newHead.treeSize); give the older head first")
                 }
                 let store = EventStore(connection: try await connection.connect())
+                try await StandbyReading.awaitReplay(of: newHead.treeSize, flag: "NEW", on: store.connection, wait: nil, canWait: false)
                 try await TreeHeads.check(oldHead, in: store, flag: "OLD", path: old)
                 try await TreeHeads.check(newHead, in: store, flag: "NEW", path: new)
                 let path = try await store.consistencyProof(old: oldHead.treeSize, new: newHead.treeSize)

@@ -23,7 +23,8 @@ struct Audit: AsyncParsableCommand {
                 reversals, loan terms, repayments, settlements and write-offs, payloads within their schema. Each broken rule \
                 is reported with its position; no payload stops the replay. \
                 Exit 0 when the chain is intact and every rule holds; 2 otherwise. With --digest, also prove history up to \
-                the digest is unchanged.
+                the digest is unchanged. On a hot standby that has not yet replayed the --digest's (or --since's) position, \
+                nothing is judged: exit 75 says so (--wait SECONDS waits for replay first).
                 """
         )
 
@@ -44,11 +45,15 @@ struct Audit: AsyncParsableCommand {
         @Flag(name: .customLong("chain-only"), help: "Check only the hash chain (skip the replay of the domain's rules).")
         var chainOnly = false
 
+        @Option(help: "On a hot standby: wait up to this many seconds for it to replay the --digest's (or --since's) position.")
+        var wait: Double?
+
         func validate() throws {
             if publicKey != nil, digest == nil, since == nil {
                 throw ValidationError("--public-key: give the tree head to check with --digest FILE or --since FILE")
             }
             if since != nil, digest != nil { throw ValidationError("--since: give one of --since and --digest") }
+            if let wait, !(0...86_400).contains(wait) { throw ValidationError("--wait: \(wait) is not a number of seconds (0 to 86400)") }
         }
 
         func run() async throws {
@@ -73,6 +78,7 @@ struct Audit: AsyncParsableCommand {
                 }
                 let expected = kept?.digest
                 let store = EventStore(connection: try await connection.connect())
+                let standby = try await StandbyReading.awaitReplay(of: expected?.position, flag: "--digest", on: store.connection, wait: wait)
                 let replayConnection = chainOnly ? nil : try await connection.connect()
                 let progress = ProgressLine("verifying")
                 // The head read before verifying: the progress line's total (the count of events to check).
@@ -84,8 +90,9 @@ struct Audit: AsyncParsableCommand {
                 let verification = try await store.verifyChain(digest: expected, treeHead: kept?.treeHead) { progress.update($0, of: total) }
                 let invariants = try await replay
                 progress.finish()
-                let document = VerifyReport(verification, digest: expected, invariants: invariants,
+                var document = VerifyReport(verification, digest: expected, invariants: invariants,
                                             signature: key.map { _ in "valid" })
+                document.standby = standby
                 switch output.format {
                 case .json: Output.data(try Output.json(document))
                 case .table:
@@ -102,12 +109,14 @@ struct Audit: AsyncParsableCommand {
         /// `--since OLD`: the consistency proof for what OLD covers, a full check of what came after.
         func verifySince(_ old: TreeHead, signatureChecked: Bool) async throws {
             let store = EventStore(connection: try await connection.connect())
+            let standby = try await StandbyReading.awaitReplay(of: old.treeSize, flag: "--since", on: store.connection, wait: wait)
             let progress = ProgressLine("verifying")
             let total = try await store.digest().position - old.treeSize
             let result = try await store.verifySince(old) { progress.update($0, of: total) }
             progress.finish()
-            let document = VerifyReport(result.chain, digest: old.digest, invariants: nil,
+            var document = VerifyReport(result.chain, digest: old.digest, invariants: nil,
                                         signature: signatureChecked ? "valid" : nil, since: result)
+            document.standby = standby
             switch output.format {
             case .json: Output.data(try Output.json(document))
             case .table:

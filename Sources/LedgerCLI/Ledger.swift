@@ -15,7 +15,8 @@ struct Ledger: AsyncParsableCommand {
             --locale vi (or LEDGER_LOCALE=vi), before or after the subcommand, writes labels, messages, amounts (5.000.000 ₫) \
             and dates (21/05/2024) for people in Vietnamese; json and csv never change. \
             Data goes to stdout; messages to stderr. Exit status: 0 ok, 1 refused or failed, \
-            2 integrity problem found, 64 usage error.
+            2 integrity problem found, 64 usage error, 75 a standby has not yet replayed what was asked (try again). \
+            On a hot standby, every command says on stderr how far behind it is; writes are refused there.
             """,
         version: LedgerVersion.text,
         subcommands: [

@@ -40,11 +40,18 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Connects; on a terminal, asks for the password when the server wants one and none was given.
+    /// On a hot standby, says once on stderr how far behind it is (`StandbyReading`).
     func connect() async throws -> PostgresConnection {
-        guard isatty(STDIN_FILENO) == 1 else { return try await PostgresConnection.connect(configuration) }
-        return try await PostgresConnection.connect(configuration, passwordPrompt: { user in
-            PasswordPrompt.read(prompt: "Password for user \(user): ")
-        })
+        let connection: PostgresConnection
+        if isatty(STDIN_FILENO) == 1 {
+            connection = try await PostgresConnection.connect(configuration, passwordPrompt: { user in
+                PasswordPrompt.read(prompt: "Password for user \(user): ")
+            })
+        } else {
+            connection = try await PostgresConnection.connect(configuration)
+        }
+        _ = try? await StandbyReading.notice(connection)
+        return connection
     }
 }
 

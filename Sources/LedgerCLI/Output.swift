@@ -113,6 +113,9 @@ enum ExitStatus {
     static let integrityProblem: Int32 = 2
     /// Malformed input (a flag's value, a file's field): the same code ArgumentParser uses.
     static let usage: Int32 = 64
+    /// A hot standby has not yet replayed what was asked (a digest's position): try again later
+    /// or on the primary (EX_TEMPFAIL).
+    static let notYetReplayed: Int32 = 75
 }
 
 extension AsyncParsableCommand {
@@ -126,6 +129,9 @@ extension AsyncParsableCommand {
             throw error
         } catch let error as ValidationError {
             throw error
+        } catch where StandbyReading.isReadOnlyRefusal(error) {
+            Output.message("\(Output.errorPrefix) \(Output.text(StandbyReading.refusal))")
+            throw ExitCode(ExitStatus.failure)
         } catch let error as DomainError {
             let error = Self.labelled(error)
             Output.message("\(Output.errorPrefix) \(error.field.map { "\($0): " } ?? "")\(error.message(in: Output.language))")

@@ -47,6 +47,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
+                try await connection.refuseStandby("projections run writes the read models")
                 var options = ProjectionRunOptions()
                 options.batchEvents = batchEvents
                 options.pollMilliseconds = Int32(pollMilliseconds)
@@ -154,6 +155,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
+                try await connection.refuseStandby("projections rebuild writes the read models")
                 let progress = ProgressLine("rebuilding \(name ?? "all projections")")
                 let reports = try await ProjectionsCommand.refusals {
                     try await ProjectionRebuild.run(

@@ -16,16 +16,19 @@ struct Status: AsyncParsableCommand {
             case .json:
                 Output.data(try Output.json(StatusDocument(
                     headPosition: status.headPosition, headHash: status.headHash, events: status.events,
-                    streams: status.streams, lastRecordedAt: status.lastRecordedAtMicroseconds.map { Output.jsonTimestamp($0) }
+                    streams: status.streams, lastRecordedAt: status.lastRecordedAtMicroseconds.map { Output.jsonTimestamp($0) },
+                    standby: StandbyReading.current
                 )))
             case .table:
-                Output.data(Output.keyValues([
+                var pairs = [
                     ("head position", String(status.headPosition)),
                     ("head hash", status.headHash),
                     ("events", Output.grouped(status.events)),
                     ("streams", Output.grouped(status.streams)),
                     ("last recorded at", Output.timestamp(status.lastRecordedAtMicroseconds)),
-                ]))
+                ]
+                if let standby = StandbyReading.current { pairs.append(("server", StandbyReading.line(standby))) }
+                Output.data(Output.keyValues(pairs))
             }
         }
     }
@@ -36,9 +39,11 @@ struct Status: AsyncParsableCommand {
         let events: Int64
         let streams: Int64
         let lastRecordedAt: String?
+        /// On a hot standby, how far behind it is (absent on a primary).
+        let standby: StandbyStatus?
 
         enum CodingKeys: String, CodingKey {
-            case headPosition = "head_position", headHash = "head_hash", events, streams, lastRecordedAt = "last_recorded_at"
+            case headPosition = "head_position", headHash = "head_hash", events, streams, lastRecordedAt = "last_recorded_at", standby
         }
     }
 }

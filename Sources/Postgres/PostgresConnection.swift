@@ -138,6 +138,19 @@ public actor PostgresConnection {
         return PQserverVersion(handle)
     }
 
+    /// A parameter the server reported at connection start or since (libpq's `PQparameterStatus`):
+    /// `server_version`, `in_hot_standby`, `default_transaction_read_only`, … No round trip.
+    public func parameterStatus(_ name: String) -> String? {
+        guard let handle, let value = PQparameterStatus(handle, name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Whether the server is a hot standby, from the `in_hot_standby` parameter it reports (PostgreSQL
+    /// 14 and later; nil from an older server, which does not report it). No round trip.
+    public var isHotStandby: Bool? {
+        parameterStatus("in_hot_standby").map { $0 == "on" }
+    }
+
     /// The handle as it is, possibly with a prefetched page in flight (only for `fetchPage`).
     func handleForPaging() -> OpaquePointer? { handle }
 

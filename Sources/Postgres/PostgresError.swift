@@ -19,6 +19,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         public static let serializationFailure = Code("40001")
         public static let deadlockDetected = Code("40P01")
         public static let queryCanceled = Code("57014")
+        /// A write in a read-only transaction, e.g. on a hot standby (`read_only_sql_transaction`).
+        public static let readOnlySQLTransaction = Code("25006")
         public static let invalidAuthorizationSpecification = Code("28000")
         public static let invalidPassword = Code("28P01")
         /// The connection could not be made or was lost (client side).

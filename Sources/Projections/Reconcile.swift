@@ -1,4 +1,5 @@
 import EventStore
+import Foundation
 import Postgres
 
 /// Folds the log in memory into fresh projection states: the read models as they must be
@@ -169,7 +170,8 @@ public struct ReconcileError: Error, CustomStringConvertible, Sendable {
 /// so a `jsonb` or `timestamptz` written in another text form is not a difference.
 ///
 /// Writes nothing but temporary tables of its own session: an auditor (`ledger_auditor`: SELECT on
-/// `ledger_read` and `ledger`, and the database's default TEMPORARY privilege) may run it.
+/// `ledger_read` and `ledger`, and the database's default TEMPORARY privilege) may run it. On a hot
+/// standby, which cannot create them, it writes nothing at all (`runOnStandby`).
 public enum Reconcile {
     /// Reconciles the projections called `names` (all when empty) on `connection` (left open; its
     /// temporary tables are dropped). At most `listLimit` differences are listed per projection;
@@ -180,6 +182,13 @@ public enum Reconcile {
     ) async throws -> Reconciliation {
         let types = try ProjectionCatalog.projections(named: names)
         let tables = types.flatMap { $0.tables }
+        if await connection.isHotStandby == true {
+            do {
+                return try await runOnStandby(types, connection: connection, listLimit: listLimit, pageSize: pageSize, progress: progress)
+            } catch let error as PostgresError where error.code == .insufficientPrivilege {
+                throw await privilegeError(error, connection)
+            }
+        }
         do {
             try await createScratchTables(tables, connection)
             let snapshot = try await readSnapshot(types, tables, connection)
@@ -215,14 +224,97 @@ public enum Reconcile {
             return Reconciliation(projections: results, eventsFolded: positions.max() ?? 0)
         } catch let error as PostgresError where error.code == .insufficientPrivilege {
             try? await dropScratchTables(tables, connection)
-            let who = (try? await connection.queryOne("SELECT session_user::text") { try $0.string(0) }) ?? "this role"
-            throw ReconcileError(message: """
-                audit reconcile reads the log and the read models: \(who) may not (\(error.message)); \
-                connect as an auditor (a member of ledger_auditor) or an admin
-                """)
+            throw await privilegeError(error, connection)
         } catch {
             try? await dropScratchTables(tables, connection)
             throw error
+        }
+    }
+
+    static func privilegeError(_ error: PostgresError, _ connection: PostgresConnection) async -> ReconcileError {
+        let who = (try? await connection.queryOne("SELECT session_user::text") { try $0.string(0) }) ?? "this role"
+        return ReconcileError(message: """
+            audit reconcile reads the log and the read models: \(who) may not (\(error.message)); \
+            connect as an auditor (a member of ledger_auditor) or an admin
+            """)
+    }
+
+    /// The fold's rows of one table sent as a parameter (a jsonb array of rows of text, cast in
+    /// PostgreSQL to the table's column types), where a primary copies them into a temporary table.
+    struct InlineFold {
+        let json: String
+        let types: [String]
+    }
+
+    /// On a hot standby, which cannot create temporary tables: one REPEATABLE READ, READ ONLY
+    /// transaction holds the snapshot (after an ACCESS SHARE lock, as on a primary) while the log is
+    /// folded on the same connection through the checkpoints it shows, and each table is compared
+    /// in it with the fold's rows sent as one parameter. Typed comparison as on a primary; nothing
+    /// is written. Replay may cancel it (a conflict with recovery) when the primary swaps a rebuilt
+    /// table meanwhile: run it again.
+    static func runOnStandby(
+        _ types: [any Projection.Type], connection: PostgresConnection, listLimit: Int, pageSize: Int,
+        progress: ((Int64, Int64) -> Void)?
+    ) async throws -> Reconciliation {
+        let tables = types.flatMap { $0.tables }
+        let live = tables.map { "\(ProjectionStore.liveSchema).\($0.name)" }.joined(separator: ", ")
+        try await connection.simpleQuery("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; LOCK TABLE \(live) IN ACCESS SHARE MODE")
+        do {
+            let rows = try await connection.query(
+                "SELECT projection, position, generation FROM ledger_read.checkpoints WHERE projection = ANY($1::text[])",
+                [PostgresValue.textArray(types.map { $0.name })]
+            ) { (try $0.string(0), try $0.int64(1), try $0.int64(2)) }
+            var checkpoints: [String: (position: Int64, generation: Int64)] = [:]
+            for (name, position, generation) in rows { checkpoints[name] = (position, generation) }
+            let head = try await connection.queryOne("SELECT last_position FROM ledger.head") { try $0.int64(0) }
+            for type in types where checkpoints[type.name] == nil {
+                throw ReconcileError(message: "projection \(type.name) has no checkpoint row in ledger_read.checkpoints (migrations not applied?)")
+            }
+            let positions = types.map { checkpoints[$0.name]?.position ?? 0 }
+            let projections = try await InMemoryFold.ofLog(
+                types, through: positions, store: EventStore(connection: connection), pageSize: pageSize, progress: progress
+            )
+            var results: [ProjectionReconciliation] = []
+            for (type, projection) in zip(types, projections) {
+                var summaries: [TableReconciliation] = []
+                var listed: [ReconcileDifference] = []
+                for (table, tableRows) in zip(type.tables, projection.allRows()) {
+                    let inline = InlineFold(
+                        json: String(decoding: try JSONEncoder().encode(tableRows), as: UTF8.self),
+                        types: try await columnTypes(table, connection)
+                    )
+                    summaries.append(try await summary(table, connection, inline: inline))
+                    if listed.count < listLimit, summaries.last?.differences ?? 0 > 0 {
+                        listed += try await differences(table, limit: listLimit - listed.count, connection, inline: inline)
+                    }
+                }
+                let checkpoint = checkpoints[type.name] ?? (0, 0)
+                results.append(ProjectionReconciliation(
+                    projection: type.name, checkpoint: checkpoint.position, generation: checkpoint.generation,
+                    headPosition: head, tables: summaries, differences: Array(listed.prefix(listLimit))
+                ))
+            }
+            try await connection.simpleQuery("COMMIT")
+            return Reconciliation(projections: results, eventsFolded: positions.max() ?? 0)
+        } catch {
+            if await connection.isOpen { try? await connection.simpleQuery("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// The SQL type of each of `table`'s columns, in its order (`format_type`: `bigint`,
+    /// `timestamp with time zone`, `jsonb`, …).
+    static func columnTypes(_ table: ReadModelTable, _ connection: PostgresConnection) async throws -> [String] {
+        let rows = try await connection.query("""
+            SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
+            WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+            """, ["\(ProjectionStore.liveSchema).\(table.name)"]) { (try $0.string(0), try $0.string(1)) }
+        let types = Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        return try table.columns.map { column in
+            guard let type = types[column] else {
+                throw ReconcileError(message: "read model \(table.name) has no column \(column) (migrations not applied?)")
+            }
+            return type
         }
     }
 
@@ -282,13 +374,21 @@ public enum Reconcile {
     }
 
     /// `FROM live t FULL JOIN fold f USING (key)`: every key on either side.
-    static func join(_ table: ReadModelTable) -> String {
-        "pg_temp.\(liveName(table)) t FULL JOIN pg_temp.\(foldName(table)) f USING (\(table.keyColumns.joined(separator: ", ")))"
+    static func join(_ table: ReadModelTable, inline: InlineFold? = nil, parameter: Int = 1) -> String {
+        let keys = table.keyColumns.joined(separator: ", ")
+        guard let inline else {
+            return "pg_temp.\(liveName(table)) t FULL JOIN pg_temp.\(foldName(table)) f USING (\(keys))"
+        }
+        let casts = zip(table.columns, inline.types).enumerated().map { index, column in
+            "(r ->> \(index))::\(column.1) AS \(column.0)"
+        }.joined(separator: ", ")
+        return "\(ProjectionStore.liveSchema).\(table.name) t FULL JOIN "
+            + "(SELECT \(casts) FROM jsonb_array_elements($\(parameter)::jsonb) AS r) f USING (\(keys))"
     }
 
     static func valueColumns(_ table: ReadModelTable) -> ArraySlice<String> { table.columns.dropFirst(table.keyCount) }
 
-    static func summary(_ table: ReadModelTable, _ connection: PostgresConnection) async throws -> TableReconciliation {
+    static func summary(_ table: ReadModelTable, _ connection: PostgresConnection, inline: InlineFold? = nil) async throws -> TableReconciliation {
         let firstKey = table.columns[0]
         let differing = valueColumns(table).map { "(t.\($0) IS DISTINCT FROM f.\($0))::int" }
         let valueDifferences = differing.isEmpty ? "0" : differing.joined(separator: " + ")
@@ -296,8 +396,8 @@ public enum Reconcile {
             SELECT count(t.\(firstKey)), count(f.\(firstKey)), count(*),
                    count(*) FILTER (WHERE t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL OR (\(valueDifferences)) > 0),
                    coalesce(sum(CASE WHEN t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL THEN 1 ELSE \(valueDifferences) END), 0)
-            FROM \(join(table))
-            """) { row in
+            FROM \(join(table, inline: inline))
+            """, inline.map { [$0.json] } ?? []) { row in
             TableReconciliation(
                 table: table.name, tableRows: try row.int64(0), foldRows: try row.int64(1), rowsCompared: try row.int64(2),
                 rowsDiffering: try row.int64(3), differences: try row.int64(4)
@@ -306,7 +406,9 @@ public enum Reconcile {
     }
 
     /// The first differences of `table` by key, at most `limit`.
-    static func differences(_ table: ReadModelTable, limit: Int, _ connection: PostgresConnection) async throws -> [ReconcileDifference] {
+    static func differences(
+        _ table: ReadModelTable, limit: Int, _ connection: PostgresConnection, inline: InlineFold? = nil
+    ) async throws -> [ReconcileDifference] {
         let firstKey = table.columns[0]
         let keys = Array(table.keyColumns)
         let values = Array(valueColumns(table))
@@ -318,9 +420,9 @@ public enum Reconcile {
         let condition = (["t.\(firstKey) IS NULL", "f.\(firstKey) IS NULL"] + values.map { "t.\($0) IS DISTINCT FROM f.\($0)" })
             .joined(separator: " OR ")
         let rows = try await connection.query("""
-            SELECT \(select.joined(separator: ", ")) FROM \(join(table))
+            SELECT \(select.joined(separator: ", ")) FROM \(join(table, inline: inline, parameter: 2))
             WHERE \(condition) ORDER BY \(keys.joined(separator: ", ")) LIMIT $1
-            """, [limit]) { row -> [ReconcileDifference] in
+            """, [limit] + (inline.map { [$0.json as any PostgresEncodable] } ?? [])) { row -> [ReconcileDifference] in
             var key: [String: String] = [:]
             var parts: [String] = []
             for (index, column) in keys.enumerated() {

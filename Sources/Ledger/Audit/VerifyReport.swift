@@ -27,6 +27,8 @@ public struct VerifyReport: Encodable, Sendable {
     public let signature: String?
     /// With `--since`: the kept tree head's size and root, the tree's now, and the consistency proof's length.
     public let since: Since?
+    /// Read on a hot standby: how far behind it was (absent on a primary).
+    public var standby: StandbyStatus?
 
     public struct Since: Encodable, Sendable {
         public let oldSize: Int64
@@ -72,6 +74,6 @@ public struct VerifyReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case intact, eventsChecked = "events_checked", fromPosition = "from_position", throughPosition = "through_position"
         case head, digest, problem, rulesHold = "rules_hold", eventsReplayed = "events_replayed"
-        case violationCount = "violation_count", violations, signature, since
+        case violationCount = "violation_count", violations, signature, since, standby
     }
 }

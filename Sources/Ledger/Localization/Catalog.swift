@@ -40,6 +40,23 @@ public enum Catalog {
         "{0} is not one of {1}": "{0} không thuộc các giá trị {1}",
         "{0} is before --paid-from {1}": "{0} trước --paid-from {1}",
         "{0} not given: {1} (today)": "không có {0}: dùng {1} (hôm nay)",
+        // Reading from a hot standby
+        "reading from a standby: it has replayed the log up to position {0} (head hash {1}…)":
+            "đang đọc từ máy chủ dự phòng: máy này đã phát lại sổ cái đến vị trí {0} (mã băm đầu {1}…)",
+        "reading from a standby (this role may not read the log's head)":
+            "đang đọc từ máy chủ dự phòng (vai trò này không được đọc đầu sổ cái)",
+        "replay lag {0} s, {1} bytes received but not yet replayed": "độ trễ phát lại {0} giây, {1} byte đã nhận nhưng chưa phát lại",
+        "everything it has received is replayed": "mọi dữ liệu đã nhận đều đã được phát lại",
+        "replay is paused": "việc phát lại đang tạm dừng",
+        "it is not receiving from a primary (its primary is down or unreachable): it may be further behind than it can tell":
+            "máy này không nhận dữ liệu từ máy chủ chính (máy chủ chính đã ngừng hoặc không kết nối được): có thể chậm hơn mức nó biết",
+        "waiting up to {0} s for this standby to replay position {1}": "chờ tối đa {0} giây để máy chủ dự phòng này phát lại đến vị trí {1}",
+        "{0}: this standby has replayed the log up to position {1}; the digest is of position {2}: not yet replayed here — {3}":
+            "{0}: máy chủ dự phòng này mới phát lại sổ cái đến vị trí {1}; bản tóm tắt ở vị trí {2}: chưa được phát lại tại đây — {3}",
+        "wait (--wait SECONDS), or verify against the primary": "hãy chờ (--wait GIÂY) hoặc kiểm tra trên máy chủ chính",
+        "try again later, or run it against the primary": "hãy thử lại sau, hoặc chạy lệnh trên máy chủ chính",
+        "this server is a standby (read-only): writes go to the primary — name it, or use target_session_attrs=read-write in a multi-host connection string":
+            "máy chủ này là máy dự phòng (chỉ đọc): việc ghi phải gửi tới máy chủ chính — hãy chỉ định máy đó, hoặc dùng target_session_attrs=read-write trong chuỗi kết nối nhiều máy chủ",
         // Not found
         "there is no programme {0}; did you mean {1}?; `ledger program list` shows them":
             "không có chương trình {0}; có phải ý bạn là {1}?; `ledger program list` liệt kê các chương trình",
@@ -320,6 +337,7 @@ public enum Catalog {
         "events": "số sự kiện",
         "streams": "số luồng",
         "last recorded at": "ghi lần cuối lúc",
+        "server": "máy chủ",
         // Payment import
         "rows read": "số dòng đã đọc",
         "already recorded": "đã ghi nhận trước đó",
