@@ -19,7 +19,8 @@ public struct StandbyStatus: Sendable, Equatable, Encodable {
     /// How long ago the last replayed transaction committed on the primary, in milliseconds (nil
     /// before the first). When nothing waits to be replayed, this is the primary's idle time, not lag.
     public var lastReplayedCommitAgeMilliseconds: Int64?
-    /// Whether a WAL receiver runs, i.e. the standby is connected to (or connecting to) a primary.
+    /// Whether a WAL receiver runs and streams from a primary (its status is shown only to members
+    /// of pg_read_all_stats; for other roles, a running receiver counts as streaming).
     public var receiving: Bool
     /// Whether replay is paused (`pg_wal_replay_pause()`).
     public var replayPaused: Bool
@@ -54,7 +55,8 @@ public struct StandbyStatus: Sendable, Equatable, Encodable {
         SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,
                greatest(coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0)::bigint,
                (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint,
-               EXISTS (SELECT 1 FROM pg_stat_wal_receiver), pg_is_wal_replay_paused()
+               EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming'),
+               pg_is_wal_replay_paused()
         """
 
     /// The standby's status, or nil when `connection` is to a primary. A primary costs no round

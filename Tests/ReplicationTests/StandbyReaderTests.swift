@@ -189,6 +189,19 @@ struct StandbyReaderTests {
                     user: ReplicaSet.officers[0], targetSessionAttrs: attributes))
                 #expect(read.status == 0 && read.stderr.contains("ledger: reading from a standby"), "\(read)")
             }
+
+            // The primary gone: the standby still answers, and says it has lost its primary.
+            try set.primary.stop()
+            var orphaned: LedgerRun?
+            for _ in 0..<50 {
+                orphaned = try await set.ledger(["status"], on: set.standby, user: ReplicaSet.officers[0])
+                if orphaned?.stderr.contains("not receiving") == true { break }
+                try await Task.sleep(nanoseconds: 200_000_000)
+            }
+            #expect(orphaned?.stderr.contains(
+                "; it is not receiving from a primary (its primary is down or unreachable): it may be further behind than it can tell"
+            ) == true, "\(String(describing: orphaned))")
+            #expect(orphaned?.stdout.contains("head position:") == true, "\(String(describing: orphaned))")
         }
     }
 
