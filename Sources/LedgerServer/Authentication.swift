@@ -74,7 +74,8 @@ extension LedgerServer {
             throw Problem.busy("this session already has \(configuration.maxRequestsPerSession) requests running; wait for them", retryAfter: 1)
         }
         defer { session.leave(now: .now) }
-        return try await body(session)
+        // A read is run again after a lost connection is reopened; anything else is not (see Reconnect.swift).
+        return try await reconnecting(session, retry: [.get, .head].contains(request.method)) { try await body(session) }
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

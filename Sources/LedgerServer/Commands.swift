@@ -61,7 +61,8 @@ extension LedgerServer {
         try await withSession(request, context) { session in
             let commandID = try Self.commandID(request)
             let json = try await JSONBody.read(request, allowed: allowed, emptyBody: emptyBody)
-            let result = try await body(json, session, commandID)
+            // Safe to run again after a lost connection: the command id makes a repeat a replay.
+            let result = try await reconnecting(session, retry: true) { try await body(json, session, commandID) }
             return try Self.respond(result, user: session.user)
         }
     }

@@ -54,6 +54,16 @@ public final class LocalServer: Sendable {
         try tools.writeAsServer(text, to: file)
     }
 
+    /// Puts `lines` first in pg_hba.conf (the first matching line wins) and reloads a running server,
+    /// e.g. `local all officer_lan scram-sha-256` so that role must give its password. pg_hba.conf
+    /// is a file, not replicated: give a standby the same lines.
+    public func requireFirst(hba lines: [String]) throws {
+        let file = dataDirectory.appendingPathComponent("pg_hba.conf")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try tools.writeAsServer(lines.joined(separator: "\n") + "\n" + text, to: file)
+        if isRunning { try psql("SELECT pg_reload_conf()") }
+    }
+
     /// Starts the server and waits until it accepts connections (a standby: until it accepts
     /// read-only connections).
     public func start() throws {
