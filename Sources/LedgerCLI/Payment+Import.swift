@@ -52,6 +52,8 @@ extension Payment {
                 }
                 for warning in paymentFile.warnings { Output.message("ledger: \(Output.label("warning")): \(fileName): \(warning)") }
                 let service = try await Recording.service(connection)
+                // A standby would refuse the first row's append; say why before importing anything.
+                if StandbyReading.current != nil { throw CommandError(StandbyReading.refusal) }
                 let progress = ImportProgress()
                 let result = try await PaymentImport(service: service, skipInvalid: skipInvalid).run(paymentFile) { progress.show($0) }
                 progress.finish()

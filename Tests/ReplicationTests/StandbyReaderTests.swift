@@ -177,6 +177,12 @@ struct StandbyReaderTests {
                 "ledger: error: this server is a standby (read-only): writes go to the primary — name it, "
                     + "or use target_session_attrs=read-write in a multi-host connection string"), "\(refused)")
             #expect(!refused.stderr.contains("cannot execute"), "\(refused)")
+            let csv = set.cluster.folder.appendingPathComponent("payments.csv")
+            try Data("payment_id,application_id,amount_vnd,paid_on,method,voucher\nP-9,A-1,1000000,2024-03-05,bank,PC-9\n".utf8).write(to: csv)
+            let imported = try await LedgerBinary.run(["payment", "import", csv.path],
+                                                      environment: set.environment(set.standby, user: ReplicaSet.officers[1]))
+            #expect(imported.status == 1 && imported.stderr.contains("this server is a standby (read-only): writes go to the primary")
+                    && !imported.stderr.contains("cannot execute"), "\(imported)")
             let projections = try await LedgerBinary.run(["projections", "run"], environment: set.environment(set.standby))
             #expect(projections.status == 1 && projections.stderr.contains(
                 "ledger: error: projections run writes the read models: this server is a standby (read-only)"), "\(projections)")
