@@ -125,6 +125,18 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The events a command appended (`command_id`), in position order: none when no command was
+    /// recorded under that id — how to tell, after a failover or a lost connection, whether a
+    /// command is in the log.
+    public func readEvents(commandID: String) async throws -> [RecordedEvent] {
+        try await EventStoreError.mapping {
+            try await connection.query(
+                "SELECT \(Self.eventColumns) FROM ledger.events WHERE command_id = $1 ORDER BY position",
+                [commandID], resultFormat: .binary, decode: Self.decodeEvent
+            )
+        }
+    }
+
     /// The stream's current version (0 when it does not exist).
     public func streamVersion(_ stream: StreamID) async throws -> Int64 {
         try await EventStoreError.mapping {

@@ -103,8 +103,14 @@ struct Events: AsyncParsableCommand {
         @Option(help: "Only this stream.") var stream: String?
         @Option(help: "Start after this position (or, with --stream, after this version).") var after: Int64 = 0
         @Option(help: "At most this many events.") var limit: Int = 100
+        @Option(help: ArgumentHelp(
+            "Only the events of this command id (as `command id` in a write's output): none means the command is not recorded.",
+            discussion: "After a failover or a lost connection, this tells whether a command is in the log; running the same command again is safe either way."
+        ))
+        var commandId: String?
 
         func validate() throws {
+            if commandId != nil, stream != nil || after != 0 { throw ValidationError("--command-id: give it alone, without --stream or --after") }
             guard limit > 0, limit <= 100_000 else { throw ValidationError("--limit: must be between 1 and 100000") }
             guard after >= 0 else { throw ValidationError("--after: must be ≥ 0") }
         }
@@ -112,10 +118,15 @@ struct Events: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let store = EventStore(connection: try await connection.connect())
-                let events = if let stream {
+                let events = if let commandId {
+                    Array(try await store.readEvents(commandID: commandId).prefix(limit))
+                } else if let stream {
                     try await store.readStream(StreamID(stream), from: after + 1, limit: limit)
                 } else {
                     try await store.readPage(after: after, limit: limit)
+                }
+                if let commandId, events.isEmpty {
+                    Output.message("ledger: no events under command id \(commandId): that command is not recorded")
                 }
                 switch output.format {
                 case .json:

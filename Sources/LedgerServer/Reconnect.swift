@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Ledger
 import Postgres
 
 /// A session whose database connection was lost — the server restarted, or the primary failed
@@ -20,6 +21,7 @@ extension LedgerServer {
         switch error {
         case let error as PostgresError: error.isConnectionLost ? error : nil
         case let error as EventStoreError: error.underlying.flatMap { $0.isConnectionLost ? $0 : nil }
+        case let error as CommandConnectionLost: error.underlying
         default: nil
         }
     }

@@ -96,7 +96,17 @@ struct FailoverTests {
             #expect(!failures.contains { $0.phase == .running }, "failed before the kill: \(failures.filter { $0.phase == .running }.map(\.run))")
             for failure in failures where Self.lostConnection(failure.run) {
                 #expect(failure.run.stderr.contains("Running it again is safe"), "\(failure.run)")
+                // Lost while appending: the message names the command id, and the log says it is recorded
+                // now (the officer ran the same command again until it succeeded).
+                if let match = failure.run.stderr.firstMatch(of: /Command id: (\S+) \(/) {
+                    let commandID = String(match.output.1)
+                    let events = try await LedgerBinary.run(["events", "list", "--command-id", commandID, "--format", "json"], environment: environment)
+                    #expect(events.status == 0 && events.stdout.contains("PaymentRecorded"), "\(events)")
+                }
             }
+            let unknown = try await LedgerBinary.run(["events", "list", "--command-id", "no-such-command"], environment: environment)
+            #expect(unknown.status == 0 && unknown.stderr.contains("no events under command id no-such-command: that command is not recorded"),
+                    "\(unknown)")
             if let importRun, importRun.status != 0 {
                 #expect(Self.lostConnection(importRun) && importRun.stderr.contains("Import the same file again"), "\(importRun)")
             }

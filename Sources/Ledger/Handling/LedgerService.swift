@@ -185,6 +185,7 @@ public struct LedgerService: Sendable {
                    let earlier = try await earlierOutcome(commandID: id, digest: digest, attempts: attempt) {
                     return earlier
                 }
+                if let lost = error.underlying, lost.isConnectionLost { throw CommandConnectionLost(commandID: id, underlying: lost) }
                 throw Self.domainError(from: error, commandID: id)
             }
         }

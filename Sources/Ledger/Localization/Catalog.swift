@@ -152,6 +152,8 @@ public enum Catalog {
             "dòng không hợp lệ: {0} trên {1} (liệt kê trong báo cáo); không có gì được ghi nhận. Hãy sửa rồi nhập lại tệp, hoặc dùng --skip-invalid để ghi nhận các dòng hợp lệ ({2}).",
         "the connection to the database server was lost before the command finished ({0}); it may or may not have been recorded. Running it again is safe: the same command has the same command id and is never recorded twice.":
             "mất kết nối tới máy chủ cơ sở dữ liệu trước khi lệnh chạy xong ({0}); lệnh có thể đã được ghi hoặc chưa. Chạy lại lệnh là an toàn: cùng một lệnh có cùng mã lệnh và không bao giờ bị ghi hai lần.",
+        "Command id: {0} (`ledger events list --command-id {0}` shows whether it is recorded).":
+            "Mã lệnh: {0} (`ledger events list --command-id {0}` cho biết lệnh đã được ghi hay chưa).",
         "the import stopped: {0}. Recorded: {1}; not recorded: {2}. Import the same file again to record the rest (rows already recorded are skipped).":
             "việc nhập đã dừng: {0}. Đã ghi nhận: {1}; chưa ghi nhận: {2}. Hãy nhập lại cùng tệp để ghi nhận phần còn lại (các dòng đã ghi nhận sẽ được bỏ qua).",
         "{0} appends": "{0} lần ghi",
