@@ -78,9 +78,15 @@ public actor PostgresConnection {
             }
             // A server that answered and refused us needs a different fix from one that is not there.
             let refusedByServer = message.contains("FATAL")
+            // target_session_attrs=read-write (or primary) and only standbys answered: the primary is
+            // down or not yet promoted, as during a failover.
+            let noPrimary = message.contains("session is read-only") || message.contains("server is in hot standby mode")
             throw PostgresError(
                 code: .connectionFailure, message: "cannot connect to PostgreSQL: \(message)",
-                hint: refusedByServer
+                hint: noPrimary
+                    ? "no server in the connection string accepts writes now: the primary is down and the others are standbys "
+                        + "(a failover in progress?); once a standby is promoted the same connection string reaches it: try again then"
+                    : refusedByServer
                     ? "check the role (-U/--user, PGUSER), the database (-d/--dbname, PGDATABASE) and the password"
                     : "give -h/-p/-U/-d, or set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"
             )

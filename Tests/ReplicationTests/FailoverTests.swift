@@ -104,6 +104,10 @@ struct FailoverTests {
                     #expect(events.status == 0 && events.stdout.contains("PaymentRecorded"), "\(events)")
                 }
             }
+            // Commands started while no server accepted writes say why and when to try again.
+            for failure in failures where failure.run.stderr.contains("cannot connect to PostgreSQL") {
+                #expect(failure.run.stderr.contains("no server in the connection string accepts writes now"), "\(failure.run)")
+            }
             let unknown = try await LedgerBinary.run(["events", "list", "--command-id", "no-such-command"], environment: environment)
             #expect(unknown.status == 0 && unknown.stderr.contains("no events under command id no-such-command: that command is not recorded"),
                     "\(unknown)")
