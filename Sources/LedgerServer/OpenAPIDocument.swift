@@ -5759,7 +5759,7 @@ enum OpenAPIDocument {
         }
       },
       "Busy": {
-        "description": "Busy: no connection slot, too many requests of this session at once, contention, or the database or read models unavailable (`busy`, `contention`, `database_unavailable`, `read_model_unavailable`); try again after `Retry-After` seconds.",
+        "description": "Busy: no connection slot, too many requests of this session at once, contention, the database or read models unavailable, or the connection lost during a failover (`busy`, `contention`, `database_unavailable`, `connection_lost`, `read_model_unavailable`); try again after `Retry-After` seconds.",
         "content": {
           "application/problem+json": {
             "schema": {
