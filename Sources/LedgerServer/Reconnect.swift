@@ -31,7 +31,8 @@ extension LedgerServer {
         logger.notice("a session's database connection was lost; reconnecting",
                       metadata: ["user": "\(session.user)", "error": "\(lost.firstLine)"])
         do {
-            try await session.connection.reset()
+            // Another request of the same session may have reopened it already.
+            if await !session.connection.isOpen { try await session.connection.reset() }
         } catch {
             logger.error("could not reconnect a session", metadata: ["user": "\(session.user)", "error": "\(error)"])
             throw Problem(
