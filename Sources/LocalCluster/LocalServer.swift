@@ -92,14 +92,22 @@ public final class LocalServer: Sendable {
 
     /// Kills the postmaster and every one of its processes with SIGKILL at once, as a machine that
     /// loses power would stop: nothing is flushed, no client is told. Waits until they are gone.
+    ///
+    /// The postmaster is frozen first (SIGSTOP), so it cannot fork a backend between the listing
+    /// and the kill; the processes are found by their working folder (every PostgreSQL process
+    /// runs in its data folder), which also finds one already orphaned. A backend left alive would
+    /// hold its client's connection open for ever, which no real crash does.
     public func crash() throws {
         guard let pid = postmasterPID else { throw LocalClusterError("\(name) is not running (no postmaster.pid)") }
-        let children = ProcessTable.children(of: pid)
-        kill(pid, SIGKILL)
-        for child in children { kill(child, SIGKILL) }
+        kill(pid, SIGSTOP)
+        let folder = dataDirectory.resolvingSymlinksInPath().path
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if ([pid] + children).allSatisfy({ kill($0, 0) != 0 && !ProcessTable.exists($0) }) { return }
+            let alive = Set(ProcessTable.children(of: pid).filter(ProcessTable.exists) + ProcessTable.working(in: folder)).union(ProcessTable.exists(pid) ? [pid] : [])
+            // Done when nothing runs and the postmaster is reaped too: until then its pid still
+            // answers, and a server started on the folder would take it for a live postmaster.
+            if alive.isEmpty && kill(pid, 0) != 0 { return }
+            for process in alive { kill(process, SIGKILL) }
             usleep(20_000)
         }
         throw LocalClusterError("\(name): processes still alive 10 s after SIGKILL")
@@ -147,6 +155,17 @@ enum ProcessTable {
         guard let close = stat.lastIndex(of: ")") else { return false }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.first != "Z"
+    }
+
+    /// Live processes whose working folder is `folder`.
+    static func working(in folder: String) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  cwd == folder, exists(pid) else { return nil }
+            return pid
+        }
     }
 
     static func children(of parent: pid_t) -> [pid_t] {

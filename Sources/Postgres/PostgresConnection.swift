@@ -81,11 +81,17 @@ public actor PostgresConnection {
             // target_session_attrs=read-write (or primary) and only standbys answered: the primary is
             // down or not yet promoted, as during a failover.
             let noPrimary = message.contains("session is read-only") || message.contains("server is in hot standby mode")
+            // The server went away while the connection was being opened (libpq then tries no
+            // other host): it crashed or stopped just now.
+            let closedWhileOpening = message.contains("server closed the connection unexpectedly")
             throw PostgresError(
                 code: .connectionFailure, message: "cannot connect to PostgreSQL: \(message)",
                 hint: noPrimary
                     ? "no server in the connection string accepts writes now: the primary is down and the others are standbys "
                         + "(a failover in progress?); once a standby is promoted the same connection string reaches it: try again then"
+                    : closedWhileOpening
+                    ? "the server closed the connection while it was being opened: it has just stopped or crashed (a failover in "
+                        + "progress?); nothing was done; try again in a moment (the same connection string reaches a promoted standby)"
                     : refusedByServer
                     ? "check the role (-U/--user, PGUSER), the database (-d/--dbname, PGDATABASE) and the password"
                     : "give -h/-p/-U/-d, or set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE, or run through scripts/with-postgres"

@@ -6,7 +6,7 @@ import Testing
 /// A primary with an asynchronous standby that falls behind while officers go on recording; the
 /// primary is lost and the standby promoted. The operator then follows docs/operations.md
 /// "Asynchronous replication: what can be lost" step by step, with `ledger` commands only.
-@Suite(.enabled(if: TestDatabase.enabled), .serialized)
+@Suite(.enabled(if: TestDatabase.enabled), .serialized, .timeLimit(.minutes(5)))
 struct AsynchronousLossTests {
     /// A payment an officer recorded (exit 0) and the command id the command printed.
     struct Acknowledged: Sendable {

@@ -6,7 +6,7 @@ import Testing
 /// Continuous archiving and point-in-time recovery, as docs/operations.md ("Point-in-time
 /// recovery") tells an operator to do it: a primary that archives its WAL, a base backup, two
 /// payments with a moment between them, and a restore of the base backup to that moment.
-@Suite(.enabled(if: TestDatabase.enabled), .serialized)
+@Suite(.enabled(if: TestDatabase.enabled), .serialized, .timeLimit(.minutes(5)))
 struct PointInTimeRecoveryTests {
     @Test func aRestoreToATimeBetweenTwoPaymentsHasTheFirstAndNotTheSecondAndMatchesTheDigestTakenThen() async throws {
         try await ReplicaSet.with(synchronous: false, archiving: true) { set in

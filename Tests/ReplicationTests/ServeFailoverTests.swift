@@ -8,7 +8,7 @@ import Testing
 
 /// `ledger serve` on the multi-host connection string (read-write) across a failover: the primary
 /// killed with SIGKILL, the standby promoted; a person signed in before keeps their session.
-@Suite(.enabled(if: TestDatabase.enabled), .serialized)
+@Suite(.enabled(if: TestDatabase.enabled), .serialized, .timeLimit(.minutes(5)))
 struct ServeFailoverTests {
     @Test func aSignedInSessionReadsAndWritesAgainAfterThePrimaryIsKilledAndTheStandbyPromoted() async throws {
         try await ReplicaSet.with(synchronous: true) { set in

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Read-only commands against a hot standby that streams from the primary.
-@Suite(.enabled(if: TestDatabase.enabled), .serialized)
+@Suite(.enabled(if: TestDatabase.enabled), .serialized, .timeLimit(.minutes(5)))
 struct StandbyReadTests {
     @Test func aPaymentRecordedOnThePrimaryIsReadOnTheStandby() async throws {
         try await ReplicaSet.with(synchronous: true) { set in

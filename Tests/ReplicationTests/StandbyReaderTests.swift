@@ -6,7 +6,7 @@ import Testing
 /// Readers on a hot standby: every read-only command works there (nothing a reader does needs a
 /// write), says how far the standby is behind, refuses writes clearly, and waits for (or names)
 /// a digest the standby has not yet replayed.
-@Suite(.enabled(if: TestDatabase.enabled), .serialized)
+@Suite(.enabled(if: TestDatabase.enabled), .serialized, .timeLimit(.minutes(5)))
 struct StandbyReaderTests {
     static let auditor = "auditor_thu"
 
