@@ -67,6 +67,12 @@ public enum LedgerBinary {
                 process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
                 do {
                     try process.run()
+                    // A watchdog: a command that hangs (say, on a server frozen mid-crash) is killed
+                    // after 10 minutes and fails its test, instead of holding the whole run.
+                    let pid = process.processIdentifier
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 600) {
+                        if process.isRunning && process.processIdentifier == pid { kill(pid, SIGKILL) }
+                    }
                 } catch {
                     process.terminationHandler = nil
                     continuation.resume(throwing: error)
