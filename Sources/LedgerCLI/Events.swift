@@ -110,6 +110,9 @@ struct Events: AsyncParsableCommand {
         var commandId: String?
 
         func validate() throws {
+            if let commandId, commandId.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--command-id: is empty; give the command id a write printed (`command id: …`)")
+            }
             if commandId != nil, stream != nil || after != 0 { throw ValidationError("--command-id: give it alone, without --stream or --after") }
             guard limit > 0, limit <= 100_000 else { throw ValidationError("--limit: must be between 1 and 100000") }
             guard after >= 0 else { throw ValidationError("--after: must be ≥ 0") }

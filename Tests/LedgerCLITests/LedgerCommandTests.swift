@@ -265,6 +265,17 @@ struct StatusAndEventsCommandTests {
             #expect(events?.count == 1)
             #expect(event["stream_id"] as? String == "case-A1")
             #expect((event["payload"] as? [String: Any])?["beneficiary"] as? String == "Phạm Văn Bình")
+
+            // By command id: the command's events, or a line saying it is not recorded.
+            let byCommand = try await ledger("events", "list", "--command-id", "cmd-1", in: database)
+            #expect(byCommand.status == 0 && byCommand.stdout.contains("CaseOpened"), "\(byCommand)")
+            let unknown = try await ledger("events", "list", "--command-id", "cmd-2", in: database)
+            #expect(unknown.status == 0 && !unknown.stdout.contains("CaseOpened"), "\(unknown)")
+            #expect(unknown.stderr.contains("no events under command id cmd-2: that command is not recorded"), "\(unknown)")
+            for bad in [["--command-id", " "], ["--command-id", "cmd-1", "--stream", "case-A1"]] {
+                let run = try await LedgerBinary.run(["events", "list"] + bad, environment: childEnvironment(database))
+                #expect(run.status == 64 && run.stderr.contains("--command-id:") && run.stdout.isEmpty, "\(run)")
+            }
         }
     }
 
