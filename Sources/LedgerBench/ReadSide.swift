@@ -25,12 +25,22 @@ struct ReadSide: AsyncParsableCommand {
     @Option(help: "Sizes of the log to measure at, comma-separated.")
     var at = "100000,1000000"
 
+    @Option(help: ArgumentHelp(
+        "Measure at 1,000,000 events and at this many (e.g. 10000000; opt-in: writing 10 M events takes about 15 minutes), and print the growth between them. Replaces --at.",
+        valueName: "count"
+    ))
+    var events: Int?
+
     @Option(help: "Seed of the synthetic year.")
     var seed: UInt64 = 2024
 
-    var sizes: [Int] { at.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.sorted() }
+    var sizes: [Int] {
+        if let events { return Array(Set([1_000_000, events])).sorted() }
+        return at.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.sorted()
+    }
 
     func validate() throws {
+        if let events, events < 1_000 { throw ValidationError("--events: a size of at least 1000 (got \(events))") }
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1_000 }) else { throw ValidationError("--at: sizes of at least 1000, comma-separated") }
     }
 
@@ -70,6 +80,9 @@ struct ReadSide: AsyncParsableCommand {
         try await year.prepare()
         let machine = try await MachineInfo.collect(admin.store.connection)
         var rows: [[String]] = []
+        /// Per operation, per size measured: (events, events/s, peak RSS MiB).
+        var measured: [String: [(events: Int64, rate: Double, mebibytes: Double)]] = [:]
+        let labels = ["ledger projections rebuild", "ledger audit verify", "ledger audit verify --chain-only", "ledger audit reconcile"]
         for size in sizes {
             let clock = ContinuousClock()
             let started = clock.now
@@ -86,12 +99,9 @@ struct ReadSide: AsyncParsableCommand {
             rows.append([Format.grouped(head), "raw paged SELECT (in process)", Format.fixed(rawSeconds, 2), "-",
                          Format.rate(Double(rawCount) / rawSeconds), "-", "1.00×"])
             let rawRate = Double(rawCount) / rawSeconds
-            for (label, arguments) in [
-                ("ledger projections rebuild", ["projections", "rebuild"]),
-                ("ledger audit verify", ["audit", "verify"]),
-                ("ledger audit verify --chain-only", ["audit", "verify", "--chain-only"]),
-                ("ledger audit reconcile", ["audit", "reconcile"]),
-            ] {
+            for (label, arguments) in zip(labels, [
+                ["projections", "rebuild"], ["audit", "verify"], ["audit", "verify", "--chain-only"], ["audit", "reconcile"],
+            ]) {
                 Console.progress("\(Format.grouped(head)) events: \(label)")
                 let result = try await ChildProcess.run(Self.ledgerBinary, arguments, environment: childEnvironment(database))
                 guard result.status == 0 else {
@@ -100,6 +110,7 @@ struct ReadSide: AsyncParsableCommand {
                     continue
                 }
                 let rate = Double(head) / result.seconds
+                measured[label, default: []].append((head, rate, Double(result.maxResidentKilobytes) / 1024))
                 rows.append([Format.grouped(head), label, Format.fixed(result.seconds, 2), Format.fixed(result.cpuSeconds, 2), Format.rate(rate),
                              Format.fixed(Double(result.maxResidentKilobytes) / 1024, 1), Format.fixed(rate / rawRate, 2) + "×"])
             }
@@ -107,7 +118,21 @@ struct ReadSide: AsyncParsableCommand {
         Console.data(Format.table(["events", "operation", "seconds", "client CPU s", "events/s", "peak RSS MiB", "vs raw read"], rows))
         Console.data("PostgreSQL \(machine.serverVersion), \(machine.processors) CPUs; each `ledger` command is its own process "
             + "(RSS = its peak resident memory, from wait4); the raw read decodes rows without folding or hashing.")
+        for line in Self.growthLines(labels, measured) { Console.data(line) }
         for service in [admin, year.officer, year.approver] { await service.store.connection.close() }
+    }
+
+    /// One line per operation measured at two sizes or more: peak RSS at the largest size against
+    /// the smallest (the issue's bound: at most 1.5 × from 1 M to 10 M), and events/s at each.
+    static func growthLines(_ labels: [String], _ measured: [String: [(events: Int64, rate: Double, mebibytes: Double)]]) -> [String] {
+        labels.compactMap { label in
+            guard let runs = measured[label], let first = runs.first, let last = runs.last, runs.count >= 2 else { return nil }
+            let ratio = last.mebibytes / max(first.mebibytes, 0.1)
+            let rates = runs.map { "\(Format.rate($0.rate)) at \(Format.grouped($0.events))" }.joined(separator: ", ")
+            return "growth \(label): peak RSS \(Format.fixed(first.mebibytes, 1)) MiB at \(Format.grouped(first.events)) → "
+                + "\(Format.fixed(last.mebibytes, 1)) MiB at \(Format.grouped(last.events)) = \(Format.fixed(ratio, 2))× "
+                + "(bound 1.5×: \(ratio <= 1.5 ? "within" : "over")); events/s \(rates)"
+        }
     }
 
     /// This process's environment, pointed at the scratch database.
