@@ -38,11 +38,15 @@ extension Payment {
 
         func run() async throws {
             try await reportingErrors {
-                let paymentFile: PaymentImportFile
+                // Read from disk on each pass, never held whole: standard input is copied to a
+                // temporary file first (removed when the import ends).
+                let spooled = file == "-"
+                    ? FileManager.default.temporaryDirectory.appendingPathComponent("ledger-import-\(UUID().uuidString).csv") : nil
+                defer { if let spooled { try? FileManager.default.removeItem(at: spooled) } }
+                let paymentFile: PaymentImportStream
                 do {
-                    paymentFile = file == "-"
-                        ? try PaymentImportFile(reading: .standardInput, strictColumns: strictColumns)
-                        : try PaymentImportFile(contentsOf: URL(fileURLWithPath: file), strictColumns: strictColumns)
+                    if let spooled { try PaymentImportStream.spool(.standardInput, to: spooled) }
+                    paymentFile = try PaymentImportStream(contentsOf: spooled ?? URL(fileURLWithPath: file), strictColumns: strictColumns)
                 } catch let error as PaymentImportFileError {
                     Output.message("\(Output.errorPrefix) \(fileName): \(error); " + Output.label("nothing was recorded"))
                     throw CommandFailure(exitCode: error.code == .unreadable ? ExitStatus.failure : ExitStatus.usage)

@@ -3,28 +3,39 @@ import EventStore
 import Foundation
 import Postgres
 
-/// A bulk payment import (`ledger payment import FILE [--skip-invalid]`): every row of a
-/// `PaymentImportFile` is checked before anything is appended, then the valid rows are appended
-/// in batches.
+/// A bulk payment import (`ledger payment import FILE [--skip-invalid]`): every row of a file
+/// (`PaymentImportFile` in memory, or `PaymentImportStream`, read from disk on each pass) is
+/// checked before anything is appended, then the valid rows are appended in batches. What is
+/// held for the whole file is the well-formed rows packed (`PaymentImportCandidates`, about
+/// 60 bytes a row), never the rows as text nor the applications' states: those are read a window
+/// of `applicationsPerWindow` applications at a time, so memory grows with the file by the packed
+/// rows only.
 ///
-/// 1. **Fields** (`PaymentImportChecks.checkFields`): each field on its own, and payment ids
-///    repeated in the file (an exact repeat counts once; a different payment is a bad row).
-/// 2. **Ledger**: the applications the rows name, their programmes and beneficiaries, and the
-///    payment ids already recorded are read in a few round trips (`loadMany`,
-///    `recordedPaymentStreams`); then each row is decided in file order with
-///    `ApplicationDecisions.recordPayment`, each accepted payment folded in so a later row on the
-///    same application sees it. A payment id recorded before with the same content is "already
-///    recorded" (nothing appended); with different content, or on another application, a bad row.
+/// 1. **Fields** (`PaymentImportChecks.checkFields(streaming:)`, the same results as
+///    `checkFields`): each field on its own, and payment ids repeated in the file (an exact
+///    repeat counts once; a different payment is a bad row). A first read hashes the payment
+///    ids; the second keeps whole rows only for ids whose hash comes twice.
+/// 2. **Ledger**: the rows grouped by application (application ids in order, each one's rows in
+///    file order), a window of applications at a time: their states, programmes and
+///    beneficiaries and the payment ids already recorded are read in a few round trips
+///    (`loadMany`, `recordedPaymentStreams`; the next window while this one is decided); then
+///    each row is decided with `ApplicationDecisions.recordPayment`, each accepted payment folded
+///    in so a later row on the same application sees it. A payment is decided on its application
+///    alone, so this is what deciding in file order comes to. A payment id recorded before with
+///    the same content is "already recorded" (nothing appended); with different content, or on
+///    another application, a bad row.
 /// 3. Any bad row and no `skipInvalid`: nothing is appended (`.refused`). Otherwise the valid rows
-///    are appended, grouped by application (each one's rows in file order), in batches of at most
+///    are appended in that order in batches of at most
 ///    `PaymentImportLimits.maximumEventsPerAppend` events on at most `maximumStreamsPerAppend`
 ///    applications, each batch one atomic multi-stream append with each application's expected version, under the command id `import-<SHA-256 of the batch>`.
-///    Each batch is decided again against the ledger as this import has left it (the next batch
-///    while the previous one is at the database); if another writer moved one of its applications
-///    (or recorded one of its payment ids) meanwhile, the append is refused, those applications
-///    are read again and the batch decided again, at most `LedgerService.maximumAttempts` times.
-///    A row that no longer passes then is reported; without `skipInvalid` the import stops there
-///    (`.stopped`: the batches before it stay recorded, and importing the file again records the rest).
+///    The applications are read again a window at a time (the next window while this one is
+///    appended), and each batch is decided again against the ledger as this import has left it
+///    (the next batch while the previous one is at the database); if another writer moved one of
+///    its applications (or recorded one of its payment ids) meanwhile, the append is refused,
+///    those applications are read again and the batch decided again, at most
+///    `LedgerService.maximumAttempts` times. A row that no longer passes then is reported;
+///    without `skipInvalid` the import stops there (`.stopped`: the batches before it stay
+///    recorded, and importing the file again records the rest).
 ///
 /// The payment id is the idempotency key throughout, so importing the same file again, or a file
 /// that overlaps one imported before, never pays a row twice.
@@ -46,55 +57,96 @@ public struct PaymentImport: Sendable {
     public func run(
         _ file: PaymentImportFile, progress: @escaping @Sendable (PaymentImportProgress) -> Void = { _ in }
     ) async throws -> PaymentImportResult {
-        // Pass 1: fields.
-        let (fieldChecks, fieldProblems) = PaymentImportChecks.checkFields(file)
-        var problems = fieldProblems
-        var invalid = file.malformedRows.count
-        var duplicates = 0
-        var candidates: [Candidate] = []
-        for (row, check) in zip(file.rows, fieldChecks) {
-            switch check {
-            case .valid(let order): candidates.append((row.line, order))
-            case .duplicate: duplicates += 1
-            case .invalid: invalid += 1
-            }
-        }
+        try await run(rows: file, progress: progress)
+    }
 
-        // Pass 2: the ledger, in file order.
-        let loaded = try await loadView(for: candidates.map(\.order), progress: progress)
-        var view = loaded
-        var accepted: [Candidate] = []
+    /// Checks and imports the file `stream` reads, reading it from disk on each pass instead of
+    /// holding its rows: the same checks and result as `run(_:)` on the same bytes.
+    public func run(
+        _ stream: PaymentImportStream, progress: @escaping @Sendable (PaymentImportProgress) -> Void = { _ in }
+    ) async throws -> PaymentImportResult {
+        try await run(rows: stream, progress: progress)
+    }
+
+    /// Applications whose state is held at once while checking or recording (with their rows,
+    /// programmes and beneficiaries): the import's memory does not grow with the file beyond
+    /// the packed rows (`PaymentImportCandidates`).
+    var applicationsPerWindow = 2_000
+    /// Rows decided against one window of applications, at most (an application's rows are
+    /// never split while checking, so a window may hold more for one large application).
+    var rowsPerWindow = 50_000
+
+    func run(
+        rows source: some PaymentImportRowSource, progress: @escaping @Sendable (PaymentImportProgress) -> Void
+    ) async throws -> PaymentImportResult {
+        // Pass 1: fields.
+        let fields = try PaymentImportChecks.checkFields(streaming: source)
+        let candidates = fields.candidates
+        var problems = fields.problems
+        var invalid = fields.invalid
+
+        // Pass 2: the ledger, a window of applications at a time, each application's rows in
+        // file order (a payment is decided on its application alone; payment ids are unique
+        // among the candidates), the next window read while this one is decided.
+        let grouped = candidates.groupedByApplication()
+        let windows = checkWindows(grouped, of: candidates)
+        var accepted = [Bool](repeating: false, count: candidates.count)
         var alreadyRecorded = 0
-        for (index, candidate) in candidates.enumerated() {
-            switch view.decide(candidate.order) {
-            case .record: accepted.append(candidate)
-            case .alreadyRecorded: alreadyRecorded += 1
-            case .refused(let refusal):
-                problems.append(PaymentImportProblem(line: candidate.line, refusal: refusal))
-                invalid += 1
-            }
-            if (index + 1) % Self.progressEveryRows == 0 || index + 1 == candidates.count {
-                progress(PaymentImportProgress(phase: .checking, done: index + 1, total: candidates.count))
-            }
+        var pending: Task<PaymentImportLedgerView, Error>? = windows.first.map { window in
+            Task { try await loadView(for: grouped[window].map { candidates[Int($0)].order }, progress: { _ in }) }
         }
-        problems.sort(by: PaymentImportChecks.inReportOrder)
+        defer { pending?.cancel() }
+        progress(PaymentImportProgress(phase: .checking, done: 0, total: candidates.count))
+        for (number, window) in windows.enumerated() {
+            guard let loading = pending else { break }
+            var view = try await loading.value
+            pending = number + 1 < windows.count
+                ? Task { [grouped] in try await loadView(for: grouped[windows[number + 1]].map { candidates[Int($0)].order }, progress: { _ in }) }
+                : nil
+            for index in grouped[window] {
+                let candidate = candidates[Int(index)]
+                switch view.decide(candidate.order) {
+                case .record: accepted[Int(index)] = true
+                case .alreadyRecorded: alreadyRecorded += 1
+                case .refused(let refusal):
+                    problems.append(PaymentImportProblem(line: candidate.line, refusal: refusal))
+                    invalid += 1
+                }
+            }
+            progress(PaymentImportProgress(phase: .checking, done: window.upperBound, total: candidates.count))
+        }
 
         var tally = Tally(
-            rowsRead: file.rowCount, alreadyRecorded: alreadyRecorded, duplicatesInFile: duplicates, invalid: invalid,
+            rowsRead: source.rowCount, alreadyRecorded: alreadyRecorded, duplicatesInFile: fields.duplicates, invalid: invalid,
             problems: problems
         )
-        tally.warnings = file.warnings
+        tally.warnings = source.warnings
+        let acceptedInOrder = grouped.filter { accepted[Int($0)] }
         guard invalid == 0 || skipInvalid else {
-            tally.notRecorded = accepted.count
+            tally.notRecorded = acceptedInOrder.count
             return tally.result(.refused)
         }
+        return try await record(acceptedInOrder, of: candidates, tally: tally, progress: progress)
+    }
 
-        // Grouped by application, each one's rows in file order: a payment is decided on its
-        // application alone, and grouped rows fill appends to the event limit, not the stream limit.
-        let grouped = accepted.enumerated()
-            .sorted { ($0.element.order.applicationID, $0.offset) < ($1.element.order.applicationID, $1.offset) }
-            .map(\.element)
-        return await record(grouped, live: loaded, tally: tally, progress: progress)
+    /// `grouped` cut into windows of whole applications: each at most `applicationsPerWindow`
+    /// applications and, unless one application has more, `rowsPerWindow` rows.
+    func checkWindows(_ grouped: [Int32], of candidates: PaymentImportCandidates) -> [Range<Int>] {
+        var windows: [Range<Int>] = []
+        var start = 0
+        var applications = 0
+        for index in grouped.indices {
+            let application = candidates.applications[Int(grouped[index])]
+            let newApplication = index == start || application != candidates.applications[Int(grouped[index - 1])]
+            if newApplication, index > start, applications >= applicationsPerWindow || index - start >= rowsPerWindow {
+                windows.append(start..<index)
+                start = index
+                applications = 0
+            }
+            if newApplication { applications += 1 }
+        }
+        if start < grouped.count { windows.append(start..<grouped.count) }
+        return windows
     }
 
     /// A row whose fields are well-formed (and, once accepted, that passed the ledger's checks too).
@@ -138,40 +190,108 @@ public struct PaymentImport: Sendable {
     }
 
     /// The end of the batch that starts at `start`: as many rows as fit in one append's limits.
-    static func batchEnd(_ rows: [Candidate], from start: Int) -> Int {
-        var applications: Set<String> = []
+    static func batchEnd(_ rows: [Int32], of candidates: PaymentImportCandidates, from start: Int) -> Int {
+        var applications: Set<Int32> = []
         var end = start
         while end < rows.count, end - start < PaymentImportLimits.maximumEventsPerAppend {
-            if !applications.contains(rows[end].order.applicationID) {
+            let application = candidates.applications[Int(rows[end])]
+            if !applications.contains(application) {
                 guard applications.count < PaymentImportLimits.maximumStreamsPerAppend else { break }
-                applications.insert(rows[end].order.applicationID)
+                applications.insert(application)
             }
             end += 1
         }
         return end
     }
 
-    /// Appends the accepted rows batch by batch. While one batch's append is at the database, the
-    /// next batch is decided as if it had succeeded (and decided again if it did not), so the
-    /// client's work overlaps the server's.
+    /// `rows` cut into batches (`batchEnd`), and the batches into windows of about
+    /// `applicationsPerWindow` applications or `rowsPerWindow` rows, whole batches each.
+    func recordWindows(_ rows: [Int32], of candidates: PaymentImportCandidates) -> (batches: [Range<Int>], windows: [Range<Int>]) {
+        var batches: [Range<Int>] = []
+        var windows: [Range<Int>] = []
+        var windowStart = 0
+        var windowApplications: Set<Int32> = []
+        while (batches.last?.upperBound ?? 0) < rows.count {
+            let start = batches.last?.upperBound ?? 0
+            let batch = start..<Self.batchEnd(rows, of: candidates, from: start)
+            if batches.count > windowStart,
+               windowApplications.count >= applicationsPerWindow || batch.lowerBound - batches[windowStart].lowerBound >= rowsPerWindow {
+                windows.append(windowStart..<batches.count)
+                windowStart = batches.count
+                windowApplications = []
+            }
+            for index in batch { windowApplications.insert(candidates.applications[Int(rows[index])]) }
+            batches.append(batch)
+        }
+        if windowStart < batches.count { windows.append(windowStart..<batches.count) }
+        return (batches, windows)
+    }
+
+    /// Appends the accepted rows (`rows`, indices into `candidates` in the order to append)
+    /// batch by batch. While one batch's append is at the database, the next batch is decided
+    /// as if it had succeeded (and decided again if it did not), so the client's work overlaps
+    /// the server's. The applications are read a window at a time, the next window while this
+    /// one is appended; an application in two windows keeps the state this import left it in.
     func record(
-        _ accepted: [Candidate], live loaded: PaymentImportLedgerView, tally start: Tally,
+        _ rows: [Int32], of candidates: PaymentImportCandidates, tally start: Tally,
         progress: @escaping @Sendable (PaymentImportProgress) -> Void
-    ) async -> PaymentImportResult {
-        var live = loaded
+    ) async throws -> PaymentImportResult {
+        let (batches, windows) = recordWindows(rows, of: candidates)
+        func window(_ number: Int) -> [Candidate] {
+            let batchRange = windows[number]
+            return (batches[batchRange.lowerBound].lowerBound..<batches[batchRange.upperBound - 1].upperBound).map { candidates[Int(rows[$0])] }
+        }
+        var pending: Task<PaymentImportLedgerView, Error>? = windows.first.map { _ in
+            Task { [window = window(0)] in try await loadView(for: window.map(\.order), progress: { _ in }) }
+        }
+        defer { pending?.cancel() }
+        var loadedWindows = 0
+        var live = PaymentImportLedgerView(applications: [:], programs: [:], beneficiaries: [:], recordedPaymentStreams: [:])
+        /// Makes `live` hold the window of batch `number`: the applications read for it, and
+        /// those of the window before it (its last batch may still be at the database, and be
+        /// decided again), each application this import has appended to keeping its state.
+        func enter(batch number: Int) async throws {
+            while loadedWindows < windows.count, windows[loadedWindows].lowerBound <= number {
+                guard let loading = pending else { return }
+                var view = try await loading.value
+                let previous = loadedWindows > 0 ? window(loadedWindows - 1) : []
+                loadedWindows += 1
+                pending = loadedWindows < windows.count
+                    ? Task { [window = window(loadedWindows)] in try await loadView(for: window.map(\.order), progress: { _ in }) }
+                    : nil
+                for (_, order) in previous {
+                    if let state = live.applications[order.applicationID] { view.applications[order.applicationID] = state }
+                    if let stream = live.recordedPaymentStreams[order.paymentID] { view.recordedPaymentStreams[order.paymentID] = stream }
+                }
+                for state in view.applications.values {
+                    if let id = state.submission?.beneficiaryID, view.beneficiaries[id] == nil { view.beneficiaries[id] = live.beneficiaries[id] }
+                }
+                view.programs.merge(live.programs) { new, _ in new }
+                live = view
+            }
+        }
+
         var tally = start
-        var rows = 0..<Self.batchEnd(accepted, from: 0)
+        var batchNumber = 0
         var attempt = 1
         var speculative: PreparedBatch?
         func stop(_ reason: String, settled: Int = 0) -> PaymentImportResult {
-            tally.notRecorded = accepted.count - rows.lowerBound - settled
+            tally.notRecorded = rows.count - batches[batchNumber].lowerBound - settled
             tally.stopReason = reason
             return tally.result(.stopped)
         }
-        while !rows.isEmpty {
+        while batchNumber < batches.count {
+            let batchRows = batches[batchNumber]
             let batch: PreparedBatch
             do {
-                batch = try speculative ?? prepare(rows, of: accepted, on: live)
+                try await enter(batch: batchNumber)
+            } catch {
+                // Nothing appended yet: the import fails as a read of the ledger does.
+                if tally.appends == 0, batchNumber == 0 { throw error }
+                return stop("\(error)")
+            }
+            do {
+                batch = try speculative ?? prepare(batchRows.map { candidates[Int(rows[$0])] }, on: live)
             } catch {
                 return stop("a batch could not be encoded: \(error)")
             }
@@ -187,8 +307,10 @@ public struct PaymentImport: Sendable {
                 )
             }
             async let sent = send(batch)
-            let nextRows = rows.upperBound..<Self.batchEnd(accepted, from: rows.upperBound)
-            let next = nextRows.isEmpty ? nil : try? prepare(nextRows, of: accepted, on: live, after: batch.applicationsAfter)
+            var next: PreparedBatch?
+            if batchNumber + 1 < batches.count, (try? await enter(batch: batchNumber + 1)) != nil {
+                next = try? prepare(batches[batchNumber + 1].map { candidates[Int(rows[$0])] }, on: live, after: batch.applicationsAfter)
+            }
             let outcome = await sent
 
             switch outcome {
@@ -229,8 +351,8 @@ public struct PaymentImport: Sendable {
             tally.alreadyRecorded += batch.alreadyRecorded
             tally.problems += batch.refused
             tally.invalid += batch.refused.count
-            progress(PaymentImportProgress(phase: .recording, done: nextRows.lowerBound, total: accepted.count))
-            rows = nextRows
+            progress(PaymentImportProgress(phase: .recording, done: batchRows.upperBound, total: rows.count))
+            batchNumber += 1
             attempt = 1
         }
         return tally.result(tally.invalid == 0 ? .recorded : .recordedSkippingInvalid)
@@ -257,17 +379,17 @@ public struct PaymentImport: Sendable {
         let paymentIDs: [String]
     }
 
-    /// Decides `rows` of `accepted`, in order, against `live` with `earlier` (a batch about to be
+    /// Decides `rows`, in order, against `live` with `earlier` (a batch about to be
     /// appended) taken as appended.
     func prepare(
-        _ rows: Range<Int>, of accepted: [Candidate], on live: PaymentImportLedgerView, after earlier: [String: ApplicationState] = [:]
+        _ rows: [Candidate], on live: PaymentImportLedgerView, after earlier: [String: ApplicationState] = [:]
     ) throws -> PreparedBatch {
         // A view of only this batch's applications and payment ids, so the whole view is never
         // copied; programmes and beneficiaries are shared, unchanged.
         var scratch = PaymentImportLedgerView(
             applications: [:], programs: live.programs, beneficiaries: live.beneficiaries, recordedPaymentStreams: [:]
         )
-        for (_, order) in accepted[rows] {
+        for (_, order) in rows {
             scratch.applications[order.applicationID] = earlier[order.applicationID] ?? live.applications[order.applicationID]
             scratch.recordedPaymentStreams[order.paymentID] = live.recordedPaymentStreams[order.paymentID]
         }
@@ -276,7 +398,7 @@ public struct PaymentImport: Sendable {
         var alreadyRecorded = 0
         var refused: [PaymentImportProblem] = []
         var paymentStreams: [String: String] = [:]
-        for (line, order) in accepted[rows] {
+        for (line, order) in rows {
             switch scratch.decide(order) {
             case .record(let payment, let stream, let expectedVersion):
                 let event = try LedgerEvent.paymentRecorded(payment).newEvent()
@@ -307,8 +429,8 @@ public struct PaymentImport: Sendable {
         return PreparedBatch(
             appends: appends, commandID: Self.commandID(appends), payments: paymentStreams.count, alreadyRecorded: alreadyRecorded,
             refused: refused, applicationsAfter: applicationsAfter, paymentStreams: paymentStreams,
-            streams: Set(accepted[rows].map { Streams.application($0.order.applicationID) }),
-            paymentIDs: accepted[rows].map(\.order.paymentID)
+            streams: Set(rows.map { Streams.application($0.order.applicationID) }),
+            paymentIDs: rows.map(\.order.paymentID)
         )
     }
 

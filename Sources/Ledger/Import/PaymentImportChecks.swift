@@ -154,6 +154,19 @@ public struct PaymentImportLedgerView: Sendable {
     /// would against this state, after one more check only a ledger-wide view can make: a
     /// payment id already recorded on another application.
     public mutating func decide(_ order: LedgerService.PaymentOrder) -> PaymentImportChecks.LedgerCheck {
+        let outcome = decision(order)
+        guard case .record(let payment, let stream, let expectedVersion) = outcome else { return outcome }
+        // Folded in place: the application's state is not copied for each of its rows.
+        applications[order.applicationID]!.apply(
+            .paymentRecorded(payment),
+            context: EventContext(position: 0, streamVersion: expectedVersion + 1, actor: "", recordedAtMicroseconds: 0)
+        )
+        applications[order.applicationID]!.version = expectedVersion + 1
+        recordedPaymentStreams[order.paymentID] = stream
+        return outcome
+    }
+
+    private func decision(_ order: LedgerService.PaymentOrder) -> PaymentImportChecks.LedgerCheck {
         let stream = Streams.application(order.applicationID)
         if let elsewhere = recordedPaymentStreams[order.paymentID], elsewhere != stream {
             return .refused(DomainError(
@@ -185,11 +198,6 @@ public struct PaymentImportLedgerView: Sendable {
         else {
             preconditionFailure("recordPayment appends one PaymentRecorded to the application's stream")
         }
-        applications[order.applicationID] = application.folding([(
-            entry.events[0],
-            EventContext(position: 0, streamVersion: entry.expectedVersion + 1, actor: "", recordedAtMicroseconds: 0)
-        )])
-        recordedPaymentStreams[order.paymentID] = stream
         return .record(payment, stream: stream, expectedVersion: entry.expectedVersion)
     }
 }

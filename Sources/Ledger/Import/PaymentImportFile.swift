@@ -60,7 +60,9 @@ public struct PaymentImportFile: Sendable {
     public var rowCount: Int { rows.count + malformedRows.count }
 
     /// What the reader should be told about the file, not refusing it: the columns ignored.
-    public var warnings: [String] {
+    public var warnings: [String] { Self.warnings(ignoredColumns: ignoredColumns) }
+
+    static func warnings(ignoredColumns: [String]) -> [String] {
         guard !ignoredColumns.isEmpty else { return [] }
         let plural = ignoredColumns.count == 1 ? "" : "s"
         return ["ignored the column\(plural) \(ignoredColumns.joined(separator: ", ")): not a column of a payment file "
@@ -142,21 +144,34 @@ public struct PaymentImportFile: Sendable {
     /// The separator the header line (the first line that is not blank) uses most outside double
     /// quotes; a comma when it uses none, or as many commas as the most of the others.
     static func detectSeparator(_ body: ArraySlice<UInt8>) -> UInt8 {
-        var counts: [UInt8: Int] = [comma: 0, semicolon: 0, tab: 0]
-        var quoted = false
-        var seenText = false
-        for byte in body {
+        var detector = SeparatorDetector()
+        for byte in body where !detector.feed(byte) { break }
+        return detector.separator
+    }
+
+    /// `detectSeparator` a byte at a time, for a file read in pieces.
+    struct SeparatorDetector {
+        private var counts: [UInt8: Int] = [comma: 0, semicolon: 0, tab: 0]
+        private var quoted = false
+        private var seenText = false
+
+        /// Takes the next byte; false once the header line has ended (no more bytes are needed).
+        mutating func feed(_ byte: UInt8) -> Bool {
             if byte == quote {
                 quoted.toggle()
             } else if !quoted, byte == lineFeed || byte == carriageReturn {
-                if seenText { break }
+                if seenText { return false }
             } else if !quoted, counts[byte] != nil {
                 counts[byte]! += 1
             }
             if !isBlankByte(byte) { seenText = true }
+            return true
         }
-        let best = [semicolon, tab].max { counts[$0]! < counts[$1]! }!
-        return counts[best]! > counts[comma]! ? best : comma
+
+        var separator: UInt8 {
+            let best = [semicolon, tab].max { counts[$0]! < counts[$1]! }!
+            return counts[best]! > counts[comma]! ? best : comma
+        }
     }
 
     static func name(ofSeparator separator: UInt8) -> String {
@@ -243,48 +258,76 @@ public struct PaymentImportFile: Sendable {
     /// reads an unclosed quote to the end of the file and keeps text after a closing quote, both
     /// silently, and cannot say on which line a row starts. Every byte that matters here is ASCII.
     static func requireBalancedQuotes(_ body: ArraySlice<UInt8>, separator: UInt8 = comma) throws {
-        let howToQuote = "a value with a comma, a double quote or a line break is written in double quotes, "
-            + "with each double quote inside it doubled (\"PC 01, \"\"đợt 1\"\"\")"
-        var line = 1
+        var check = QuoteCheck(separator: separator)
         var index = body.startIndex
-        var atFieldStart = true
-        var quotedSince: Int?
-        func next(_ index: Int) -> UInt8? { index + 1 < body.endIndex ? body[index + 1] : nil }
-        while index < body.endIndex {
-            let byte = body[index]
-            if byte == lineFeed || (byte == carriageReturn && next(index) != lineFeed) { line += 1 }
+        while index < body.endIndex, check.error == nil {
+            check.feed(body[index], next: index + 1 < body.endIndex ? body[index + 1] : nil)
+            index += 1
+        }
+        try check.finish()
+    }
+
+    /// `requireBalancedQuotes` a byte at a time (with the byte after it), for a file read in
+    /// pieces; the first problem is kept in `error`.
+    struct QuoteCheck {
+        let separator: UInt8
+        private var line = 1
+        private var atFieldStart = true
+        private var quotedSince: Int?
+        /// The second quote of a doubled one comes next.
+        private var skipping = false
+        private(set) var error: PaymentImportFileError?
+
+        init(separator: UInt8) { self.separator = separator }
+
+        static let howToQuote = "a value with a comma, a double quote or a line break is written in double quotes, "
+            + "with each double quote inside it doubled (\"PC 01, \"\"đợt 1\"\"\")"
+
+        mutating func feed(_ byte: UInt8, next: UInt8?) {
+            guard error == nil else { return }
+            if skipping {
+                skipping = false
+                return
+            }
+            if byte == lineFeed || (byte == carriageReturn && next != lineFeed) { line += 1 }
             if quotedSince != nil {
                 if byte == quote {
-                    let following = next(index)
-                    if following == quote {
-                        index += 2
-                        continue
+                    if next == quote {
+                        skipping = true
+                        return
                     }
-                    guard following == nil || following == separator || following == lineFeed || following == carriageReturn else {
-                        throw PaymentImportFileError(
-                            .malformedCSV, "text follows the closing double quote of a quoted value; \(howToQuote)", line: line
+                    guard next == nil || next == separator || next == lineFeed || next == carriageReturn else {
+                        error = PaymentImportFileError(
+                            .malformedCSV, "text follows the closing double quote of a quoted value; \(Self.howToQuote)", line: line
                         )
+                        return
                     }
                     quotedSince = nil
                 }
             } else if byte == quote {
                 guard atFieldStart else {
-                    throw PaymentImportFileError(
-                        .malformedCSV, "a double quote inside a value that does not start with one; \(howToQuote)", line: line
+                    error = PaymentImportFileError(
+                        .malformedCSV, "a double quote inside a value that does not start with one; \(Self.howToQuote)", line: line
                     )
+                    return
                 }
                 quotedSince = line
                 atFieldStart = false
             } else {
                 atFieldStart = byte == separator || byte == lineFeed || byte == carriageReturn
             }
-            index += 1
         }
-        if let quotedSince {
-            throw PaymentImportFileError(
-                .malformedCSV, "a quoted value that starts on this line is never closed (a double quote is missing); \(howToQuote)",
-                line: quotedSince
-            )
+
+        /// Throws the first problem, or a quoted value never closed at the end of the file.
+        func finish() throws {
+            if let error { throw error }
+            if let quotedSince {
+                throw PaymentImportFileError(
+                    .malformedCSV,
+                    "a quoted value that starts on this line is never closed (a double quote is missing); \(Self.howToQuote)",
+                    line: quotedSince
+                )
+            }
         }
     }
 
@@ -295,18 +338,34 @@ public struct PaymentImportFile: Sendable {
         _ text: String, separator: UInt8 = comma, strictColumns: Bool = false
     ) throws -> ([Row], [PaymentImportProblem], [String]) {
         let reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: UnicodeScalar(separator))
-        guard let header = reader.next() else {
+        var rows: [Row] = []
+        let (_, malformed, ignored) = try split(records: { reader.next() }, separator: separator, strictColumns: strictColumns) {
+            rows.append($0)
+        }
+        if let error = reader.error {
+            throw PaymentImportFileError(.unreadable, "the file could not be read as CSV: \(error)")
+        }
+        return (rows, malformed, ignored)
+    }
+
+    /// Maps the header's columns, numbers lines and splits the records `next` gives into rows
+    /// (each given to `row`, in file order) and malformed rows. Returns the count of data rows
+    /// (blank lines not counted), the malformed rows and the columns ignored.
+    static func split(
+        records next: () throws -> [String]?, separator: UInt8, strictColumns: Bool, row: (Row) throws -> Void
+    ) throws -> (rowCount: Int, malformed: [PaymentImportProblem], ignored: [String]) {
+        guard let header = try next() else {
             throw PaymentImportFileError(.empty, "the file is empty; a payment file starts with the header line \(Column.headerLine)")
         }
         let (positions, ignored) = try columnPositions(header, strictColumns: strictColumns)
         var line = 1 + lineBreaks(in: header)
-        var rows: [Row] = []
+        var rows = 0
         var malformed: [PaymentImportProblem] = []
-        while let record = reader.next() {
+        while let record = try next() {
             let recordLine = line + 1
             line = recordLine + lineBreaks(in: record)
             if record.allSatisfy({ $0.trimmingSpaces().isEmpty }) { continue }
-            guard rows.count + malformed.count < PaymentImportLimits.maximumRows else {
+            guard rows + malformed.count < PaymentImportLimits.maximumRows else {
                 throw PaymentImportFileError(
                     .tooManyRows,
                     "the file has more than \(VND.grouped(Int64(PaymentImportLimits.maximumRows))) payment rows; split it into several files",
@@ -322,12 +381,10 @@ public struct PaymentImportFile: Sendable {
                 ))
                 continue
             }
-            rows.append(Row(line: recordLine, values: positions.map { record[$0] }))
+            rows += 1
+            try row(Row(line: recordLine, values: positions.map { record[$0] }))
         }
-        if let error = reader.error {
-            throw PaymentImportFileError(.unreadable, "the file could not be read as CSV: \(error)")
-        }
-        guard !rows.isEmpty || !malformed.isEmpty else {
+        guard rows > 0 || !malformed.isEmpty else {
             throw PaymentImportFileError(.noRows, "the file has the header line and no payment rows", line: 1)
         }
         return (rows, malformed, ignored)
