@@ -131,6 +131,10 @@ public struct ApplicationsProjection: Projection {
         [entries.rows(for: entries.keys, Self.row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        try entries.forEachRow(Self.row, body)
+    }
+
     static func row(_ entry: Entry) -> ReadModelRow? {
         guard let submission = entry.submission, let status = entry.status else { return nil }
         return [

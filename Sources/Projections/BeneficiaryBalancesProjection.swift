@@ -150,6 +150,12 @@ public struct BeneficiaryBalancesProjection: Projection {
         [balances.keys.sorted().compactMap(row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        for key in balances.keys.sorted() {
+            if let built = row(key) { try body(built) }
+        }
+    }
+
     func row(_ key: Key) -> ReadModelRow? {
         guard let balance = balances[key] else { return nil }
         let totals = balance.totals

@@ -106,6 +106,10 @@ public struct BudgetUsageProjection: Projection {
         [budgets.rows(for: budgets.keys, Self.row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        try budgets.forEachRow(Self.row, body)
+    }
+
     static func row(_ usage: Usage) -> ReadModelRow? {
         // A budget is known by its first allocation; decisions refuse to reserve in one without.
         guard let program = usage.program, let district = usage.district else { return nil }

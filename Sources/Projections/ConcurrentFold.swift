@@ -34,26 +34,37 @@ actor ConcurrentFold {
 
     func allRows() -> [[ReadModelRow]] { projection.allRows() }
 
+    /// See `Projection.keepOnlyUntakenRows`.
+    func keepOnlyUntakenRows() -> Bool { projection.keepOnlyUntakenRows() }
+
     /// The projection as folded so far.
     func folded() -> any Projection { projection }
 
     /// Folds the log after `after`, through `last`, into `folds`, a page at a time, in three
     /// overlapping stages: the next page is read while this one is decoded (on every core) and
     /// the one before is folded (each projection on its own executor). Returns the last position
-    /// folded, the number of events read, and the events no projection could read.
+    /// folded, the number of events read, and the events no projection could read. `afterFold`
+    /// runs once each page is folded, while the next one is read and decoded (e.g. to write the
+    /// rows of projections that keep only untaken rows).
     static func foldLog(
         into folds: [ConcurrentFold], from reader: EventStore, after start: Int64, through last: Int64 = .max, pageSize: Int,
-        progress: ((Int64) -> Void)? = nil
+        afterFold: (@Sendable () async throws -> Void)? = nil, progress: ((Int64) -> Void)? = nil
     ) async throws -> (position: Int64, events: Int64, unreadable: [UnreadableEvent]) {
         var position = start
         var events: Int64 = 0
         var unreadable: [UnreadableEvent] = []
         guard last > start else { return (position, events, unreadable) }
         var reading: Task<[RecordedEvent], any Error>? = Task { try await reader.readPage(after: start, limit: pageSize) }
-        var folding: Task<Void, Never>?
+        var folding: Task<Void, any Error>?
         defer { reading?.cancel() }
         while let current = reading {
-            var page = try await current.value
+            let read: [RecordedEvent]
+            do { read = try await current.value } catch {
+                // A fold (and its afterFold) still running finishes before this throws.
+                _ = try? await folding?.value
+                throw error
+            }
+            var page = read
             if let tail = page.last, tail.position > last { page = page.filter { $0.position <= last } }
             guard let tail = page.last else { break }
             position = tail.position
@@ -62,15 +73,16 @@ actor ConcurrentFold {
             reading = more ? Task { [position] in try await reader.readPage(after: position, limit: pageSize) } : nil
             let decoded = await parallelMap(page) { event in DecodedEvent.Positioned(position: event.position, decoded: ProjectedEvent.decode(event)) }
             unreadable += decoded.compactMap { if case .unreadable(let event) = $0.decoded { event } else { nil } }
-            await folding?.value
+            try await folding?.value
             folding = Task {
                 await withTaskGroup(of: Void.self) { group in
                     for fold in folds { group.addTask { await fold.apply(decoded) } }
                 }
+                try await afterFold?()
             }
             progress?(position)
         }
-        await folding?.value
+        try await folding?.value
         return (position, events, unreadable)
     }
 }

@@ -99,6 +99,10 @@ public struct LoanBookProjection: Projection {
         [loans.rows(for: loans.keys, Self.row), programs.rows(for: programs.keys, Self.row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        if table == 0 { try loans.forEachRow(Self.row, body) } else { try programs.forEachRow(Self.row, body) }
+    }
+
     /// The due date of the earliest instalment with principal still unpaid (nil when none is).
     static func firstUnpaidDueOn(_ loan: LoanState) -> LocalDate? {
         guard let schedule = loan.schedule else { return nil }

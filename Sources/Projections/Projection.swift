@@ -178,6 +178,23 @@ public protocol Projection: Sendable {
     mutating func takeChangedRows() -> [[ReadModelRow]]
     /// Every row, per table (in `tables` order), sorted by key.
     func allRows() -> [[ReadModelRow]]
+    /// Every row of table `table` (an index into `tables`), sorted by key, built and handed to
+    /// `body` one at a time: the same rows as `allRows()[table]`, but a rebuild or reconcile that
+    /// COPYs them as they come never holds a whole table as text.
+    func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows
+    /// For a projection whose rows never change once `takeChangedRows` has returned them: stop
+    /// keeping those rows (a rebuild or reconcile writes them as it folds), and return true; from
+    /// then on `allRows` and `forEachRow` give only the rows not yet taken. Others return false
+    /// and keep everything (the default).
+    mutating func keepOnlyUntakenRows() -> Bool
+}
+
+extension Projection {
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        for row in allRows()[table] { try body(row) }
+    }
+
+    public mutating func keepOnlyUntakenRows() -> Bool { false }
 }
 
 /// Text forms of column values, as COPY and the tables read them.
@@ -196,5 +213,12 @@ extension Dictionary where Key == String {
     /// Rows of the given keys, sorted by key (so output and writes are deterministic).
     func rows(for keys: some Sequence<String>, _ row: (Value) -> ReadModelRow?) -> [ReadModelRow] {
         keys.sorted().compactMap { key in self[key].flatMap(row) }
+    }
+
+    /// Every value's row, sorted by key as `rows(for: keys, row)`, handed to `body` one at a time.
+    func forEachRow(_ row: (Value) -> ReadModelRow?, _ body: (ReadModelRow) throws -> Void) rethrows {
+        for key in keys.sorted() {
+            if let value = self[key], let built = row(value) { try body(built) }
+        }
     }
 }

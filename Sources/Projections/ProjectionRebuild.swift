@@ -112,27 +112,44 @@ public enum ProjectionRebuild {
     ) async throws -> [ProjectionRebuildReport] {
         let head = try await reader.digest().position
         let folds = types.map { ConcurrentFold($0) }
-        var (position, events, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, pageSize: options.pageSize) {
+        // Projections whose rows never change once written (application steps) keep none: their
+        // build tables are created first and each page's new rows are copied in as it is folded.
+        var streamed: [Int] = []
+        for index in folds.indices where await folds[index].keepOnlyUntakenRows() {
+            streamed.append(index)
+            let tables = types[index].tables
+            try await writer.transaction { connection in
+                try ProjectionStore.createBuildTables(tables, rows: nil, on: connection)
+            }
+        }
+        let writeStreamed: @Sendable () async throws -> Void = { [streamed] in
+            for index in streamed {
+                let rows = await folds[index].takeChangedRows()
+                let tables = types[index].tables
+                guard rows.contains(where: { !$0.isEmpty }) else { continue }
+                try await writer.transaction { connection in
+                    for (table, tableRows) in zip(tables, rows) where !tableRows.isEmpty {
+                        try ProjectionStore.copyIntoBuildTable(table, on: connection) { writer in
+                            for row in tableRows { try writer.writeRow(row) }
+                        }
+                    }
+                }
+            }
+        }
+        var (position, events, _) = try await ConcurrentFold.foldLog(
+            into: folds, from: reader, after: 0, pageSize: options.pageSize, afterFold: streamed.isEmpty ? nil : writeStreamed
+        ) {
             progress?($0, max(head, $0))
         }
         progress?(position, max(head, position))
-        // One projection's rows are built (on its own executor) while the previous one's are
-        // copied in: never more than two projections' rows in memory at once.
-        func rows(_ index: Int) -> Task<[[ReadModelRow]], Never> {
-            let fold = folds[index]
-            return Task {
-                _ = await fold.takeChangedRows()
-                return await fold.allRows()
-            }
-        }
-        var next: Task<[[ReadModelRow]], Never>? = folds.isEmpty ? nil : rows(0)
-        for index in folds.indices {
-            guard let building = next else { break }
-            let projectionRows = await building.value
-            next = index + 1 < folds.count ? rows(index + 1) : nil
+        // Every other projection's rows are built one at a time as they are copied in: no table
+        // is held as text.
+        for index in folds.indices where !streamed.contains(index) {
+            _ = await folds[index].takeChangedRows()
+            let projection = await folds[index].folded()
             let tables = types[index].tables
             try await writer.transaction { connection in
-                try ProjectionStore.createBuildTables(tables, rows: projectionRows, on: connection)
+                try ProjectionStore.createBuildTables(tables, rows: projection, on: connection)
             }
         }
         try await ProjectionStore.prepareStaging(types.flatMap { $0.tables }, writer)

@@ -156,20 +156,28 @@ enum ProjectionStore {
         }
     }
 
-    /// Creates empty build tables of the read models' shapes and fills them with `rows` by COPY.
+    /// Creates empty build tables of the read models' shapes and, with `projection`, fills them
+    /// with its rows by COPY, each row built as it is written (no table held as text).
     static func createBuildTables(
-        _ tables: [ReadModelTable], rows: [[ReadModelRow]], on connection: isolated PostgresConnection
+        _ tables: [ReadModelTable], rows projection: (any Projection)?, on connection: isolated PostgresConnection
     ) throws {
-        for (table, tableRows) in zip(tables, rows) {
+        for (index, table) in tables.enumerated() {
             try connection.simpleQuery("""
                 DROP TABLE IF EXISTS \(buildSchema).\(table.name);
                 CREATE TABLE \(buildSchema).\(table.name) (LIKE \(shapeName(table)) INCLUDING ALL)
                 """)
-            guard !tableRows.isEmpty else { continue }
-            try connection.copyFrom("COPY \(buildSchema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN") { writer in
-                for row in tableRows { try writer.writeRow(row) }
+            guard let projection else { continue }
+            try copyIntoBuildTable(table, on: connection) { writer in
+                try projection.forEachRow(ofTable: index) { try writer.writeRow($0) }
             }
         }
+    }
+
+    /// Appends rows to a build table by COPY.
+    static func copyIntoBuildTable(
+        _ table: ReadModelTable, on connection: isolated PostgresConnection, _ write: (inout CopyWriter) throws -> Void
+    ) throws {
+        _ = try connection.copyFrom("COPY \(buildSchema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN", write)
     }
 
     /// How long the swap waits for the live tables (a reader's open transaction) before it gives

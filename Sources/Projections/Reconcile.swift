@@ -12,10 +12,36 @@ public enum InMemoryFold {
         _ types: [any Projection.Type], through positions: [Int64], store: EventStore, pageSize: Int = EventStore.defaultPageSize,
         progress: ((Int64, Int64) -> Void)? = nil
     ) async throws -> [any Projection] {
+        try await ofLog(types, through: positions, store: store, pageSize: pageSize, writingRows: nil, progress: progress).projections
+    }
+
+    /// As `ofLog`; with `writingRows`, a projection whose rows never change once written
+    /// (`Projection.keepOnlyUntakenRows`) keeps none: each page's new rows of it are handed to
+    /// `writingRows` (its index in `types`, rows per table) as they are folded, and its index is
+    /// returned in `streamed` (its state then holds no rows).
+    static func ofLog(
+        _ types: [any Projection.Type], through positions: [Int64], store: EventStore, pageSize: Int,
+        writingRows: (@Sendable (Int, [[ReadModelRow]]) async throws -> Void)?, progress: ((Int64, Int64) -> Void)?
+    ) async throws -> (projections: [any Projection], streamed: Set<Int>) {
         precondition(types.count == positions.count, "one position per projection")
         let folds = zip(types, positions).map { ConcurrentFold($0, through: $1) }
-        guard let last = positions.max(), last > 0 else { return types.map { $0.init() } }
-        let (reached, _, _) = try await ConcurrentFold.foldLog(into: folds, from: store, after: 0, through: last, pageSize: pageSize) {
+        guard let last = positions.max(), last > 0 else { return (types.map { $0.init() }, []) }
+        var streamed: [Int] = []
+        if writingRows != nil {
+            for index in folds.indices where await folds[index].keepOnlyUntakenRows() { streamed.append(index) }
+        }
+        var afterFold: (@Sendable () async throws -> Void)?
+        if let writingRows, !streamed.isEmpty {
+            afterFold = { [streamed] in
+                for index in streamed {
+                    let rows = await folds[index].takeChangedRows()
+                    if rows.contains(where: { !$0.isEmpty }) { try await writingRows(index, rows) }
+                }
+            }
+        }
+        let (reached, _, _) = try await ConcurrentFold.foldLog(
+            into: folds, from: store, after: 0, through: last, pageSize: pageSize, afterFold: afterFold
+        ) {
             progress?($0, last)
         }
         progress?(reached, last)
@@ -25,7 +51,7 @@ public enum InMemoryFold {
             _ = projection.takeChangedRows()
             projections.append(projection)
         }
-        return projections
+        return (projections, Set(streamed))
     }
 
     /// Every projection of the catalog folded through the whole log.
@@ -193,16 +219,29 @@ public enum Reconcile {
             try await createScratchTables(tables, connection)
             let snapshot = try await readSnapshot(types, tables, connection)
             let positions = types.map { snapshot.checkpoints[$0.name]?.position ?? 0 }
-            let projections = try await InMemoryFold.ofLog(
-                types, through: positions, store: EventStore(connection: connection), pageSize: pageSize, progress: progress
+            // Rows that never change once written (application steps) go to the fold's tables page
+            // by page; every other table's rows are built one at a time as they are copied in.
+            let (projections, streamed) = try await InMemoryFold.ofLog(
+                types, through: positions, store: EventStore(connection: connection), pageSize: pageSize,
+                writingRows: { index, rows in
+                    try await connection.transaction { connection in
+                        for (table, tableRows) in zip(types[index].tables, rows) where !tableRows.isEmpty {
+                            try connection.copyFrom("COPY pg_temp.\(foldName(table)) (\(table.columns.joined(separator: ", "))) FROM STDIN") { writer in
+                                for row in tableRows { try writer.writeRow(row) }
+                            }
+                        }
+                    }
+                },
+                progress: progress
             )
             var results: [ProjectionReconciliation] = []
-            for (type, projection) in zip(types, projections) {
-                let rows = projection.allRows()
-                try await connection.transaction { connection in
-                    for (table, tableRows) in zip(type.tables, rows) where !tableRows.isEmpty {
-                        try connection.copyFrom("COPY pg_temp.\(foldName(table)) (\(table.columns.joined(separator: ", "))) FROM STDIN") { writer in
-                            for row in tableRows { try writer.writeRow(row) }
+            for (index, (type, projection)) in zip(types, projections).enumerated() {
+                if !streamed.contains(index) {
+                    try await connection.transaction { connection in
+                        for (tableIndex, table) in type.tables.enumerated() {
+                            try connection.copyFrom("COPY pg_temp.\(foldName(table)) (\(table.columns.joined(separator: ", "))) FROM STDIN") { writer in
+                                try projection.forEachRow(ofTable: tableIndex) { try writer.writeRow($0) }
+                            }
                         }
                     }
                 }
@@ -244,7 +283,34 @@ public enum Reconcile {
     struct InlineFold {
         let json: String
         let types: [String]
+        /// When the fold's rows are sent a chunk at a time: the live rows compared with this chunk
+        /// are those whose key is at or after `lower` and before `upper` (nil: unbounded), in
+        /// byte order for text (`COLLATE "C"`) and numeric order for integers, the order the
+        /// chunks were cut in (`ChunkKey`).
+        var lower: [String]? = nil
+        var upper: [String]? = nil
+
+        /// The condition on the live table `t` for the range, its bounds as parameters from
+        /// `$first` on, and those parameters.
+        func range(_ table: ReadModelTable, first: Int) -> (sql: String, parameters: [String]) {
+            var conditions: [String] = []
+            var parameters: [String] = []
+            let columns = table.keyColumns.enumerated().map { index, column in
+                ChunkKey.kind(ofType: types[index]) == .text ? "t.\(column) COLLATE \"C\"" : "t.\(column)"
+            }
+            for (bound, comparison) in [(lower, ">="), (upper, "<")] {
+                guard let bound else { continue }
+                let values = bound.enumerated().map { index, _ in "$\(first + parameters.count + index)::\(types[index])" }
+                conditions.append("ROW(\(columns.joined(separator: ", "))) \(comparison) ROW(\(values.joined(separator: ", ")))")
+                parameters += bound
+            }
+            return (conditions.isEmpty ? "true" : conditions.joined(separator: " AND "), parameters)
+        }
     }
+
+    /// Rows of the fold sent to a standby per jsonb parameter: the live table is compared with
+    /// each chunk over the key range the chunk covers, so neither side is held whole.
+    static let standbyChunkRows = 20_000
 
     /// On a hot standby, which cannot create temporary tables: one REPEATABLE READ, READ ONLY
     /// transaction holds the snapshot (after an ACCESS SHARE lock, as on a primary) while the log is
@@ -254,7 +320,7 @@ public enum Reconcile {
     /// table meanwhile: run it again.
     static func runOnStandby(
         _ types: [any Projection.Type], connection: PostgresConnection, listLimit: Int, pageSize: Int,
-        progress: ((Int64, Int64) -> Void)?
+        chunkRows: Int = standbyChunkRows, progress: ((Int64, Int64) -> Void)?
     ) async throws -> Reconciliation {
         let tables = types.flatMap { $0.tables }
         let live = tables.map { "\(ProjectionStore.liveSchema).\($0.name)" }.joined(separator: ", ")
@@ -278,15 +344,13 @@ public enum Reconcile {
             for (type, projection) in zip(types, projections) {
                 var summaries: [TableReconciliation] = []
                 var listed: [ReconcileDifference] = []
-                for (table, tableRows) in zip(type.tables, projection.allRows()) {
-                    let inline = InlineFold(
-                        json: String(decoding: try JSONEncoder().encode(tableRows), as: UTF8.self),
-                        types: try await columnTypes(table, connection)
+                for (index, table) in type.tables.enumerated() {
+                    let (summary, found) = try await compareInChunks(
+                        table, index, of: projection, columnTypes: try await columnTypes(table, connection),
+                        listLimit: listLimit - listed.count, chunkRows: chunkRows, on: connection
                     )
-                    summaries.append(try await summary(table, connection, inline: inline))
-                    if listed.count < listLimit, summaries.last?.differences ?? 0 > 0 {
-                        listed += try await differences(table, limit: listLimit - listed.count, connection, inline: inline)
-                    }
+                    summaries.append(summary)
+                    listed += found
                 }
                 let checkpoint = checkpoints[type.name] ?? (0, 0)
                 results.append(ProjectionReconciliation(
@@ -382,22 +446,30 @@ public enum Reconcile {
         let casts = zip(table.columns, inline.types).enumerated().map { index, column in
             "(r ->> \(index))::\(column.1) AS \(column.0)"
         }.joined(separator: ", ")
-        return "\(ProjectionStore.liveSchema).\(table.name) t FULL JOIN "
+        let live = inline.lower == nil && inline.upper == nil ? "\(ProjectionStore.liveSchema).\(table.name) t"
+            : "(SELECT * FROM \(ProjectionStore.liveSchema).\(table.name) t WHERE \(inline.range(table, first: parameter + 1).sql)) t"
+        return "\(live) FULL JOIN "
             + "(SELECT \(casts) FROM jsonb_array_elements($\(parameter)::jsonb) AS r) f USING (\(keys))"
+    }
+
+    /// The parameters of `join` after its own: the chunk's bounds.
+    static func rangeParameters(_ table: ReadModelTable, _ inline: InlineFold?) -> [any PostgresEncodable] {
+        guard let inline, inline.lower != nil || inline.upper != nil else { return [] }
+        return inline.range(table, first: 1).parameters
     }
 
     static func valueColumns(_ table: ReadModelTable) -> ArraySlice<String> { table.columns.dropFirst(table.keyCount) }
 
-    static func summary(_ table: ReadModelTable, _ connection: PostgresConnection, inline: InlineFold? = nil) async throws -> TableReconciliation {
+    static func summary(_ table: ReadModelTable, _ connection: isolated PostgresConnection, inline: InlineFold? = nil) throws -> TableReconciliation {
         let firstKey = table.columns[0]
         let differing = valueColumns(table).map { "(t.\($0) IS DISTINCT FROM f.\($0))::int" }
         let valueDifferences = differing.isEmpty ? "0" : differing.joined(separator: " + ")
-        return try await connection.queryOne("""
+        return try connection.queryOne("""
             SELECT count(t.\(firstKey)), count(f.\(firstKey)), count(*),
                    count(*) FILTER (WHERE t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL OR (\(valueDifferences)) > 0),
                    coalesce(sum(CASE WHEN t.\(firstKey) IS NULL OR f.\(firstKey) IS NULL THEN 1 ELSE \(valueDifferences) END), 0)
             FROM \(join(table, inline: inline))
-            """, inline.map { [$0.json] } ?? []) { row in
+            """, (inline.map { [$0.json] } ?? []) + rangeParameters(table, inline)) { row in
             TableReconciliation(
                 table: table.name, tableRows: try row.int64(0), foldRows: try row.int64(1), rowsCompared: try row.int64(2),
                 rowsDiffering: try row.int64(3), differences: try row.int64(4)
@@ -407,8 +479,16 @@ public enum Reconcile {
 
     /// The first differences of `table` by key, at most `limit`.
     static func differences(
-        _ table: ReadModelTable, limit: Int, _ connection: PostgresConnection, inline: InlineFold? = nil
-    ) async throws -> [ReconcileDifference] {
+        _ table: ReadModelTable, limit: Int, _ connection: isolated PostgresConnection, inline: InlineFold? = nil
+    ) throws -> [ReconcileDifference] {
+        Array(try differingRows(table, limit: limit, connection, inline: inline).map(\.differences).joined().prefix(limit))
+    }
+
+    /// The first rows of `table` that differ, by key, at most `limit`: each row's key texts (in
+    /// key-column order) and its differences.
+    static func differingRows(
+        _ table: ReadModelTable, limit: Int, _ connection: isolated PostgresConnection, inline: InlineFold? = nil
+    ) throws -> [(key: [String], differences: [ReconcileDifference])] {
         let firstKey = table.columns[0]
         let keys = Array(table.keyColumns)
         let values = Array(valueColumns(table))
@@ -419,10 +499,10 @@ public enum Reconcile {
         }
         let condition = (["t.\(firstKey) IS NULL", "f.\(firstKey) IS NULL"] + values.map { "t.\($0) IS DISTINCT FROM f.\($0)" })
             .joined(separator: " OR ")
-        let rows = try await connection.query("""
+        return try connection.query("""
             SELECT \(select.joined(separator: ", ")) FROM \(join(table, inline: inline, parameter: 2))
             WHERE \(condition) ORDER BY \(keys.joined(separator: ", ")) LIMIT $1
-            """, [limit] + (inline.map { [$0.json as any PostgresEncodable] } ?? [])) { row -> [ReconcileDifference] in
+            """, [limit] + (inline.map { [$0.json as any PostgresEncodable] } ?? []) + rangeParameters(table, inline)) { row -> (key: [String], differences: [ReconcileDifference]) in
             var key: [String: String] = [:]
             var parts: [String] = []
             for (index, column) in keys.enumerated() {
@@ -435,8 +515,9 @@ public enum Reconcile {
                 ReconcileDifference(table: table.name, kind: kind, key: key, keyDescription: keyDescription, column: column,
                                     tableValue: tableValue, foldValue: foldValue)
             }
-            if try row.bool(keys.count) { return [difference(.missingFromTable, nil, nil, nil)] }
-            if try row.bool(keys.count + 1) { return [difference(.notInFold, nil, nil, nil)] }
+            let keyTexts = keys.map { key[$0] ?? "" }
+            if try row.bool(keys.count) { return (keyTexts, [difference(.missingFromTable, nil, nil, nil)]) }
+            if try row.bool(keys.count + 1) { return (keyTexts, [difference(.notInFold, nil, nil, nil)]) }
             var found: [ReconcileDifference] = []
             for (offset, column) in values.enumerated() {
                 let base = keys.count + 2 + offset * 3
@@ -445,8 +526,7 @@ public enum Reconcile {
                     .valueDiffers, column, row.isNull(base + 1) ? nil : try row.string(base + 1), row.isNull(base + 2) ? nil : try row.string(base + 2)
                 ))
             }
-            return found
+            return (keyTexts, found)
         }
-        return Array(rows.joined().prefix(limit))
     }
 }

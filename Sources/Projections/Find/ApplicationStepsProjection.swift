@@ -33,6 +33,9 @@ public struct ApplicationStepsProjection: Projection {
     /// Loan id → application id.
     var applicationOfLoan: [String: String] = [:]
     var pending: [Step] = []
+    /// False once a rebuild or reconcile writes the rows as it folds (`keepOnlyUntakenRows`):
+    /// `steps` then stays empty, and the state is the loan → application map alone.
+    var keepsTakenSteps = true
 
     public init() {}
 
@@ -112,8 +115,14 @@ public struct ApplicationStepsProjection: Projection {
             // LoanDisbursed: the application's own LoanOpened is the step.
             return
         }
-        steps[applicationID, default: []].append(row)
+        if keepsTakenSteps { steps[applicationID, default: []].append(row) }
         pending.append(row)
+    }
+
+    public mutating func keepOnlyUntakenRows() -> Bool {
+        keepsTakenSteps = false
+        steps = [:]
+        return true
     }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
@@ -122,7 +131,19 @@ public struct ApplicationStepsProjection: Projection {
     }
 
     public func allRows() -> [[ReadModelRow]] {
-        [steps.keys.sorted().flatMap { steps[$0]!.map(Self.row) }]
+        var rows: [ReadModelRow] = []
+        forEachRow(ofTable: 0) { rows.append($0) }
+        return [rows]
+    }
+
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        guard keepsTakenSteps else {
+            for step in pending.sorted(by: { ($0.applicationID, $0.position) < ($1.applicationID, $1.position) }) { try body(Self.row(step)) }
+            return
+        }
+        for key in steps.keys.sorted() {
+            for step in steps[key]! { try body(Self.row(step)) }
+        }
     }
 
     static func row(_ step: Step) -> ReadModelRow {

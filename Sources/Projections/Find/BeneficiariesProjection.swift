@@ -88,6 +88,10 @@ public struct BeneficiariesProjection: Projection {
         [entries.rows(for: entries.keys, Self.row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        try entries.forEachRow(Self.row, body)
+    }
+
     static func row(_ entry: Entry) -> ReadModelRow? {
         [
             entry.id, entry.kind.rawValue, entry.name, NameFolding.fold(entry.name), entry.unit, FindJSON.array(entry.categories),

@@ -73,6 +73,10 @@ public struct PaymentsProjection: Projection {
         [entries.rows(for: entries.keys, Self.row)]
     }
 
+    public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
+        try entries.forEachRow(Self.row, body)
+    }
+
     static func row(_ entry: Entry) -> ReadModelRow? {
         let submission = entry.submission, payment = entry.payment
         return [
