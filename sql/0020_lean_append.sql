@@ -10,6 +10,9 @@
 --     each error keeps its exact message;
 --   * the one event is checked with plain expressions instead of set-based passes over the batch
 --     (the same conditions as 0004's quick check, in the same order);
+--   * the turn is first tried without waiting (FOR UPDATE SKIP LOCKED): when nobody holds the
+--     log, no subtransaction is opened for 0009's stale-turn handling, which runs only when the
+--     turn must be waited for;
 --   * the command's earlier record and the stream's version are read in one statement after the
 --     turn, as before; the position, the chain hash, the command's answer and the leaf are
 --     computed in expressions; four writes follow (event, stream, head, command);
@@ -252,30 +255,38 @@ BEGIN
     -- The turn (0004 step 3, with 0009's handling of a holder that sits idle in its transaction:
     -- ended after ledger.limits_stale_turn(), else LL001 after the lock timeout), then the
     -- command's record and the stream's version.
-    BEGIN
-        SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
-        FROM ledger.head h
-        WHERE h.singleton
-        FOR UPDATE;
-    EXCEPTION WHEN lock_not_available THEN
-        IF cardinality(ledger.end_stale_turns()) = 0 THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LL001',
-                MESSAGE = format('another append holds the log; try again (waited %s)', current_setting('lock_timeout')),
-                HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
-        END IF;
+    -- First without waiting: when nobody holds the log, the turn is taken in this transaction
+    -- itself (no subtransaction, so the head row's lock is not a multixact). Otherwise, wait for it.
+    SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
+    FROM ledger.head h
+    WHERE h.singleton
+    FOR UPDATE SKIP LOCKED;
+    IF v_last_position IS NULL THEN
         BEGIN
             SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
             FROM ledger.head h
             WHERE h.singleton
             FOR UPDATE;
         EXCEPTION WHEN lock_not_available THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LL001',
-                MESSAGE = format('another append holds the log; try again (waited %s twice)', current_setting('lock_timeout')),
-                HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+            IF cardinality(ledger.end_stale_turns()) = 0 THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'LL001',
+                    MESSAGE = format('another append holds the log; try again (waited %s)', current_setting('lock_timeout')),
+                    HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+            END IF;
+            BEGIN
+                SELECT h.last_position, h.last_hash INTO v_last_position, v_last_hash
+                FROM ledger.head h
+                WHERE h.singleton
+                FOR UPDATE;
+            EXCEPTION WHEN lock_not_available THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'LL001',
+                    MESSAGE = format('another append holds the log; try again (waited %s twice)', current_setting('lock_timeout')),
+                    HINT = 'a transaction that called ledger.append has not ended; pg_stat_activity shows it';
+            END;
         END;
-    END;
+    END IF;
 
     -- With them, the tree's frontier for the size before this event, as the trigger (section 1)
     -- reads it: node (l, (size >> l) − 1) for each set bit l, largest first.

@@ -24,7 +24,7 @@ public enum SchemaManifest {
         (#"function ledger.add_user(p_name text, p_role text, p_password text) owner"#, #"ledger_owner"#),
         (#"function ledger.add_user(p_name text, p_role text, p_password text) security"#, #"definer"#),
         (#"function ledger.add_user(p_name text, p_role text, p_password text) settings"#, #"search_path=pg_catalog, ledger, pg_temp"#),
-        (#"function ledger.append(p_command_id text, p_batch jsonb) definition md5"#, #"ee0ac56421f5a0facfaab461b1cab641"#),
+        (#"function ledger.append(p_command_id text, p_batch jsonb) definition md5"#, #"0ceb517d3754ef2e5f36b0967e836854"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_admin"#, #"EXECUTE"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_approver"#, #"EXECUTE"#),
         (#"function ledger.append(p_command_id text, p_batch jsonb) grant to ledger_officer"#, #"EXECUTE"#),
