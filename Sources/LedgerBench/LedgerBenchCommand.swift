@@ -12,6 +12,6 @@ struct LedgerBenchCommand: AsyncParsableCommand {
             as a role that may CREATE DATABASE, works in a scratch database of its own and drops it at the end.
             Figures go to stdout; progress to stderr. `make bench` runs `store` against a private server.
             """,
-        subcommands: [Store.self, Reads.self, Disbursements.self, ReadSide.self, Serve.self, Tree.self, Replication.self]
+        subcommands: [Store.self, Reads.self, Disbursements.self, PaymentImportBench.self, ReadSide.self, Serve.self, Tree.self, Replication.self]
     )
 }

@@ -74,7 +74,7 @@ public struct PaymentImport: Sendable {
     var applicationsPerWindow = 2_000
     /// Rows decided against one window of applications, at most (an application's rows are
     /// never split while checking, so a window may hold more for one large application).
-    var rowsPerWindow = 50_000
+    var rowsPerWindow = 20_000
 
     func run(
         rows source: some PaymentImportRowSource, progress: @escaping @Sendable (PaymentImportProgress) -> Void

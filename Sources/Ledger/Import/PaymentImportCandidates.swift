@@ -10,9 +10,13 @@ public protocol PaymentImportRowSource: Sendable {
     var warnings: [String] { get }
     /// Calls `body` with each row that has one value per column, in file order.
     func forEachRow(_ body: (PaymentImportFile.Row) throws -> Void) throws
+    /// At least the bytes of all payment ids and vouchers (the file's size will do).
+    var textBytesEstimate: Int { get }
 }
 
 extension PaymentImportFile: PaymentImportRowSource {
+    public var textBytesEstimate: Int { rows.count * 48 }
+
     public func forEachRow(_ body: (Row) throws -> Void) throws {
         for row in rows { try body(row) }
     }
@@ -39,6 +43,19 @@ struct PaymentImportCandidates: Sendable {
     private var applicationIndex: [String: Int32] = [:]
 
     var count: Int { lines.count }
+
+    /// Room for `rows` rows and `textBytes` bytes of payment ids and vouchers: reserved once, so
+    /// the columns are never copied while growing (pages not written to are not resident).
+    mutating func reserve(rows: Int, textBytes: Int) {
+        lines.reserveCapacity(rows)
+        applications.reserveCapacity(rows)
+        amounts.reserveCapacity(rows)
+        dates.reserveCapacity(rows)
+        methods.reserveCapacity(rows)
+        textStarts.reserveCapacity(rows)
+        paymentIDLengths.reserveCapacity(rows)
+        text.reserveCapacity(textBytes)
+    }
 
     mutating func append(line: Int, _ order: LedgerService.PaymentOrder) {
         let application: Int32
@@ -124,6 +141,7 @@ extension PaymentImportChecks {
         hashes = []
 
         var pass = FieldPass(problems: source.malformedRows, invalid: source.malformedRows.count)
+        pass.candidates.reserve(rows: source.rowCount, textBytes: source.textBytesEstimate)
         /// The first row of each payment id that may be repeated, and its order when well-formed.
         var firstRows: [String: (row: PaymentImportFile.Row, order: LedgerService.PaymentOrder?)] = [:]
         try source.forEachRow { row in

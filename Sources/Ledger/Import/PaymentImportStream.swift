@@ -29,6 +29,7 @@ public struct PaymentImportStream: PaymentImportRowSource {
     }
 
     public var warnings: [String] { PaymentImportFile.warnings(ignoredColumns: ignoredColumns) }
+    public var textBytesEstimate: Int { fingerprint.size }
     public var separatorName: String { PaymentImportFile.name(ofSeparator: UInt8(ascii: separator.unicodeScalars.first!)) }
 
     /// Checks `url` as `PaymentImportFile(contentsOf:)` does, with the same errors, without
