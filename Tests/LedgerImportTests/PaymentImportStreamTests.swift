@@ -110,6 +110,17 @@ struct PaymentImportStreamTests {
         }
     }
 
+    @Test func aFileThatChangesBetweenPassesIsRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("changing-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data((Self.header + "\nP-1,A-1,1000,2024-03-15,bank,PC\n").utf8).write(to: url)
+        let stream = try PaymentImportStream(contentsOf: url)
+        try Data((Self.header + "\nP-1,A-1,1000,2024-03-15,bank,PC\nP-2,A-1,1000,2024-03-15,bank,PC\n").utf8).write(to: url)
+        #expect(throws: PaymentImportFileError(.unreadable, "\(url.path) changed while it was being imported; import it again once it is written")) {
+            try stream.forEachRow { _ in }
+        }
+    }
+
     /// A file of rows from small pools, so that payment ids repeat (the same row, or another
     /// amount, or a bad row), with bad fields and malformed rows: the streamed field pass keeps
     /// exactly the rows, problems and counts `checkFields` gives.
