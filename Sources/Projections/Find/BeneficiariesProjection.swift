@@ -51,7 +51,7 @@ public struct BeneficiariesProjection: Projection {
         }
     }
 
-    var entries: [String: Entry] = [:]
+    var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
 
     public init() {}
@@ -63,16 +63,17 @@ public struct BeneficiariesProjection: Projection {
         let id = String(event.streamID.dropFirst(Self.streamPrefix.count))
         switch event.event {
         case .beneficiaryRegistered(let registered):
-            entries[id] = Entry(
+            entries[id] = Boxed(Entry(
                 id: id, kind: registered.kind, name: registered.name, unit: registered.district.code,
                 categories: Array(Set(registered.categories)).sorted(), bankAccount: registered.bankAccount,
                 fingerprint: registered.nationalIDFingerprint, registeredBy: event.context.actor,
                 registeredAtMicroseconds: event.context.recordedAtMicroseconds, registeredOn: registered.registeredOn,
                 lastPosition: event.position
-            )
+            ))
         case .beneficiaryAmended(let amendment):
-            guard entries[id] != nil else { return }
-            entries[id]?.amend(amendment, event.context)
+            guard var entry = entries[id]?.value else { return }
+            entry.amend(amendment, event.context)
+            entries[id] = Boxed(entry)
         default:
             return
         }
@@ -81,15 +82,15 @@ public struct BeneficiariesProjection: Projection {
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
-        return [entries.rows(for: changed, Self.row)]
+        return [entries.rows(for: changed) { Self.row($0.value) }]
     }
 
     public func allRows() -> [[ReadModelRow]] {
-        [entries.rows(for: entries.keys, Self.row)]
+        [entries.rows(for: entries.keys) { Self.row($0.value) }]
     }
 
     public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
-        try entries.forEachRow(Self.row, body)
+        try entries.forEachRow({ Self.row($0.value) }, body)
     }
 
     static func row(_ entry: Entry) -> ReadModelRow? {

@@ -28,8 +28,8 @@ public struct PaymentsProjection: Projection {
     }
 
     /// Application id → its submission (beneficiary, programme, unit, year).
-    var submissions: [String: ApplicationSubmitted] = [:]
-    var entries: [String: Entry] = [:]
+    var submissions: [String: Boxed<ApplicationSubmitted>] = [:]
+    var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
 
     public init() {}
@@ -41,23 +41,23 @@ public struct PaymentsProjection: Projection {
         let applicationID = String(event.streamID.dropFirst(Self.streamPrefix.count))
         switch event.event {
         case .applicationSubmitted(let submission):
-            submissions[applicationID] = submission
+            submissions[applicationID] = Boxed(submission)
         case .paymentRecorded(let payment):
-            guard let submission = submissions[applicationID] else { return }
-            entries[payment.paymentID] = Entry(
+            guard let submission = submissions[applicationID]?.value else { return }
+            entries[payment.paymentID] = Boxed(Entry(
                 paymentID: payment.paymentID, applicationID: applicationID, submission: submission, payment: payment,
                 recordedBy: event.context.actor, recordedAtMicroseconds: event.context.recordedAtMicroseconds,
                 lastPosition: event.position
-            )
+            ))
             changed.insert(payment.paymentID)
         case .paymentReversed(let reversal):
             // As the applications projection: only a payment of this application not yet reversed.
-            guard var entry = entries[reversal.paymentID], entry.applicationID == applicationID, entry.reversal == nil else { return }
+            guard var entry = entries[reversal.paymentID]?.value, entry.applicationID == applicationID, entry.reversal == nil else { return }
             entry.reversal = reversal
             entry.reversedBy = event.context.actor
             entry.reversedAtMicroseconds = event.context.recordedAtMicroseconds
             entry.lastPosition = event.position
-            entries[reversal.paymentID] = entry
+            entries[reversal.paymentID] = Boxed(entry)
             changed.insert(reversal.paymentID)
         default:
             return
@@ -66,15 +66,15 @@ public struct PaymentsProjection: Projection {
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
-        return [entries.rows(for: changed, Self.row)]
+        return [entries.rows(for: changed) { Self.row($0.value) }]
     }
 
     public func allRows() -> [[ReadModelRow]] {
-        [entries.rows(for: entries.keys, Self.row)]
+        [entries.rows(for: entries.keys) { Self.row($0.value) }]
     }
 
     public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
-        try entries.forEachRow(Self.row, body)
+        try entries.forEachRow({ Self.row($0.value) }, body)
     }
 
     static func row(_ entry: Entry) -> ReadModelRow? {
