@@ -100,8 +100,8 @@ struct PaymentImportBench: AsyncParsableCommand {
             if checked.status != 1 { Console.progress("the refused import exited \(checked.status): \(checked.stderrTail)") }
             table.append([Format.grouped(size) + " + 1 bad (refused)", Format.grouped(applications), Format.fixed(checked.seconds, 1),
                           Format.fixed(checked.cpuSeconds, 1), Format.rate(Double(size) / checked.seconds),
-                          Format.fixed(Double(checked.maxResidentKilobytes) / 1024, 1), "checks only"])
-            Console.progress("checked in \(Format.fixed(checked.seconds, 1)) s, peak RSS \(Format.fixed(Double(checked.maxResidentKilobytes) / 1024, 1)) MiB")
+                          checked.peakText, "checks only"])
+            Console.progress("checked in \(Format.fixed(checked.seconds, 1)) s, peak RSS \(checked.peakText) MiB")
 
             if checksOnly { continue }
             let bytes = try Self.writeFile(url, rows: size, applications: targets, prefix: prefix)
@@ -119,14 +119,14 @@ struct PaymentImportBench: AsyncParsableCommand {
                 continue
             }
             let rate = Double(size) / result.seconds
-            let peak = Double(result.maxResidentKilobytes) / 1024
             table.append([Format.grouped(size), Format.grouped(applications), Format.fixed(result.seconds, 1), Format.fixed(result.cpuSeconds, 1),
-                          Format.rate(rate), Format.fixed(peak, 1), "\(Format.grouped(Int64(Double(bytes) / 1_048_576))) MiB file"])
-            Console.progress("\(Format.grouped(size)) rows: \(Format.fixed(result.seconds, 1)) s, \(Format.rate(rate)) rows/s, peak RSS \(Format.fixed(peak, 1)) MiB")
+                          Format.rate(rate), result.peakText, "\(Format.grouped(Int64(Double(bytes) / 1_048_576))) MiB file"])
+            Console.progress("\(Format.grouped(size)) rows: \(Format.fixed(result.seconds, 1)) s, \(Format.rate(rate)) rows/s, peak RSS \(result.peakText) MiB (this benchmark's own peak then: \(Format.fixed(Double(result.spawnerPeakKilobytes) / 1024, 1)) MiB)")
         }
         Console.data(Format.table(["rows", "applications", "seconds", "client CPU s", "rows/s", "peak RSS MiB", "note"], table))
         Console.data("PostgreSQL \(machine.serverVersion), \(machine.processors) CPUs, \(settings); `ledger payment import` as its own "
-            + "process (RSS = its peak resident memory, from wait4; client CPU = its user + system time).")
+            + "process (RSS = its peak resident memory, from wait4; \"≤ n\": no more than this benchmark's own peak when it started the "
+            + "command, which Linux reports for a child whose peak is lower; client CPU = its user + system time).")
         for service in [admin, officer, approver] { await service.store.connection.close() }
     }
 
