@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 import Postgres
 import TestSupport
@@ -140,6 +141,94 @@ struct LeanAppendTests {
             // Every complete subtree is stored: 84 leaves (70 lean appends, 7 of two events) make 42 + 21 + 10 + 5 + 2 + 1 parents.
             let nodes = try await connection.queryOne("SELECT count(*) FROM ledger.merkle_nodes") { try $0.int64(0) }
             #expect(nodes == 84 + 42 + 21 + 10 + 5 + 2 + 1)
+        }
+    }
+
+    /// Four writers append one event at a time (the lean path) to shared streams at once: the
+    /// turn taken without waiting when free and waited for otherwise still gives gapless
+    /// positions, each stream's versions in order, and a chain and tree that recompute.
+    @Test func concurrentOneEventAppendsKeepTheLogGaplessAndTheTreeWhole() async throws {
+        try await TestDatabase.withFresh { db in
+            let writers = 4
+            let appendsPerWriter = 40
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        let store = EventStore(connection: try await db.connect())
+                        for index in 0..<appendsPerWriter {
+                            _ = try await store.append([try Fixture.event()], to: StreamID("shared-\(index % 3)"), expectedVersion: .any,
+                                                       commandID: "w\(writer)-\(index)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let connection = try await db.connect()
+            #expect(try await Fixture.positionsAreContiguous(connection))
+            #expect(try await Fixture.snapshot(connection).events == Int64(writers * appendsPerWriter))
+            let store = EventStore(connection: connection)
+            for stream in 0..<3 {
+                let versions = try await store.readStream(StreamID("shared-\(stream)")).map(\.streamVersion)
+                #expect(versions == Array(1...Int64(versions.count)), "shared-\(stream)")
+            }
+            #expect(try await Self.problems(connection) == 0)
+        }
+    }
+
+    /// Two writers race for the same version of one stream, round after round: exactly one of
+    /// them gets it each time, the other is told of the conflict, and nothing of its call is kept.
+    @Test func racingOneEventAppendsOnOneVersionLetExactlyOneThrough() async throws {
+        try await TestDatabase.withFresh { db in
+            let rounds = 25
+            let stores = [EventStore(connection: try await db.connect()), EventStore(connection: try await db.connect())]
+            for round in 0..<rounds {
+                let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for (side, store) in stores.enumerated() {
+                        group.addTask {
+                            do {
+                                _ = try await store.append([try Fixture.event()], to: "contested", expectedVersion: .exactly(Int64(round)),
+                                                           commandID: "r\(round)-\(side)")
+                                return true
+                            } catch let error as EventStoreError where error.code == .versionConflict {
+                                return false
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                }
+                #expect(outcomes.filter { $0 }.count == 1, "round \(round): \(outcomes)")
+            }
+            let connection = try await db.connect()
+            #expect(try await Fixture.snapshot(connection).events == Int64(rounds))
+            #expect(try await Fixture.snapshot(connection).commands == Int64(rounds))
+            #expect(try await Self.problems(connection) == 0)
+        }
+    }
+
+    /// What a writer with psql and their own login could try around the lean path: call the
+    /// general body directly, write a leaf ahead of an event, or switch planner settings. The
+    /// first two are refused by PostgreSQL's privileges; the setting does not reach inside.
+    @Test func aWriterCannotCallTheGeneralBodyOrWriteTheTree() async throws {
+        try await TestDatabase.withFresh { db in
+            let writer = try await db.connect(user: try await TestDatabase.loginRole(memberOf: "ledger_writer"))
+            let batch = Self.batch("note-1", #""any""#, Self.note)
+            for attack in ["SELECT ledger.append_batch('a-1', $1::jsonb)::text",
+                           "INSERT INTO ledger.merkle_nodes (level, idx, hash) SELECT 0, 0, sha256($1::bytea) RETURNING 'x'"] {
+                do {
+                    _ = try await writer.queryOne(attack, [batch]) { try $0.string(0) }
+                    Issue.record("accepted: \(attack)")
+                } catch let error as PostgresError {
+                    #expect(error.code == .insufficientPrivilege, "\(attack): \(error)")
+                }
+            }
+            // A session's own settings do not change what the lean path writes.
+            try await writer.simpleQuery("SET enable_seqscan = on; SET enable_indexscan = off; SET plan_cache_mode = force_custom_plan")
+            for n in 1...5 {
+                _ = try await writer.queryOne("SELECT ledger.append($1, $2::jsonb)::text", ["s-\(n)", batch]) { try $0.string(0) }
+            }
+            let superuser = try await db.connect()
+            #expect(try await Fixture.snapshot(superuser).events == 5)
+            #expect(try await Self.problems(superuser) == 0)
         }
     }
 }
