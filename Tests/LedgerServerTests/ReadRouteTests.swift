@@ -268,9 +268,8 @@ struct ReadRouteTests {
             let name = TestDatabase.uniqueName("web_nobody").lowercased()
             let password = "pw-\(UUID().uuidString)"
             let admin = try await db.connect()
+            try await People.ensurePasswordGroup(admin)
             try await admin.simpleQuery("""
-                DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
-                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                 CREATE ROLE \(name) LOGIN PASSWORD '\(password)';
                 GRANT signin_password_required TO \(name);
                 """)

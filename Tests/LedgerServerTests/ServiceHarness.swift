@@ -153,13 +153,19 @@ enum People {
         let password = "pw-\(UUID().uuidString)"
         let admin = try await db.connect()
         defer { Task { await admin.close() } }
+        try await ensurePasswordGroup(admin)
+        _ = try await admin.queryOne("SELECT ledger.add_user($1, $2, $3)", [name, role, password]) { try $0.string(0) }
+        try await admin.simpleQuery("GRANT signin_password_required TO \(name)")
+        return (name, password)
+    }
+
+    /// Creates the cluster-wide `signin_password_required` group if no test has yet; each test
+    /// that grants it calls this first, whatever order the suites run in.
+    static func ensurePasswordGroup(_ admin: PostgresConnection) async throws {
         try await admin.simpleQuery("""
             DO $$ BEGIN CREATE ROLE signin_password_required NOLOGIN;
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
             """)
-        _ = try await admin.queryOne("SELECT ledger.add_user($1, $2, $3)", [name, role, password]) { try $0.string(0) }
-        try await admin.simpleQuery("GRANT signin_password_required TO \(name)")
-        return (name, password)
     }
 
     /// Runs `ledger` as the test superuser on `db`; the run must succeed.

@@ -185,6 +185,7 @@ struct SessionTests {
         try await TestDatabase.withFresh { db in
             let admin = try await db.connect()
             let superuser = TestDatabase.uniqueName("web_super")
+            try await People.ensurePasswordGroup(admin)
             try await admin.simpleQuery("CREATE ROLE \(superuser) LOGIN SUPERUSER PASSWORD 'super-pw' IN ROLE signin_password_required")
             // A person the test cluster trusts (not in signin_password_required): any password would do.
             let trusted = TestDatabase.uniqueName("web_trusted")
