@@ -203,8 +203,13 @@ extension EventStore {
             }
             level += 1
         }
-        // Every node against its children, a page of indices at a time. The levels and index
-        // bounds are given as constants so that each page is read by primary key only.
+        // Every node against its children, a page of parents at a time: one statement reads the
+        // page's parents and their children as two primary-key range scans (no probe per node),
+        // and the hashes are paired here. The level counts above hold every index 0 … count − 1
+        // present, so a child missing from a range is damage too. The rows come in no particular
+        // order (they are placed by index). The LIMITs cut nothing (a range holds no more rows
+        // than that); they keep the planner from starting parallel workers for every page, which
+        // cost more than the page's reading.
         for level in stride(from: 1, to: levels.count, by: 1) {
             let count = size >> level
             var first: Int64 = 0
@@ -213,15 +218,29 @@ extension EventStore {
                 let rows = try await EventStoreError.mapping {
                     try await connection.query(
                         """
-                        SELECT p.idx, p.hash, l.hash, r.hash FROM ledger.merkle_nodes p
-                        JOIN ledger.merkle_nodes l ON l.level = $1 - 1 AND l.idx = 2 * p.idx
-                        JOIN ledger.merkle_nodes r ON r.level = $1 - 1 AND r.idx = 2 * p.idx + 1
-                        WHERE p.level = $1 AND p.idx BETWEEN $2 AND $3 ORDER BY p.idx
+                        (SELECT 1 AS parent, idx, hash FROM ledger.merkle_nodes
+                         WHERE level = $1 AND idx BETWEEN $2 AND $3 LIMIT $3 - $2 + 1)
+                        UNION ALL
+                        (SELECT 0, idx, hash FROM ledger.merkle_nodes
+                         WHERE level = $1 - 1 AND idx BETWEEN 2 * $2 AND 2 * $3 + 1 LIMIT 2 * ($3 - $2 + 1))
                         """, [level, first, last], resultFormat: .binary
-                    ) { (index: try $0.int64(0), hash: try $0.byteArray(1), left: try $0.byteArray(2), right: try $0.byteArray(3)) }
+                    ) { (parent: try $0.int32(0) == 1, index: try $0.int64(1), hash: try $0.byteArray(2)) }
                 }
-                for row in rows where MerkleTree.nodeHash(row.left, row.right) != row.hash {
-                    return problem(MerkleTree.Node(level: level, index: row.index), "is not the hash of its two children")
+                var parents: [(index: Int64, hash: [UInt8])] = []
+                parents.reserveCapacity(Int(last - first + 1))
+                // children[k] is the node at index 2 × first + k of the level below.
+                var children = [[UInt8]?](repeating: nil, count: 2 * Int(last - first + 1))
+                for row in rows {
+                    if row.parent { parents.append((row.index, row.hash)) } else { children[Int(row.index - 2 * first)] = row.hash }
+                }
+                parents.sort { $0.index < $1.index }
+                for parent in parents {
+                    let left = Int(2 * (parent.index - first))
+                    guard let leftHash = children[left], let rightHash = children[left + 1],
+                          MerkleTree.nodeHash(leftHash, rightHash) == parent.hash
+                    else {
+                        return problem(MerkleTree.Node(level: level, index: parent.index), "is not the hash of its two children")
+                    }
                 }
                 first = last + 1
             }

@@ -52,9 +52,14 @@ extension EventStore {
     /// and checks contiguity, the head, stream versions and the Merkle tree (on a full check) and,
     /// if given, a digest and a kept tree head's root.
     /// Returns the first problem found; never throws for a damaged log, only for database errors.
+    ///
+    /// `alongside`, a store on a second connection to the same database, runs a full check's
+    /// stream-version and tree checks while this connection reads the chain: the server works on
+    /// both at once. The result is the same as without it: problems are still reported in the
+    /// same order (the chain's first, then the streams', then the tree's).
     public func verifyChain(
         from: Int64 = 1, through: Int64? = nil, digest: Digest? = nil, treeHead: TreeHead? = nil,
-        pageSize: Int = EventStore.defaultPageSize,
+        pageSize: Int = EventStore.defaultPageSize, alongside: EventStore? = nil,
         progress: (@Sendable (Int64) -> Void)? = nil
     ) async throws -> ChainVerification {
         precondition(from >= 1, "positions start at 1")
@@ -72,6 +77,14 @@ extension EventStore {
                 message: "the digest names position \(digest.position) but the log ends at \(snapshot.headPosition): events were removed"
             ))
         }
+
+        // A full check's stream and tree checks, on the second connection while the chain is read.
+        let fullCheck = from == 1 && last == snapshot.headPosition
+        async let laterChecks: (streams: ChainProblem?, tree: ChainProblem?)? = {
+            guard fullCheck, let alongside else { return nil }
+            let streams = try await alongside.streamVersionProblem()
+            return (streams, try await alongside.treeProblem(size: last, pageSize: pageSize))
+        }()
 
         // nil: the hash before `from` is not 32 bytes, so no previous hash can match it.
         var previousHash: Hash256? = .zero
@@ -178,11 +191,12 @@ extension EventStore {
                 message: "the hash at position \(digest.position) is not the digest's: history up to it was rewritten"
             ))
         }
-        if from == 1, last == snapshot.headPosition, let problem = try await streamVersionProblem() {
-            return result(checked, problem)
-        }
-        if from == 1, last == snapshot.headPosition, let problem = try await treeProblem(size: last, pageSize: pageSize) {
-            return result(checked, problem)
+        if fullCheck {
+            let done = try await laterChecks
+            let streams = if let done { done.streams } else { try await streamVersionProblem() }
+            if let streams { return result(checked, streams) }
+            let tree = if let done { done.tree } else { try await treeProblem(size: last, pageSize: pageSize) }
+            if let tree { return result(checked, tree) }
         }
         // A kept tree head: the (now checked) tree of its size must still have its root.
         if let treeHead, let problem = try await treeHeadProblem(treeHead) {

@@ -26,6 +26,7 @@ struct BenchDatabase: Sendable {
     /// Creates a scratch database, runs `body` in it and drops it — also on error (reported on
     /// stderr, then exit 1) and on a signal. `afterDrop` runs once the database is gone.
     static func withScratch(
+        keep: Bool = false,
         _ body: (BenchDatabase) async throws -> Void, afterDrop: (BenchDatabase) async throws -> Void = { _ in }
     ) async throws {
         let database: BenchDatabase
@@ -44,6 +45,10 @@ struct BenchDatabase: Sendable {
             try? await database.drop()
             try? await afterDrop(database)
             throw ExitCode.failure
+        }
+        if keep {
+            Console.progress("kept the database \(database.name) (--keep): drop it with DROP DATABASE \(database.name)")
+            return
         }
         try await database.drop()
         try await afterDrop(database)

@@ -87,7 +87,11 @@ struct Audit: AsyncParsableCommand {
                     guard let replayConnection else { return nil }
                     return try await LedgerService(connection: replayConnection).auditInvariants()
                 }()
-                let verification = try await store.verifyChain(digest: expected, treeHead: kept?.treeHead) { progress.update($0, of: total) }
+                // The tree and stream checks run on a second connection while the chain is read.
+                let alongside = EventStore(connection: try await connection.connect())
+                let verification = try await store.verifyChain(digest: expected, treeHead: kept?.treeHead, alongside: alongside) {
+                    progress.update($0, of: total)
+                }
                 let invariants = try await replay
                 progress.finish()
                 var document = VerifyReport(verification, digest: expected, invariants: invariants,

@@ -224,6 +224,43 @@ struct MerkleStoreTests {
         }
     }
 
+    /// `verifyChain(alongside:)` runs the stream and tree checks on a second connection while
+    /// the chain is read, and the tree check pairs each page of parents with its children read
+    /// as ranges: on the same damage, with pages that split the levels, it reports exactly what
+    /// the one-connection check reports (damage in the chain before damage in the tree).
+    @Test(arguments: [
+        (["UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 3"], "level 1, index 3"),  // first of a page of 3
+        (["UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 5"], "level 1, index 5"),  // last of a page
+        (["UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 20"], "level 1, index 20"),  // the level's last
+        (["UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 0 AND idx = 41"], "position 42: its leaf"),
+        (["UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 4 AND idx = 0",
+          "UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 2 AND idx = 7"], "level 2, index 7"),  // the lower level first
+        (["DELETE FROM ledger.merkle_nodes WHERE level = 1 AND idx = 9"], "is missing"),
+        (["UPDATE ledger.streams SET version = version + 1 WHERE stream_id = 'notes-3'"], "stream notes-3"),
+        (["UPDATE ledger.streams SET version = version + 1 WHERE stream_id = 'notes-3'",
+          "UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 2 AND idx = 1"], "stream notes-3"),  // the streams' first
+        (["UPDATE ledger.events SET payload = '{\"n\": 0}' WHERE position = 30",
+          "UPDATE ledger.merkle_nodes SET hash = sha256('forged') WHERE level = 1 AND idx = 2"], "position 30: its content"),  // the chain's first
+        ([], nil),
+    ] as [([String], String?)])
+    func checksAlongsideReportWhatOneConnectionReports(statements: [String], mentions: String?) async throws {
+        try await TestDatabase.withFresh { db in
+            let superuser = try await db.connect()
+            let store = EventStore(connection: superuser)
+            let alongside = EventStore(connection: try await db.connect())
+            try await Self.fill(store, total: 43)
+            for statement in statements {
+                try await superuser.simpleQuery("SET session_replication_role = replica; \(statement); RESET session_replication_role")
+            }
+            for pageSize in [3, 1000] {
+                let alone = try await store.verifyChain(pageSize: pageSize)
+                let both = try await store.verifyChain(pageSize: pageSize, alongside: alongside)
+                #expect(both == alone, "page size \(pageSize): \(statements)")
+                #expect(alone.problem.map { $0.description.contains(mentions ?? "intact") } ?? (mentions == nil), "\(alone)")
+            }
+        }
+    }
+
     /// `audit verify` while officers write: appends that commit after verify read the head have
     /// added their nodes by the time the tree is counted; the tree of every earlier head is intact.
     @Test func nodesOfAppendsCommittedAfterTheHeadWasReadAreNotExtra() async throws {
