@@ -13,6 +13,10 @@ struct CopyTests {
         "",
         "Hỗ trợ hộ nghèo — nhà tiêu hợp vệ sinh",
         "\\.",
+        "\tstarts and ends with a tab\t",
+        "\r",
+        "\\\\\n\t\r",
+        "trailing backslash\\",
     ]
 
     @Test func copiesAwkwardTextAndNullUnchangedAndCountsRows() async throws {
