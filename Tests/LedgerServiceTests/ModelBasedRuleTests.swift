@@ -132,6 +132,22 @@ struct ModelBasedRuleTests {
             await superuser.close()
             let broken = try await LedgerBinary.run(["audit", "verify"], environment: db.environment(user: auditor))
             #expect(broken.status == 2, "seed \(seed): \(broken)")
+
+            // The replay reads and decodes the next page while it checks this one: pages of 3 and
+            // of 7 events, and a replay stopped part-way, find what one page of everything finds.
+            let replay = LedgerService(connection: try await db.connect())
+            let whole = try await replay.auditInvariants(pageSize: 100_000)
+            #expect(whole.violationCount >= 1 && whole.violations.contains { $0.rule == .overpayment }, "seed \(seed): \(whole.violations)")
+            for pageSize in [3, 7] {
+                let paged = try await replay.auditInvariants(pageSize: pageSize)
+                #expect(paged.violations == whole.violations && paged.eventsChecked == whole.eventsChecked, "seed \(seed), pages of \(pageSize)")
+            }
+            let head = try await scenario.headPosition()
+            for through in [head / 3, head / 2 + 1] {
+                let partWay = try await replay.auditInvariants(through: through, pageSize: 7)
+                let oneGo = try await replay.auditInvariants(through: through, pageSize: 100_000)
+                #expect(partWay.violations == oneGo.violations && partWay.eventsChecked == oneGo.eventsChecked, "seed \(seed), through \(through)")
+            }
         }
     }
 

@@ -1135,24 +1135,28 @@ extension InvariantAudit {
 
 extension LedgerService {
     /// Replays the log through `through` (default: all of it) and re-checks every invariant.
-    /// Reads a page ahead while the current one is decoded, decoding each page on every core.
+    /// Reads and decodes the next page (decoding on every core) while the current one is
+    /// checked: the check is one sequential fold, the decoding is not.
     public func auditInvariants(
         through last: Int64? = nil, pageSize: Int = EventStore.defaultPageSize, progress: (@Sendable (Int64) -> Void)? = nil
     ) async throws -> InvariantAudit {
         var audit = InvariantAudit()
         let store = self.store
-        var after: Int64 = 0
-        var next: Task<[RecordedEvent], any Error>? = Task { try await store.readPage(after: 0, limit: pageSize) }
+        @Sendable func readAndDecode(after: Int64) async throws -> [(RecordedEvent, Result<(LedgerEvent, EventContext)?, any Error>)] {
+            var page = try await store.readPage(after: after, limit: pageSize)
+            if let last { page = page.filter { $0.position <= last } }
+            let decoded = await parallelMap(page, InvariantAudit.decode)
+            return Array(zip(page, decoded))
+        }
+        var next: Task<[(RecordedEvent, Result<(LedgerEvent, EventContext)?, any Error>)], any Error>? = Task { try await readAndDecode(after: 0) }
         defer { next?.cancel() }
         while let reading = next {
-            var page = try await reading.value
-            if let last { page = page.filter { $0.position <= last } }
-            guard let tail = page.last else { break }
-            after = tail.position
+            let page = try await reading.value
+            guard let tail = page.last?.0 else { break }
+            let after = tail.position
             let done = page.count < pageSize || (last.map { after >= $0 } ?? false)
-            next = done ? nil : Task { [after] in try await store.readPage(after: after, limit: pageSize) }
-            let decoded = await parallelMap(page, InvariantAudit.decode)
-            for (event, result) in zip(page, decoded) { audit.check(event, decoded: result) }
+            next = done ? nil : Task { try await readAndDecode(after: after) }
+            for (event, result) in page { audit.check(event, decoded: result) }
             progress?(audit.eventsChecked)
         }
         audit.finish()
