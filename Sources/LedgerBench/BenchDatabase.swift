@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Ledger
 import Migrations
 import Postgres
 import Synchronization
@@ -59,6 +60,13 @@ struct BenchDatabase: Sendable {
         configuration.database = name
         configuration.applicationName = "ledger-bench"
         return configuration
+    }
+
+    /// A `LedgerService` on a new connection to this database, as `user` (nil: the environment's).
+    func service(user: String?) async throws -> LedgerService {
+        var configuration = configuration
+        if let user { configuration.user = user }
+        return LedgerService(connection: try await PostgresConnection.connect(configuration))
     }
 
     func connect() async throws -> PostgresConnection {

@@ -56,12 +56,7 @@ struct Disbursements: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var people: People?
-        try await BenchDatabase.withScratch({ database in
-            let run = People(suffix: String(database.name.suffix(8)))
-            people = run
-            try await measure(database, run)
-        }, afterDrop: { database in try await people?.drop(database) })
+        try await People.withScratch { database, people in try await measure(database, people) }
     }
 
     /// Login roles of the run (roles are cluster-wide: dropped at the end).
@@ -81,6 +76,18 @@ struct Disbursements: AsyncParsableCommand {
             }
         }
 
+        /// A scratch database (`BenchDatabase.withScratch`) with this run's officers and approver,
+        /// the roles dropped after the database; with `keep`, both are left and named.
+        static func withScratch(keep: Bool = false, _ body: (BenchDatabase, People) async throws -> Void) async throws {
+            var people: People?
+            try await BenchDatabase.withScratch(keep: keep, { database in
+                let run = People(suffix: String(database.name.suffix(8)))
+                people = run
+                try await body(database, run)
+                if keep { Console.progress("kept the roles \(run.officer), \(run.secondOfficer) and \(run.approver): drop them after the database") }
+            }, afterDrop: { database in try await people?.drop(database) })
+        }
+
         /// Run after the database is dropped (its grants to these roles go with it).
         func drop(_ database: BenchDatabase) async throws {
             let connection = try await PostgresConnection.connect(database.base)
@@ -90,12 +97,6 @@ struct Disbursements: AsyncParsableCommand {
             }
             await connection.close()
         }
-    }
-
-    private func service(_ database: BenchDatabase, user: String?) async throws -> LedgerService {
-        var configuration = database.configuration
-        if let user { configuration.user = user }
-        return LedgerService(connection: try await PostgresConnection.connect(configuration))
     }
 
     /// Milliseconds per part of what `payment record` does, each timed alone.
@@ -121,14 +122,14 @@ struct Disbursements: AsyncParsableCommand {
 
     private func measure(_ database: BenchDatabase, _ people: People) async throws {
         try await database.migrate()
-        let admin = try await service(database, user: nil)
+        let admin = try await database.service(user: nil)
         let machine = try await MachineInfo.collect(admin.store.connection)
         Console.progress("PostgreSQL \(machine.serverVersion), \(machine.processors) CPUs; fsync=\(machine.settings["fsync"] ?? "?") "
             + "synchronous_commit=\(machine.settings["synchronous_commit"] ?? "?")")
         try await people.create(admin.store.connection)
-        let officer = try await service(database, user: people.officer)
-        let secondOfficer = try await service(database, user: people.secondOfficer)
-        let approver = try await service(database, user: people.approver)
+        let officer = try await database.service(user: people.officer)
+        let secondOfficer = try await database.service(user: people.secondOfficer)
+        let approver = try await database.service(user: people.approver)
         _ = try await admin.loadCatalog(SampleCatalog.json)
         let seeding = BulkApplications(officer: officer, approver: approver, officerRole: people.officer, approverRole: people.approver)
         try await admin.store.connection.simpleQuery("""
@@ -225,15 +226,11 @@ struct Disbursements: AsyncParsableCommand {
         for (district, earlier) in [(UnitCode.caiRang, 10), (UnitCode.oMon, reservations)] {
             _ = try await admin.allocateBudget(program: Self.program, year: 2024, district: district, amount: 1_000_000_000_000_000, reference: "bench")
             let budget = Streams.budget(program: Self.program, year: 2024, district: district)
-            Console.progress("appending \(Format.grouped(earlier)) reservations to \(budget)")
-            var version = try await admin.store.streamVersion(StreamID(budget))
-            for start in stride(from: 0, to: earlier, by: 1_000) {
-                let events = try (start..<min(start + 1_000, earlier)).map {
-                    try LedgerEvent.fundsReserved(FundsReserved(applicationID: "EARLIER-\($0)", amountVND: 1_000_000)).newEvent()
-                }
-                _ = try await approver.store.append(events, to: StreamID(budget), expectedVersion: .exactly(version), commandID: "\(budget)-\(start)")
-                version += Int64(events.count)
-            }
+            // Each earlier reservation belongs to an approved application: the database refuses a
+            // reservation for an application it does not know (LR001), so they are seeded in bulk.
+            Console.progress("seeding \(Format.grouped(earlier)) approved applications: \(Format.grouped(earlier)) reservations on \(budget)")
+            _ = try await seeding.seedApproved(count: earlier, prefix: "EARLIER-\(district.code)-", program: Self.program, district: district,
+                                               amount: 1_000_000, submittedOn: Self.submittedOn, decidedOn: Self.decidedOn)
             for index in 0..<approvals {
                 let household = "AP-\(district.code)-\(index)"
                 _ = try await officer.registerBeneficiary(

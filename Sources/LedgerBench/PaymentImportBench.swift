@@ -44,30 +44,19 @@ struct PaymentImportBench: AsyncParsableCommand {
             Console.progress("error: no ledger binary at \(ReadSide.ledgerBinary); run swift build -c release (or set LEDGER_BINARY)")
             throw ExitCode.failure
         }
-        var people: Disbursements.People?
-        try await BenchDatabase.withScratch({ database in
-            let run = Disbursements.People(suffix: String(database.name.suffix(8)))
-            people = run
-            try await measure(database, run)
-        }, afterDrop: { database in try await people?.drop(database) })
-    }
-
-    private func service(_ database: BenchDatabase, user: String?) async throws -> LedgerService {
-        var configuration = database.configuration
-        if let user { configuration.user = user }
-        return LedgerService(connection: try await PostgresConnection.connect(configuration))
+        try await Disbursements.People.withScratch { database, people in try await measure(database, people) }
     }
 
     private func measure(_ database: BenchDatabase, _ people: Disbursements.People) async throws {
         try await database.migrate()
-        let admin = try await service(database, user: nil)
+        let admin = try await database.service(user: nil)
         let machine = try await MachineInfo.collect(admin.store.connection)
         let settings = "fsync=\(machine.settings["fsync"] ?? "?"), synchronous_commit=\(machine.settings["synchronous_commit"] ?? "?"), "
             + "shared_buffers=\(machine.settings["shared_buffers"] ?? "?")"
         Console.progress("PostgreSQL \(machine.serverVersion), \(machine.processors) CPUs; \(settings)")
         try await people.create(admin.store.connection)
-        let officer = try await service(database, user: people.officer)
-        let approver = try await service(database, user: people.approver)
+        let officer = try await database.service(user: people.officer)
+        let approver = try await database.service(user: people.approver)
         _ = try await admin.loadCatalog(SampleCatalog.json)
         let total = sizes.reduce(0, +)
         let perApplication = VND(Int64((total + applications - 1) / applications) * 1_000)

@@ -58,26 +58,15 @@ struct ReadSide: AsyncParsableCommand {
             Console.progress("error: no ledger binary at \(Self.ledgerBinary); run swift build -c release (or set LEDGER_BINARY)")
             throw ExitCode.failure
         }
-        var people: Disbursements.People?
-        try await BenchDatabase.withScratch(keep: keep, { database in
-            let run = Disbursements.People(suffix: String(database.name.suffix(8)))
-            people = run
-            try await measure(database, run)
-        }, afterDrop: { database in try await people?.drop(database) })
-    }
-
-    private func service(_ database: BenchDatabase, user: String?) async throws -> LedgerService {
-        var configuration = database.configuration
-        if let user { configuration.user = user }
-        return LedgerService(connection: try await PostgresConnection.connect(configuration))
+        try await Disbursements.People.withScratch(keep: keep) { database, people in try await measure(database, people) }
     }
 
     private func measure(_ database: BenchDatabase, _ people: Disbursements.People) async throws {
         try await database.migrate()
-        let admin = try await service(database, user: nil)
+        let admin = try await database.service(user: nil)
         try await people.create(admin.store.connection)
         var year = SyntheticYear(
-            admin: admin, officer: try await service(database, user: people.officer), approver: try await service(database, user: people.approver),
+            admin: admin, officer: try await database.service(user: people.officer), approver: try await database.service(user: people.approver),
             officerRole: people.officer, approverRole: people.approver, seed: seed
         )
         try await year.prepare()
