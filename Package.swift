@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "LedgerBench",
             dependencies: [
-                "Postgres", "Migrations", "EventStore", "Ledger", "LocalCluster",
+                "Postgres", "Migrations", "EventStore", "Ledger", "LocalCluster", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Migrations
 import Postgres
+import TestSupport
 
 /// `ledger-bench tree`: what the Merkle tree (0019) costs and gives — the append's extra cost of
 /// keeping it (against the same append with the tree's trigger disabled, same run), tree heads and
@@ -372,23 +373,8 @@ struct Tree: AsyncParsableCommand {
             }
 
             // 4. The migration's build of the tree for these events.
-            // Back to the release before 0019: first undo 0020 (its one-event append writes the
-            // tree itself), then 0019. MerkleStoreTests.aLedgerMigratedWithEventsGetsItsTree does the same.
-            try await connection.simpleQuery("""
-                SET session_replication_role = replica;  -- no SchemaChanged event while ledger.append is away
-                DROP FUNCTION ledger.append(text, jsonb);
-                ALTER FUNCTION ledger.append_batch(text, jsonb) RENAME TO append;
-                GRANT EXECUTE ON FUNCTION ledger.append(text, jsonb) TO ledger_writer, ledger_officer, ledger_approver, ledger_admin;
-                RESET session_replication_role;
-                DELETE FROM ledger_meta.schema_migrations WHERE version = 20;
-                DROP TRIGGER events_extend_merkle_tree ON ledger.events;
-                DROP FUNCTION ledger.extend_merkle_tree();
-                DROP FUNCTION ledger.merkle_add_parents(bigint, bigint);
-                DROP TABLE ledger.merkle_nodes;
-                DROP FUNCTION ledger.event_leaf_hash(ledger.events);
-                DROP FUNCTION ledger.event_leaf_input(bigint, text, bigint, text, int, bigint, text, jsonb, jsonb, bytea, bytea);
-                DELETE FROM ledger_meta.schema_migrations WHERE version = 19
-                """)
+            // Back to the release before 0019 (and 0020).
+            try await connection.simpleQuery(Rewind.beforeMerkleTree)
             try await connection.simpleQuery("CHECKPOINT")
             // The drops above are DDL outside a migration: 0011 records each as an event, so the log is a few events longer.
             let migrated = try await store.digest().position

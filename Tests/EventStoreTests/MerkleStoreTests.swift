@@ -168,23 +168,8 @@ struct MerkleStoreTests {
     @Test func aLedgerMigratedWithEventsGetsItsTree() async throws {
         try await TestDatabase.withFresh { db in
             let superuser = try await db.connect()
-            // Back to the release before 0019 (a fresh cluster per test would change the shared roles):
-            // first undo 0020 (its lean append writes the tree), then 0019.
-            try await superuser.simpleQuery("""
-                SET session_replication_role = replica;  -- no SchemaChanged event while ledger.append is away
-                DROP FUNCTION ledger.append(text, jsonb);
-                ALTER FUNCTION ledger.append_batch(text, jsonb) RENAME TO append;
-                GRANT EXECUTE ON FUNCTION ledger.append(text, jsonb) TO ledger_writer, ledger_officer, ledger_approver, ledger_admin;
-                RESET session_replication_role;
-                DELETE FROM ledger_meta.schema_migrations WHERE version = 20;
-                DROP TRIGGER events_extend_merkle_tree ON ledger.events;
-                DROP FUNCTION ledger.extend_merkle_tree();
-                DROP FUNCTION ledger.merkle_add_parents(bigint, bigint);
-                DROP TABLE ledger.merkle_nodes;
-                DROP FUNCTION ledger.event_leaf_hash(ledger.events);
-                DROP FUNCTION ledger.event_leaf_input(bigint, text, bigint, text, int, bigint, text, jsonb, jsonb, bytea, bytea);
-                DELETE FROM ledger_meta.schema_migrations WHERE version = 19
-                """)
+            // Back to the release before 0019 (a fresh cluster per test would change the shared roles).
+            try await superuser.simpleQuery(Rewind.beforeMerkleTree)
             let store = EventStore(connection: superuser)
             try await Self.fill(store, total: 37)
             let report = try await Migrator(connection: superuser, migrations: try Migration.bundled()).migrate()
