@@ -94,7 +94,8 @@ public struct ApplicationsProjection: Projection {
         }
     }
 
-    var entries: [String: Entry] = [:]
+    /// Boxed (`Boxed`): an entry is a few hundred bytes, kept for every application.
+    var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
 
     public init() {}
@@ -111,8 +112,9 @@ public struct ApplicationsProjection: Projection {
             return
         }
         let id = String(event.streamID.dropFirst(Self.streamPrefix.count))
-        // In place: a copy taken out of the dictionary would copy the state's own collections on write.
-        try Self.update(&entries[id, default: Entry()], with: event)
+        var entry = entries[id]?.value ?? Entry()
+        try Self.update(&entry, with: event)
+        entries[id] = Boxed(entry)
         changed.insert(id)
     }
 
@@ -122,17 +124,19 @@ public struct ApplicationsProjection: Projection {
         entry.lastPosition = event.position
     }
 
+    public mutating func forgetChanges() { changed.removeAll(keepingCapacity: true) }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
-        return [entries.rows(for: changed, Self.row)]
+        return [entries.rows(for: changed) { Self.row($0.value) }]
     }
 
     public func allRows() -> [[ReadModelRow]] {
-        [entries.rows(for: entries.keys, Self.row)]
+        [entries.rows(for: entries.keys) { Self.row($0.value) }]
     }
 
     public func forEachRow(ofTable table: Int, _ body: (ReadModelRow) throws -> Void) rethrows {
-        try entries.forEachRow(Self.row, body)
+        try entries.forEachRow({ Self.row($0.value) }, body)
     }
 
     static func row(_ entry: Entry) -> ReadModelRow? {

@@ -49,8 +49,8 @@ public struct BeneficiaryBalancesProjection: Projection {
         var earliestUnpaidDueOn: LocalDate?
     }
 
-    /// The same compact record per application as the applications projection keeps.
-    var applications: [String: ApplicationsProjection.Entry] = [:]
+    /// The same record per application as the applications projection keeps (boxed likewise).
+    var applications: [String: Boxed<ApplicationsProjection.Entry>] = [:]
     var loans: [String: LoanState] = [:]
     var balances: [Key: Balance] = [:]
     var programKinds: [String: ProgramKind] = [:]
@@ -72,8 +72,10 @@ public struct BeneficiaryBalancesProjection: Projection {
              .paymentRecorded, .paymentReversed, .loanOpened, .applicationClosed:
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
-            try applications[id, default: ApplicationsProjection.Entry()].apply(event.event, actor: event.context.actor)
-            guard let submission = applications[id]?.submission else { return }
+            var application = applications[id]?.value ?? ApplicationsProjection.Entry()
+            try application.apply(event.event, actor: event.context.actor)
+            applications[id] = Boxed(application)
+            guard let submission = application.submission else { return }
             let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
             var balance = balances[key] ?? Balance()
             if case .applicationSubmitted = event.event { balance.applicationIDs.append(id) }
@@ -106,7 +108,7 @@ public struct BeneficiaryBalancesProjection: Projection {
     func totals(_ balance: Balance) throws -> Totals {
         var totals = Totals()
         for id in balance.applicationIDs {
-            guard let application = applications[id] else { continue }
+            guard let application = applications[id]?.value else { continue }
             // Every approval, the applications withdrawn or closed after it included (their release
             // is counted in released): the same approved amount as the applications read model.
             totals.approved = try Checked.add(totals.approved, application.approved, "approved_vnd")
@@ -140,6 +142,8 @@ public struct BeneficiaryBalancesProjection: Projection {
         }
         return totals
     }
+
+    public mutating func forgetChanges() { changed.removeAll(keepingCapacity: true) }
 
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }

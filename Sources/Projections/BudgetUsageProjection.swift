@@ -97,6 +97,8 @@ public struct BudgetUsageProjection: Projection {
         try update(budget, event, change)
     }
 
+    public mutating func forgetChanges() { changed.removeAll(keepingCapacity: true) }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
         return [budgets.rows(for: changed, Self.row)]

@@ -11,6 +11,8 @@ actor ConcurrentFold {
     private(set) var lastFolded: Int64
     /// The event it could not fold: it folds nothing after it.
     private(set) var stall: ProjectionStall?
+    /// Whether it forgets which rows changed after each page (`Projection.forgetChanges`).
+    private var forgetsChanges = false
 
     init(_ type: any Projection.Type, through: Int64 = .max, after start: Int64 = 0) {
         projection = type.init()
@@ -19,7 +21,15 @@ actor ConcurrentFold {
         lastFolded = start
     }
 
+    /// From now on, forget (or, with false, keep again) which rows each page changed: for a fold
+    /// whose rows are all written or compared at its end. Not for one that keeps only untaken rows.
+    func forgetChangesAfterEachPage(_ forget: Bool) {
+        forgetsChanges = forget
+        if forget { projection.forgetChanges() }
+    }
+
     func apply(_ events: [DecodedEvent.Positioned]) {
+        defer { if forgetsChanges { projection.forgetChanges() } }
         for event in events {
             guard stall == nil, event.position <= through else { return }
             if let problem = ProjectionRunner.fold(event.decoded, into: &projection, type) {

@@ -87,6 +87,11 @@ public struct LoanBookProjection: Projection {
         loan.lastPosition = event.position
     }
 
+    public mutating func forgetChanges() {
+        changedLoans.removeAll(keepingCapacity: true)
+        changedPrograms.removeAll(keepingCapacity: true)
+    }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer {
             changedLoans.removeAll(keepingCapacity: true)

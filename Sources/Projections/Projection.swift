@@ -187,6 +187,11 @@ public protocol Projection: Sendable {
     /// then on `allRows` and `forEachRow` give only the rows not yet taken. Others return false
     /// and keep everything (the default).
     mutating func keepOnlyUntakenRows() -> Bool
+    /// Forgets which rows changed, without building them. For a fold whose rows are all written
+    /// or compared at its end (a rebuild, a reconcile, the runner's catch-up from nothing): called
+    /// after each page, the record of changes stays a page long instead of growing with the log,
+    /// and no table is built as text only to be thrown away. The default takes and drops them.
+    mutating func forgetChanges()
 }
 
 extension Projection {
@@ -195,6 +200,8 @@ extension Projection {
     }
 
     public mutating func keepOnlyUntakenRows() -> Bool { false }
+
+    public mutating func forgetChanges() { _ = takeChangedRows() }
 }
 
 /// A record kept behind one reference. A dictionary of records stores each inline in its buckets,

@@ -122,6 +122,9 @@ public enum ProjectionRebuild {
                 try ProjectionStore.createBuildTables(tables, rows: nil, on: connection)
             }
         }
+        // The others' rows are all written once the log is folded: which ones changed on the way
+        // is not worth keeping.
+        for index in folds.indices where !streamed.contains(index) { await folds[index].forgetChangesAfterEachPage(true) }
         let writeStreamed: @Sendable () async throws -> Void = { [streamed] in
             for index in streamed {
                 let rows = await folds[index].takeChangedRows()
@@ -145,7 +148,8 @@ public enum ProjectionRebuild {
         // Every other projection's rows are built one at a time as they are copied in: no table
         // is held as text.
         for index in folds.indices where !streamed.contains(index) {
-            _ = await folds[index].takeChangedRows()
+            // The catch-up rounds below write only what changes after this.
+            await folds[index].forgetChangesAfterEachPage(false)
             let projection = await folds[index].folded()
             let tables = types[index].tables
             try await writer.transaction { connection in

@@ -203,14 +203,15 @@ public final class ProjectionRunner {
         let lowest = slots.map(\.checkpoint).min() ?? 0
         guard lowest > 0 else { return }
         let folds = slots.map { ConcurrentFold($0.type, through: lowest) }
+        // Every row folded here is in the tables already: which ones changed is not worth keeping.
+        for fold in folds { await fold.forgetChangesAfterEachPage(true) }
         let (reached, _, _) = try await ConcurrentFold.foldLog(into: folds, from: reader, after: 0, through: lowest, pageSize: options.pageSize)
         guard reached == lowest else {
             throw ProjectionError(.checkpointMoved, "the log ends at \(reached), before the checkpoint \(lowest)")
         }
         for index in slots.indices {
-            var projection = await folds[index].folded()
-            _ = projection.takeChangedRows()  // already in the tables
-            slots[index].projection = projection
+            await folds[index].forgetChangesAfterEachPage(false)
+            slots[index].projection = await folds[index].folded()
             if let stall = await folds[index].stall {
                 slots[index].stall = stall
                 slots[index].stalledAfter = await folds[index].lastFolded

@@ -30,6 +30,8 @@ public enum InMemoryFold {
         if writingRows != nil {
             for index in folds.indices where await folds[index].keepOnlyUntakenRows() { streamed.append(index) }
         }
+        // Every row is compared at the end: which ones changed on the way is not worth keeping.
+        for index in folds.indices where !streamed.contains(index) { await folds[index].forgetChangesAfterEachPage(true) }
         var afterFold: (@Sendable () async throws -> Void)?
         if let writingRows, !streamed.isEmpty {
             afterFold = { [streamed] in
@@ -47,9 +49,8 @@ public enum InMemoryFold {
         progress?(reached, last)
         var projections: [any Projection] = []
         for fold in folds {
-            var projection = await fold.folded()
-            _ = projection.takeChangedRows()
-            projections.append(projection)
+            await fold.forgetChangesAfterEachPage(false)
+            projections.append(await fold.folded())
         }
         return (projections, Set(streamed))
     }

@@ -66,4 +66,44 @@ struct RowStreamingTests {
         }
         return (sorted(taken), sorted(try history.fold(P.self).allRows()), true)
     }
+
+    /// A fold that forgets which rows changed after each page (a rebuild, a reconcile, the
+    /// runner's catch-up from nothing: `ConcurrentFold.forgetChangesAfterEachPage`) ends with the
+    /// same rows as one that kept them, has none to give while forgetting, and once it keeps them
+    /// again gives exactly the rows a fold that never forgot gives for the events after (the
+    /// rebuild's catch-up rounds write those).
+    @Test(arguments: [1, 4])
+    func forgettingChangesKeepsTheRowsAndWhatChangesAfter(page: Int) async throws {
+        let history = FoldTests.housingHistory()
+        let cut = history.events.count * 2 / 3
+        func positioned(_ events: ArraySlice<ProjectedEvent>) -> [DecodedEvent.Positioned] {
+            events.map { DecodedEvent.Positioned(position: $0.position, decoded: .event($0)) }
+        }
+        for type in ProjectionCatalog.all {
+            let forgetting = ConcurrentFold(type), keeping = ConcurrentFold(type)
+            await forgetting.forgetChangesAfterEachPage(true)
+            for start in stride(from: 0, to: cut, by: page) {
+                let events = positioned(history.events[start..<min(start + page, cut)])
+                await forgetting.apply(events)
+                await keeping.apply(events)
+                #expect(await forgetting.takeChangedRows().allSatisfy(\.isEmpty), "\(type.name) forgets each page")
+            }
+            await forgetting.forgetChangesAfterEachPage(false)
+            #expect(await forgetting.allRows() == keeping.allRows(), "\(type.name) after \(cut) events")
+            _ = await keeping.takeChangedRows()
+            let after = positioned(history.events[cut...])
+            await forgetting.apply(after)
+            await keeping.apply(after)
+            let changedAfter = await keeping.takeChangedRows()
+            #expect(await forgetting.takeChangedRows() == changedAfter, "\(type.name): what changes after it keeps them again")
+            #expect(await forgetting.allRows() == keeping.allRows(), "\(type.name) at the end")
+            if type == ApplicationsProjection.self { #expect(changedAfter[0].count > 0, "the events after the cut change rows") }
+        }
+        // One that keeps only untaken rows loses none by being told to forget.
+        var steps = ApplicationStepsProjection()
+        _ = steps.keepOnlyUntakenRows()
+        for event in history.events { try steps.apply(event) }
+        steps.forgetChanges()
+        #expect(try steps.takeChangedRows() == history.fold(ApplicationStepsProjection.self).allRows())
+    }
 }

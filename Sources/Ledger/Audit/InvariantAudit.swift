@@ -106,6 +106,8 @@ public struct InvariantAudit: Sendable {
 
     /// The key id of the ledger's national-id key, once `NationalIDKeySet` was replayed.
     private var nationalIDKeyID: String?
+    /// One copy of each budget stream and actor the applications name (kept for every application).
+    private var texts = TextPool()
 
     public init() {}
 
@@ -382,7 +384,7 @@ public struct InvariantAudit: Sendable {
                 return
             }
             let definition = programs[submission.program]?.definition(on: submission.submittedOn)
-            application.submit(submission, actor: context.actor, isLoan: definition.map { $0.kind == .loan })
+            application.submit(submission, actor: context.actor, isLoan: definition.map { $0.kind == .loan }, pool: &texts)
             if beneficiaries[application.beneficiaryStream]?.registered != true {
                 report(event, .lifecycle, "application \(id) was submitted for beneficiary \(submission.beneficiaryID), who is not registered")
             }
@@ -486,7 +488,9 @@ public struct InvariantAudit: Sendable {
                     + "(\(details.bankAccount.map { $0.debugDescription } ?? "none"))")
             }
             guard let paid = sum(application.paid, payment.amountVND.amount, event, "the payments of application \(id)") else { return }
-            payments[payment.paymentID] = AuditPayment(applicationStream: stream, amount: payment.amountVND.amount)
+            // The application's key as the dictionary holds it: one copy of the text for all its payments.
+            let applicationStream = applications.index(forKey: stream).map { applications.keys[$0] } ?? stream
+            payments[payment.paymentID] = AuditPayment(applicationStream: applicationStream, amount: payment.amountVND.amount)
             application.paid = paid
             checkPaidOut(event, status: application.status, paid: application.paid, lent: application.loanPrincipal,
                          approved: application.approved, id: id)
@@ -1183,15 +1187,24 @@ struct AuditedApplication: Sendable {
     var paid: Int64 = 0
     var loanPrincipal: Int64 = 0
 
-    mutating func submit(_ submission: ApplicationSubmitted, actor: String, isLoan: Bool?) {
+    mutating func submit(_ submission: ApplicationSubmitted, actor: String, isLoan: Bool?, pool: inout TextPool) {
         exists = true
-        program = submission.program
+        program = pool(submission.program)
         self.isLoan = isLoan
         beneficiaryStream = Streams.beneficiary(submission.beneficiaryID)
-        budgetStream = Streams.budget(program: submission.program, year: submission.fiscalYear, district: submission.district)
-        submittedBy = actor
+        budgetStream = pool(Streams.budget(program: submission.program, year: submission.fiscalYear, district: submission.district))
+        submittedBy = pool(actor)
         status = .submitted
     }
+}
+
+/// Texts that recur across many records (a budget's stream, an officer's role): each is kept
+/// once, and a record holds the pool's copy, which shares its storage, rather than a copy of its
+/// own (a text longer than 15 bytes is a heap allocation per copy).
+struct TextPool: Sendable {
+    private var members: Set<String> = []
+
+    mutating func callAsFunction(_ text: String) -> String { members.insert(text).memberAfterInsert }
 }
 
 struct AuditPayment: Sendable {

@@ -125,6 +125,12 @@ public struct ApplicationStepsProjection: Projection {
         return true
     }
 
+    /// Once it keeps only untaken rows, the pending steps are the rows not yet written: kept.
+    public mutating func forgetChanges() {
+        guard keepsTakenSteps else { return }
+        pending.removeAll(keepingCapacity: true)
+    }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { pending.removeAll(keepingCapacity: true) }
         return [pending.sorted { ($0.applicationID, $0.position) < ($1.applicationID, $1.position) }.map(Self.row)]

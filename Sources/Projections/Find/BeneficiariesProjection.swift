@@ -80,6 +80,8 @@ public struct BeneficiariesProjection: Projection {
         changed.insert(id)
     }
 
+    public mutating func forgetChanges() { changed.removeAll(keepingCapacity: true) }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
         return [entries.rows(for: changed) { Self.row($0.value) }]

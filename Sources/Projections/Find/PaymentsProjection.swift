@@ -64,6 +64,8 @@ public struct PaymentsProjection: Projection {
         }
     }
 
+    public mutating func forgetChanges() { changed.removeAll(keepingCapacity: true) }
+
     public mutating func takeChangedRows() -> [[ReadModelRow]] {
         defer { changed.removeAll(keepingCapacity: true) }
         return [entries.rows(for: changed) { Self.row($0.value) }]
