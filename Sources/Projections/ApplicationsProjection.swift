@@ -97,6 +97,8 @@ public struct ApplicationsProjection: Projection {
     /// Boxed (`Boxed`): an entry is a few hundred bytes, kept for every application.
     var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
+    /// One copy of each actor (submitted by, decided by).
+    var actors = TextPool()
 
     public init() {}
 
@@ -113,13 +115,13 @@ public struct ApplicationsProjection: Projection {
         }
         let id = String(event.streamID.dropFirst(Self.streamPrefix.count))
         var entry = entries[id]?.value ?? Entry()
-        try Self.update(&entry, with: event)
+        try Self.update(&entry, with: event, actor: actors(event.context.actor))
         entries[id] = Boxed(entry)
         changed.insert(id)
     }
 
-    private static func update(_ entry: inout Entry, with event: ProjectedEvent) throws {
-        try entry.apply(event.event, actor: event.context.actor)
+    private static func update(_ entry: inout Entry, with event: ProjectedEvent, actor: String) throws {
+        try entry.apply(event.event, actor: actor)
         if case .applicationSubmitted = event.event { entry.submittedAtMicroseconds = event.context.recordedAtMicroseconds }
         entry.lastPosition = event.position
     }

@@ -73,7 +73,10 @@ public struct BeneficiaryBalancesProjection: Projection {
             guard stream.hasPrefix(Self.applicationPrefix) else { return }
             let id = String(stream.dropFirst(Self.applicationPrefix.count))
             var application = applications[id]?.value ?? ApplicationsProjection.Entry()
-            try application.apply(event.event, actor: event.context.actor)
+            // A balance needs the sums alone: not who acted, nor the texts of a decision.
+            try application.apply(event.event, actor: "")
+            application.decisionReference = nil
+            application.rejectionReason = nil
             applications[id] = Boxed(application)
             guard let submission = application.submission else { return }
             let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)

@@ -1198,15 +1198,6 @@ struct AuditedApplication: Sendable {
     }
 }
 
-/// Texts that recur across many records (a budget's stream, an officer's role): each is kept
-/// once, and a record holds the pool's copy, which shares its storage, rather than a copy of its
-/// own (a text longer than 15 bytes is a heap allocation per copy).
-struct TextPool: Sendable {
-    private var members: Set<String> = []
-
-    mutating func callAsFunction(_ text: String) -> String { members.insert(text).memberAfterInsert }
-}
-
 struct AuditPayment: Sendable {
     let applicationStream: String
     let amount: Int64

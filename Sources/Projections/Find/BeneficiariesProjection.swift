@@ -53,6 +53,8 @@ public struct BeneficiariesProjection: Projection {
 
     var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
+    /// One copy of each actor and unit code.
+    var texts = TextPool()
 
     public init() {}
 
@@ -64,15 +66,17 @@ public struct BeneficiariesProjection: Projection {
         switch event.event {
         case .beneficiaryRegistered(let registered):
             entries[id] = Boxed(Entry(
-                id: id, kind: registered.kind, name: registered.name, unit: registered.district.code,
+                id: id, kind: registered.kind, name: registered.name, unit: texts(registered.district.code),
                 categories: Array(Set(registered.categories)).sorted(), bankAccount: registered.bankAccount,
-                fingerprint: registered.nationalIDFingerprint, registeredBy: event.context.actor,
+                fingerprint: registered.nationalIDFingerprint, registeredBy: texts(event.context.actor),
                 registeredAtMicroseconds: event.context.recordedAtMicroseconds, registeredOn: registered.registeredOn,
                 lastPosition: event.position
             ))
         case .beneficiaryAmended(let amendment):
             guard var entry = entries[id]?.value else { return }
             entry.amend(amendment, event.context)
+            entry.unit = texts(entry.unit)
+            entry.lastAmendedBy = entry.lastAmendedBy.map { texts($0) }
             entries[id] = Boxed(entry)
         default:
             return

@@ -17,7 +17,8 @@ public struct PaymentsProjection: Projection {
     struct Entry: Sendable {
         let paymentID: String
         let applicationID: String
-        let submission: ApplicationSubmitted
+        /// Shared with every payment of the application (and the submissions map).
+        let submission: Boxed<ApplicationSubmitted>
         let payment: PaymentRecorded
         let recordedBy: String
         let recordedAtMicroseconds: Int64
@@ -31,6 +32,8 @@ public struct PaymentsProjection: Projection {
     var submissions: [String: Boxed<ApplicationSubmitted>] = [:]
     var entries: [String: Boxed<Entry>] = [:]
     var changed: Set<String> = []
+    /// One copy of each actor (recorded by, reversed by).
+    var actors = TextPool()
 
     public init() {}
 
@@ -43,10 +46,12 @@ public struct PaymentsProjection: Projection {
         case .applicationSubmitted(let submission):
             submissions[applicationID] = Boxed(submission)
         case .paymentRecorded(let payment):
-            guard let submission = submissions[applicationID]?.value else { return }
+            guard let stored = submissions.index(forKey: applicationID) else { return }
+            // The application's id and submission as the map holds them: one copy for all its payments.
+            let (applicationID, submission) = submissions[stored]
             entries[payment.paymentID] = Boxed(Entry(
                 paymentID: payment.paymentID, applicationID: applicationID, submission: submission, payment: payment,
-                recordedBy: event.context.actor, recordedAtMicroseconds: event.context.recordedAtMicroseconds,
+                recordedBy: actors(event.context.actor), recordedAtMicroseconds: event.context.recordedAtMicroseconds,
                 lastPosition: event.position
             ))
             changed.insert(payment.paymentID)
@@ -54,7 +59,7 @@ public struct PaymentsProjection: Projection {
             // As the applications projection: only a payment of this application not yet reversed.
             guard var entry = entries[reversal.paymentID]?.value, entry.applicationID == applicationID, entry.reversal == nil else { return }
             entry.reversal = reversal
-            entry.reversedBy = event.context.actor
+            entry.reversedBy = actors(event.context.actor)
             entry.reversedAtMicroseconds = event.context.recordedAtMicroseconds
             entry.lastPosition = event.position
             entries[reversal.paymentID] = Boxed(entry)
@@ -80,7 +85,7 @@ public struct PaymentsProjection: Projection {
     }
 
     static func row(_ entry: Entry) -> ReadModelRow? {
-        let submission = entry.submission, payment = entry.payment
+        let submission = entry.submission.value, payment = entry.payment
         return [
             entry.paymentID, entry.applicationID, submission.beneficiaryID, submission.program, submission.district.code,
             Field.int(submission.fiscalYear), Field.vnd(payment.amountVND), Field.date(payment.paidOn), payment.method.rawValue,
