@@ -52,7 +52,8 @@ public struct BeneficiaryBalancesProjection: Projection {
     /// The same record per application as the applications projection keeps (boxed likewise).
     var applications: [String: Boxed<ApplicationsProjection.Entry>] = [:]
     var loans: [String: LoanState] = [:]
-    var balances: [Key: Balance] = [:]
+    /// Boxed, as the applications.
+    var balances: [Key: Boxed<Balance>] = [:]
     var programKinds: [String: ProgramKind] = [:]
     var changed: Set<Key> = []
 
@@ -80,7 +81,7 @@ public struct BeneficiaryBalancesProjection: Projection {
             applications[id] = Boxed(application)
             guard let submission = application.submission else { return }
             let key = Key(beneficiaryID: submission.beneficiaryID, program: submission.program)
-            var balance = balances[key] ?? Balance()
+            var balance = balances[key]?.value ?? Balance()
             if case .applicationSubmitted = event.event { balance.applicationIDs.append(id) }
             try touch(key, balance, event)
         case .loanDisbursed, .loanRepaid, .loanSettled, .loanWrittenOff:
@@ -90,7 +91,7 @@ public struct BeneficiaryBalancesProjection: Projection {
             loans[id, default: LoanState(streamID: stream)].apply(event.event)
             guard let disbursement = loans[id]?.disbursement else { return }
             let key = Key(beneficiaryID: disbursement.beneficiaryID, program: disbursement.program)
-            var balance = balances[key] ?? Balance()
+            var balance = balances[key]?.value ?? Balance()
             if case .loanDisbursed = event.event { balance.loanIDs.append(id) }
             try touch(key, balance, event)
         default:
@@ -104,7 +105,7 @@ public struct BeneficiaryBalancesProjection: Projection {
         var balance = balance
         balance.totals = try totals(balance)
         balance.lastPosition = event.position
-        balances[key] = balance
+        balances[key] = Boxed(balance)
         changed.insert(key)
     }
 
@@ -164,7 +165,7 @@ public struct BeneficiaryBalancesProjection: Projection {
     }
 
     func row(_ key: Key) -> ReadModelRow? {
-        guard let balance = balances[key] else { return nil }
+        guard let balance = balances[key]?.value else { return nil }
         let totals = balance.totals
         let kind = programKinds[key.program] ?? (balance.loanIDs.isEmpty ? .grant : .loan)
         return [

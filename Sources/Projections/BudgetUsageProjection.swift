@@ -37,6 +37,8 @@ public struct BudgetUsageProjection: Projection {
     var budgets: [String: Usage] = [:]
     /// Application id → the budget stream its approval reserved funds in.
     var budgetOfApplication: [String: String] = [:]
+    /// One copy of each budget's stream name (kept for every application).
+    var streams = TextPool()
     var changed: Set<String> = []
 
     public init() {}
@@ -66,7 +68,7 @@ public struct BudgetUsageProjection: Projection {
                 $0.reserved = try Checked.add($0.reserved, reservation.amountVND, "reserved_vnd")
                 $0.approvals += 1
             }
-            budgetOfApplication[reservation.applicationID] = stream
+            budgetOfApplication[reservation.applicationID] = streams(stream)
         case .fundsReleased(let release):
             try update(stream, event) { $0.released = try Checked.add($0.released, release.amountVND, "released_vnd") }
         case .paymentRecorded(let payment):

@@ -204,16 +204,6 @@ extension Projection {
     public mutating func forgetChanges() { _ = takeChangedRows() }
 }
 
-/// A record kept behind one reference. A dictionary of records stores each inline in its buckets,
-/// which number up to 2.7 × its records (and twice that while it grows): for records of a few
-/// hundred bytes (a payment, a beneficiary) most of the fold's memory. Boxed, a bucket holds a
-/// pointer and the record is allocated once at its own size. Immutable: a change stores a new
-/// box, so a projection keeps its value semantics.
-final class Boxed<Value: Sendable>: Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// Text forms of column values, as COPY and the tables read them.
 enum Field {
     static func int(_ value: Int64) -> String { String(value) }

@@ -86,7 +86,8 @@ public struct InvariantAudit: Sendable {
     private var programs: [String: ProgramState] = [:]
     private var budgets: [String: AuditBudget] = [:]
     private var beneficiaries: [String: AuditBeneficiary] = [:]
-    private var applications: [String: AuditedApplication] = [:]
+    /// Boxed (`Boxed`): kept for every application of the log.
+    private var applications: [String: Boxed<AuditedApplication>] = [:]
     private var loans: [String: AuditLoan] = [:]
     /// Payment id → the payment (payment ids are unique across the ledger).
     private var payments: [String: AuditPayment] = [:]
@@ -374,8 +375,8 @@ public struct InvariantAudit: Sendable {
     private mutating func checkApplication(_ event: RecordedEvent, _ domainEvent: LedgerEvent, _ context: EventContext) {
         let stream = event.streamID.rawValue
         // Copied out and written back (no delete): the state holds only values and strings, which a copy shares.
-        var application = applications[stream] ?? AuditedApplication()
-        defer { applications[stream] = application }
+        var application = applications[stream]?.value ?? AuditedApplication()
+        defer { applications[stream] = Boxed(application) }
         let id = stream.dropFirst(Self.applicationPrefix.utf8.count)
         switch domainEvent {
         case .applicationSubmitted(let submission):
