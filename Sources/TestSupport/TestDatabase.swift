@@ -51,9 +51,9 @@ public enum TestDatabase {
 
     /// A unique name for something a test creates on the server (e.g. a login role added with
     /// `ledger user add`): carries `runID`, so the end-of-run cleanup drops it. Roles are
-    /// cluster-wide and a run makes hundreds with one prefix: ten hex digits, because with four
-    /// two of a hundred names collided in about one run in thirteen (a flaky "already exists").
-    /// At most 63 bytes for the longest prefix (20) and run id (21).
+    /// cluster-wide and a run makes dozens with one prefix: ten hex digits, because with four
+    /// (65,536 values) 100 names collide with a chance of 7% (a flaky "already exists"). The
+    /// longest prefix (20 bytes) and run id (21) leave the name well under 63 bytes.
     public static func uniqueName(_ prefix: String) -> String {
         prefix + "_" + runID + "_" + String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)).lowercased()
     }
