@@ -56,7 +56,8 @@ RETURN format($q$CASE WHEN jsonb_typeof(%1$s) = 'number' THEN %1$s::numeric = tr
 -- A quick test, as an SQL expression over p_value (the text of an expression giving the jsonb
 -- value), that is true only for values ledger.value_problem finds nothing wrong with: for most
 -- kinds its own conditions written inline; for text, dates and bank accounts the common case
--- (printable ASCII; the 1st to 28th of a month of 2000–2099) and false otherwise. The compiled
+-- (printable ASCII and Latin letters; the 1st to 28th of a month of 2000–2099) and false
+-- otherwise. The compiled
 -- payload check calls value_problem only when it is not true, for the value's exact problem, so
 -- a value the quick test refuses is still judged by value_problem. NULL: the kind has none.
 -- A migration that changes value_problem must keep this true of it; CompiledChecksTests compares
@@ -66,10 +67,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, ledger, pg_temp
 RETURN CASE p_kind
     WHEN 'id' THEN format($q$jsonb_typeof(%1$s) = 'string' AND (%1$s #>> '{}') ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'$q$, p_value)
-    -- printable ASCII (space to ~, by code point) with one character other than a space
+    -- printable ASCII (space to ~, by code point) and the Latin letters of U+00C0…U+024F and
+    -- U+1E00…U+1EFF (Vietnamese among them; none a control, format or blank character, each at
+    -- most 3 bytes of UTF-8), with one character other than a space
     WHEN 'text' THEN CASE WHEN p_max IS NOT NULL THEN
         format($q$jsonb_typeof(%1$s) = 'string' AND length(%1$s #>> '{}') <= %2$s$q$
-               || $q$ AND (%1$s #>> '{}') ~ '^[ -~]*[!-~][ -~]*$'$q$, p_value, p_max) END
+               || $q$ AND (%1$s #>> '{}') ~ '^[ -~\u00c0-\u024f\u1e00-\u1eff]*[!-~\u00c0-\u024f\u1e00-\u1eff][ -~\u00c0-\u024f\u1e00-\u1eff]*$'$q$,
+               p_value, p_max) END
     WHEN 'bank_account' THEN CASE WHEN p_max IS NOT NULL THEN
         format($q$jsonb_typeof(%1$s) = 'string' AND length(%1$s #>> '{}') <= %2$s$q$
                || $q$ AND (%1$s #>> '{}') ~ '^[A-Za-z0-9 -]*[A-Za-z0-9-][A-Za-z0-9 -]*$'$q$, p_value, p_max) END
