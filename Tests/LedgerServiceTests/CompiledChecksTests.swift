@@ -197,6 +197,44 @@ struct CompiledChecksTests {
         }
     }
 
+    /// What a person with psql and their own login might try: write the tables the checks are
+    /// compiled from, call the compilers, or replace a compiled function. Every one is refused.
+    @Test func noPersonCanChangeOrRecompileTheChecks() async throws {
+        try await TestDatabase.withFresh { db in
+            let scenario = try await Scenario.make(db)
+            let before = try await scenario.superuser.store.connection.queryOne("""
+                SELECT md5(pg_get_functiondef('ledger.payload_problem(text, int, text, jsonb)'::regprocedure))
+                    || md5(pg_get_functiondef('ledger.apply_event_rules(ledger.events, ledger.events[])'::regprocedure))
+                """) { try $0.string(0) }
+            let attempts = [
+                "INSERT INTO ledger.event_rules (event_type, rule) VALUES ('PaymentRecorded', 'ledger.payload_problem_by_table(text, int, text, jsonb)'::regprocedure)",
+                "DELETE FROM ledger.event_rules",
+                "TRUNCATE ledger.event_rules",
+                "DELETE FROM ledger.event_schema_fields WHERE event_type = 'PaymentRecorded' AND field = 'amount_vnd'",
+                "UPDATE ledger.event_schema_fields SET required = false",
+                "INSERT INTO ledger.event_schemas (event_type, schema_version, stream_prefix) VALUES ('PaymentRecorded', 9, 'application-')",
+                "SELECT ledger.compile_payload_problem()",
+                "SELECT ledger.compile_event_rules()",
+                "SELECT ledger.quick_value_check('id', 'x', NULL)",
+                """
+                CREATE OR REPLACE FUNCTION ledger.apply_event_rules(e ledger.events, p_batch ledger.events[]) RETURNS text
+                LANGUAGE sql AS $$ SELECT NULL::text $$
+                """,
+            ]
+            for service in [scenario.officer, scenario.approver, scenario.admin] {
+                for attempt in attempts {
+                    let error = await sqlError(service) { try await $0.simpleQuery(attempt) }
+                    #expect(error?.code.rawValue == "42501", "\(attempt): \(String(describing: error))")
+                }
+            }
+            let after = try await scenario.superuser.store.connection.queryOne("""
+                SELECT md5(pg_get_functiondef('ledger.payload_problem(text, int, text, jsonb)'::regprocedure))
+                    || md5(pg_get_functiondef('ledger.apply_event_rules(ledger.events, ledger.events[])'::regprocedure))
+                """) { try $0.string(0) }
+            #expect(after == before)
+        }
+    }
+
     func payment(_ id: String) -> String {
         """
         [{"stream_id": "application-A-1", "expected_version": "any", "events": [{"type": "PaymentRecorded",
