@@ -1,5 +1,5 @@
 -- 0021_compiled_checks.sql — the payload schemas and the registered rules compiled into code
--- (docs/performance.md, "The rules compiled").
+-- (docs/performance.md, "The checks compiled").
 --
 -- Every domain event of every append is checked against its payload schema
 -- (ledger.event_schemas and ledger.event_schema_fields, 0009) and runs the rules registered for
@@ -12,8 +12,10 @@
 --
 --   * ledger.payload_problem is generated from the two schema tables: one branch per event type
 --     and schema version with its stream prefix, its known fields and one check per field, in
---     the order of the field's name (byte order), each calling ledger.value_problem as before.
---     Its answers are the general function's, which stays as ledger.payload_problem_by_table
+--     the order of the field's name (byte order): a quick test written inline
+--     (ledger.quick_value_check) and, when it is not true, ledger.value_problem as before, for
+--     the exact message. Its answers are the general function's, which stays as
+--     ledger.payload_problem_by_table
 --     (now naming the fields in byte order too, whatever the database's collation) and which the
 --     tests compare it with on the same inputs.
 --   * ledger.apply_event_rules is generated from ledger.event_rules: per event type, a direct call
