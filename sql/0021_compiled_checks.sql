@@ -216,8 +216,19 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, ledger, pg_temp
 AS $compile$
 DECLARE
-    v_types text;
+    v_types   text;
+    v_missing text;
 BEGIN
+    -- A rule whose function was dropped is not left out silently: the rules are not compiled
+    -- (and the change that asked for it fails) until its row is deleted too.
+    SELECT string_agg(format('%s (%s)', r.rule::oid, r.event_type), ', ' ORDER BY r.event_type COLLATE "C", r.rule::oid)
+    INTO v_missing
+    FROM ledger.event_rules r
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid = r.rule);
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger.event_rules names functions that do not exist (oid and event type): %', v_missing
+            USING HINT = 'Delete their rows from ledger.event_rules, or create the functions again.';
+    END IF;
     SELECT string_agg(t.branch, '' ORDER BY t.event_type COLLATE "C") INTO v_types
     FROM (
         SELECT r.event_type,

@@ -99,7 +99,7 @@ public enum SchemaManifest {
         (#"function ledger.check_person(p_name text) owner"#, #"ledger_owner"#),
         (#"function ledger.check_person(p_name text) security"#, #"invoker"#),
         (#"function ledger.check_person(p_name text) settings"#, #"search_path=pg_catalog, ledger, pg_temp"#),
-        (#"function ledger.compile_event_rules() definition md5"#, #"176a97d412734bf0b405eb1ccd6a1e79"#),
+        (#"function ledger.compile_event_rules() definition md5"#, #"742de4ec23879c9efa130894b1765557"#),
         (#"function ledger.compile_event_rules() grant to ledger_owner"#, #"EXECUTE"#),
         (#"function ledger.compile_event_rules() owner"#, #"ledger_owner"#),
         (#"function ledger.compile_event_rules() security"#, #"invoker"#),

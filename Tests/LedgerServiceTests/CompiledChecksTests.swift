@@ -188,12 +188,28 @@ struct CompiledChecksTests {
             #expect(await appendDirectly(scenario.officer, payment("NO")) == nil)
             #expect(await appendDirectly(scenario.officer, payment("BOTH"))?.message.contains("aa says no") == true)
 
+            // A rule's function dropped without its row: appends of its type are refused, as they
+            // were when each rule ran through EXECUTE, and the rules are not compiled again
+            // without it (it would silently stop running).
+            try await superuser.simpleQuery("DROP FUNCTION ledger.aa_test_voucher_rule(ledger.events, ledger.events[])")
+            let dangling = await appendDirectly(scenario.officer, payment("AFTER-DROP"))
+            #expect(dangling?.message.contains("aa_test_voucher_rule") == true, "\(String(describing: dangling))")
+            let recompile = await sqlError(scenario.superuser) {
+                try await $0.simpleQuery("DELETE FROM ledger.event_rules WHERE event_type = 'NoSuchType'")
+            }
+            #expect(recompile?.message.contains("ledger.event_rules names functions that do not exist") == true,
+                    "\(String(describing: recompile))")
+            #expect(await appendDirectly(scenario.officer, payment("AFTER-DROP")) != nil)
+            try await superuser.simpleQuery(
+                "DELETE FROM ledger.event_rules r WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid = r.rule)")
+            #expect(await appendDirectly(scenario.officer, payment("AFTER-DROP")) == nil)
+
             // Outside a migration, compiling the rules again is a schema change, recorded in the log.
             let recorded = try await superuser.queryOne("""
                 SELECT count(*) FROM ledger.events
                 WHERE event_type = 'SchemaChanged' AND payload::text LIKE '%ledger.apply_event_rules%'
                 """) { try $0.int64(0) }
-            #expect(recorded == 2, "one for the INSERT, one for the DELETE")
+            #expect(recorded == 3, "one for the INSERT and one for each of the two DELETEs that compiled")
         }
     }
 
